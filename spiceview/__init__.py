@@ -1,0 +1,3 @@
+"""spiceview: a desktop SPICE client."""
+
+__version__ = "0.1.0"
