@@ -1,0 +1,83 @@
+"""SPICE GLZ images (GLZ_RGB, ZLIB_GLZ_RGB): LZ with matches into a window of earlier images."""
+
+from __future__ import annotations
+
+import time
+import zlib
+
+import numpy as np
+
+from spiceview.codecs.errors import DecodeError
+from spiceview.codecs.glz._core import GlzDecoder
+from spiceview.codecs.glz.header import GLZ_HEADER_SIZE, GlzHeader, parse_glz_header
+from spiceview.codecs.glz.window import GlzWindow
+from spiceview.codecs.image import DecodedImage, PixelFormat
+from spiceview.codecs.lz._rows import copy_pixels_out
+from spiceview.codecs.lz.header import MAX_PIXELS, LzType
+
+__all__ = ["GlzWindow", "decode_glz", "decode_zlib_glz", "parse_glz_header"]
+
+# Largest GLZ payload a ZLIB_GLZ image may claim: header plus two passes of literals.
+_MAX_GLZ_DATA = GLZ_HEADER_SIZE + MAX_PIXELS * 5
+
+
+def _as_buffer(data: bytes | bytearray | memoryview) -> memoryview:
+    view = memoryview(data)
+    if view.ndim != 1 or view.itemsize != 1:
+        view = view.cast("B")
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    return view
+
+
+def _decode_pixels(buf: memoryview, hdr: GlzHeader, window: GlzWindow, timeout: float,
+                   epoch: int) -> np.ndarray:
+    stored = np.empty(hdr.pixels, np.uint32)
+    decoder = GlzDecoder(buf, GLZ_HEADER_SIZE, stored, hdr.image_id, hdr.type is LzType.RGB16,
+                         hdr.type is LzType.RGBA)
+    deadline = time.monotonic() + timeout
+    while not decoder.run():
+        # The lock is only held inside window.get; the pixels are decoded without it.
+        decoder.add_image(decoder.missing, window.get(decoder.missing, deadline, epoch))
+    return stored
+
+
+def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout: float = 5.0
+               ) -> DecodedImage:
+    """Decode a GLZ_RGB image and add it to `window`.
+
+    References to images not yet in the window wait up to `timeout` seconds (in all) for another
+    display channel to decode them. RGB16/24/32 give XRGB32 (X = 0xFF), RGBA gives ARGB32.
+    """
+    buf = _as_buffer(data)
+    hdr = parse_glz_header(buf)
+    epoch = window.epoch
+    try:
+        stored = _decode_pixels(buf, hdr, window, timeout, epoch)
+    except BaseException:
+        window.fail(hdr.image_id, epoch)  # it will never arrive: its waiters should not wait
+        raise
+    window.add(hdr.image_id, hdr.release_floor, stored, epoch)
+    rgba = hdr.type is LzType.RGBA
+    pixels = np.empty((hdr.height, hdr.width, 4), np.uint8)
+    copy_pixels_out(stored, pixels.view(np.uint32).reshape(hdr.height, hdr.width),
+                    not hdr.top_down, not rgba)
+    return DecodedImage(hdr.width, hdr.height, PixelFormat.ARGB32 if rgba else PixelFormat.XRGB32,
+                        pixels)
+
+
+def decode_zlib_glz(data: bytes | bytearray | memoryview, glz_data_size: int, window: GlzWindow,
+                    timeout: float = 5.0) -> DecodedImage:
+    """Inflate a ZLIB_GLZ_RGB payload to its `glz_data_size` bytes of GLZ, then decode that."""
+    if not 0 < glz_data_size <= _MAX_GLZ_DATA:
+        raise DecodeError(f"implausible ZLIB_GLZ size {glz_data_size}")
+    inflater = zlib.decompressobj()
+    try:
+        glz = inflater.decompress(data, glz_data_size)
+    except zlib.error as exc:
+        raise DecodeError(f"ZLIB_GLZ inflate failed: {exc}") from None
+    if not inflater.eof:
+        raise DecodeError("ZLIB_GLZ data does not inflate to a complete stream of its stated size")
+    if len(glz) != glz_data_size:
+        raise DecodeError(f"ZLIB_GLZ inflated to {len(glz)} bytes, not {glz_data_size}")
+    return decode_glz(glz, window, timeout)
