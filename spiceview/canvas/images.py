@@ -1,0 +1,110 @@
+"""Turning a SPICE Image (any type) into pixels: decoding, the pixmap and palette caches, surface sources."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..codecs.errors import DecodeError
+from ..codecs.image import DecodedImage, PixelFormat
+from ..protocol.constants import BitmapFlags, ImageFlags, ImageType
+from .bitmap import decode_bitmap, palette_to_bgrx
+from .caches import PaletteCache, PixmapCache
+from .surface import Surface
+
+log = logging.getLogger(__name__)
+
+# Image types whose decoded pixels are not exactly what the guest drew.
+LOSSY_TYPES = {ImageType.JPEG, ImageType.JPEG_ALPHA}
+
+Decoder = Callable[[Any, "ImageResolver"], DecodedImage]
+# Compressed types register here (spiceview.codecs.registry fills it); BITMAP, caches and SURFACE are built in.
+DECODERS: dict[int, Decoder] = {}
+
+
+class ImageResolver:
+    """Resolves images for one display channel against the session-wide caches."""
+
+    def __init__(
+        self,
+        pixmaps: PixmapCache,
+        palettes: PaletteCache,
+        surface_lookup: Callable[[int], Surface | None],
+        glz_window: Any = None,
+    ) -> None:
+        self.pixmaps = pixmaps
+        self.palettes = palettes
+        self.surface_lookup = surface_lookup
+        self.glz_window = glz_window
+        self.seen_types: Counter[str] = Counter()
+        self.recorder: Callable[[Any, DecodedImage], None] | None = None
+
+    def resolve(self, image: Any) -> DecodedImage:
+        """Pixels of `image`; DecodeError when it cannot be decoded or refers to nothing."""
+        kind = image.type
+        self.seen_types[_type_name(kind)] += 1
+        if kind == ImageType.FROM_CACHE or kind == ImageType.FROM_CACHE_LOSSLESS:
+            cached = self.pixmaps.get(image.id)
+            if cached is None:
+                raise DecodeError(f"image {image.id:#x} is not in the pixmap cache")
+            if kind == ImageType.FROM_CACHE_LOSSLESS and cached.lossy:
+                raise DecodeError(f"image {image.id:#x}: lossless copy asked for a lossy cache entry")
+            return cached.image
+        if kind == ImageType.SURFACE:
+            return self._surface_image(image.surface.surface_id)
+        if kind == ImageType.BITMAP:
+            decoded = self._bitmap(image.bitmap)
+        else:
+            decoder = DECODERS.get(kind)
+            if decoder is None:
+                raise DecodeError(f"image type {_type_name(kind)} is not supported")
+            decoded = decoder(image, self)
+        if decoded.width != image.width or decoded.height != image.height:
+            raise DecodeError(
+                f"image {image.id:#x}: decoded {decoded.width}x{decoded.height}, expected {image.width}x{image.height}"
+            )
+        if self.recorder is not None:
+            self.recorder(image, decoded)
+        if image.flags & (ImageFlags.CACHE_ME | ImageFlags.CACHE_REPLACE_ME):
+            self.pixmaps.put(image.id, decoded, lossy=kind in LOSSY_TYPES)
+        return decoded
+
+    def palette_for(self, flags: int, palette: Any, palette_id: int | None) -> np.ndarray | None:
+        """The palette of a bitmap or LZ_PLT image, from the message or from the palette cache."""
+        if flags & BitmapFlags.PAL_FROM_CACHE:
+            table = self.palettes.get(palette_id or 0)
+            if table is None:
+                raise DecodeError(f"palette {palette_id:#x} is not in the palette cache")
+            return table
+        if palette is None:
+            return None
+        table = palette_to_bgrx(palette.ents)
+        if flags & BitmapFlags.PAL_CACHE_ME:
+            self.palettes.put(palette.unique, table)
+        return table
+
+    def _bitmap(self, bitmap: Any) -> DecodedImage:
+        table = self.palette_for(bitmap.flags, bitmap.palette, bitmap.palette_id)
+        top_down = bool(bitmap.flags & BitmapFlags.TOP_DOWN)
+        return decode_bitmap(bitmap.format, bitmap.x, bitmap.y, bitmap.stride, bitmap.data, top_down, table)
+
+    def _surface_image(self, surface_id: int) -> DecodedImage:
+        surface = self.surface_lookup(surface_id)
+        if surface is None:
+            raise DecodeError(f"image refers to unknown surface {surface_id}")
+        if surface.is_alpha_only:
+            fmt = PixelFormat.A8
+        else:
+            fmt = PixelFormat.ARGB32 if surface.has_alpha else PixelFormat.XRGB32
+        return DecodedImage(surface.width, surface.height, fmt, surface.pixels)
+
+
+def _type_name(kind: int) -> str:
+    try:
+        return ImageType(kind).name
+    except ValueError:
+        return f"type-{kind}"

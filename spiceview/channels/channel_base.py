@@ -1,0 +1,153 @@
+"""What every channel shares: its connection, its thread, message dispatch, and the common messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..protocol.connection import ChannelConnection, Linked
+from ..protocol.constants import CHANNEL_NAMES, LinkErr, NotifySeverity
+from ..protocol.errors import LinkError
+from ..protocol.messages import base as basemsg
+from ..transport.channel_loop import ChannelLoop
+from ..transport.channel_thread import ChannelThread
+from ..transport.connect import open_socket
+
+if TYPE_CHECKING:
+    from .red_client import RedClient
+
+log = logging.getLogger(__name__)
+
+
+class ChannelBase(QObject):
+    """One SPICE channel. Handlers run on the channel's thread; signals carry results to the GUI thread."""
+
+    linked = Signal()
+    closed = Signal(str)  # "" when closed on purpose, else a one-line reason
+
+    channel_type: int = 0
+
+    def __init__(self, session: RedClient, channel_id: int = 0) -> None:
+        super().__init__()
+        self.session = session
+        self.channel_id = channel_id
+        self.name = f"{CHANNEL_NAMES.get(self.channel_type, str(self.channel_type))}-{channel_id}"
+        self.log = logging.getLogger(f"spiceview.channel.{self.name}")
+        self.handlers: dict[type, Callable[[Any], None]] = {
+            basemsg.MSG_NOTIFY.cls: self._on_notify,
+            basemsg.MSG_DISCONNECTING.cls: self._on_disconnecting,
+            basemsg.MSG_WAIT_FOR_CHANNELS.cls: self._on_wait_for_channels,
+            basemsg.MSG_MIGRATE.cls: self._on_migrate,
+            basemsg.MSG_MIGRATE_DATA.cls: lambda m: None,
+            basemsg.MSG_LIST.cls: lambda m: None,
+        }
+        self.server_caps: frozenset[int] = frozenset()
+        self.is_linked = False
+        self.error: str | None = None
+        self._use_tls = False
+        self._retried_tls = False
+        self._loop: ChannelLoop | None = None
+        self._thread: ChannelThread | None = None
+
+    # --- what subclasses declare --------------------------------------------------------------------------
+
+    def channel_caps(self) -> frozenset[int]:
+        return frozenset()
+
+    def on_up(self) -> None:
+        """Called on the channel thread once the link is up (send the channel's init message here)."""
+
+    def on_down(self) -> None:
+        """Called on the channel thread when the channel has closed."""
+
+    # --- life cycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._use_tls = self.session.wants_tls(self.channel_type)
+        self._start_thread()
+
+    def _start_thread(self) -> None:
+        endpoint = self.session.endpoint_for(self.channel_type, self._use_tls)
+        conn = ChannelConnection(
+            self.channel_type,
+            self.channel_id,
+            connection_id=self.session.session_id,
+            password=self.session.password,
+            channel_caps=self.channel_caps(),
+        )
+        timeout = self.session.connect_timeout
+        self._loop = ChannelLoop(conn, lambda: open_socket(endpoint, timeout), self, link_timeout=timeout)
+        self._thread = ChannelThread(self._loop, self.name)
+        self.log.debug("connecting to %s", endpoint.describe())
+        self._thread.start()
+
+    def send(self, message: Any) -> None:
+        """Queue a message; safe from any thread."""
+        if self._loop is not None:
+            self._loop.send(message)
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.stop()
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        return self._thread.wait(timeout_ms) if self._thread is not None else True
+
+    # --- ChannelHandler (called on the channel thread) -------------------------------------------------------
+
+    def on_linked(self, event: Linked) -> None:
+        self.server_caps = event.channel_caps
+        self.is_linked = True
+        self.log.debug("linked (server caps %s, mini header %s)", sorted(event.channel_caps), event.mini_header)
+        self.on_up()
+        self.linked.emit()
+
+    def on_message(self, message: Any, serial: int) -> None:
+        handler = self.handlers.get(type(message))
+        if handler is None:
+            self.log.debug("unhandled %s", type(message).__name__)
+            return
+        handler(message)
+
+    def on_closed(self, error: BaseException | None) -> None:
+        if (
+            isinstance(error, LinkError)
+            and error.code == LinkErr.NEED_SECURED
+            and not self._use_tls
+            and not self._retried_tls
+            and self.session.can_use_tls()
+        ):
+            # The server wants this channel on the TLS port: reconnect there, as spice-gtk does.
+            self.log.info("server asks for TLS; reconnecting on the TLS port")
+            self._retried_tls = self._use_tls = True
+            self._start_thread()
+            return
+        self.is_linked = False
+        self.error = str(error) if error is not None else None
+        if error is not None:
+            self.log.info("closed: %s", error)
+        self.on_down()
+        self.closed.emit(self.error or "")
+
+    # --- common messages ----------------------------------------------------------------------------------
+
+    def _on_notify(self, msg: Any) -> None:
+        text = bytes(msg.message).rstrip(b"\0").decode("utf-8", "replace")
+        level = logging.WARNING if msg.severity >= NotifySeverity.WARN else logging.INFO
+        self.log.log(level, "server notice: %s", text)
+
+    def _on_disconnecting(self, msg: Any) -> None:
+        self.log.info("server is disconnecting this channel (reason %d)", msg.reason)
+
+    def _on_wait_for_channels(self, msg: Any) -> None:
+        # Ordering across channels matters for shared caches; channels here run independently, so the wait
+        # is bounded: each referenced image is awaited by the cache itself.
+        self.log.debug(
+            "wait for channels: %s", [(w.channel_type, w.channel_id, w.message_serial) for w in msg.wait_list]
+        )
+
+    def _on_migrate(self, msg: Any) -> None:
+        self.log.info("migrate request (flags %#x) ignored: migration is handled by the main channel", msg.flags)

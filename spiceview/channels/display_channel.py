@@ -1,0 +1,149 @@
+"""DisplayChannel: routes display messages to the canvas and tells the presentation what changed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+
+from ..canvas.canvas import Canvas
+from ..canvas.errors import DrawError
+from ..canvas.images import ImageResolver
+from ..canvas.surface import Surface
+from ..codecs.errors import DecodeError
+from ..protocol.constants import ChannelType, DisplayCap, ResourceType, SurfaceFlags, SurfaceFmt
+from ..protocol.messages import display as dmsg
+from .channel_base import ChannelBase
+from .limits import IMAGES_CACHE_BYTES
+
+if TYPE_CHECKING:
+    from .red_client import RedClient
+
+
+class DisplayChannel(ChannelBase):
+    channel_type = ChannelType.DISPLAY
+
+    primary_created = Signal(object)  # Surface
+    primary_destroyed = Signal(int)
+    invalidated = Signal(int, int, int, int, int)  # surface id, x, y, width, height
+    marked = Signal()
+    monitors_changed = Signal(object)  # list of Head
+
+    def __init__(self, session: RedClient, channel_id: int = 0) -> None:
+        super().__init__(session, channel_id)
+        self.resolver = ImageResolver(
+            session.pixmap_cache, session.palette_cache, self._surface_or_none, session.glz_window
+        )
+        self.canvas = Canvas(self.resolver)
+        self.primary: Surface | None = None
+        self.monitors: list[Any] = []
+        # Read by the headless screenshot from another thread: when did drawing last happen, was MARK seen.
+        self.mark_event = threading.Event()
+        self.last_draw = time.monotonic()
+        self.draw_count = 0
+        self.errors = 0
+        draws = {
+            dmsg.MSG_DRAW_FILL.cls: lambda m: self.canvas.fill(m.base, m.data),
+            dmsg.MSG_DRAW_COPY.cls: lambda m: self.canvas.copy(m.base, m.data),
+            dmsg.MSG_COPY_BITS.cls: lambda m: self.canvas.copy_bits(m.base, m.src_pos),
+        }
+        for cls, draw in draws.items():
+            self.handlers[cls] = self._drawing(draw)
+        self.handlers.update(
+            {
+                dmsg.MSG_SURFACE_CREATE.cls: self._on_surface_create,
+                dmsg.MSG_SURFACE_DESTROY.cls: self._on_surface_destroy,
+                dmsg.MSG_MODE.cls: self._on_mode,
+                dmsg.MSG_MARK.cls: self._on_mark,
+                dmsg.MSG_RESET.cls: self._on_reset,
+                dmsg.MSG_INVAL_LIST.cls: self._on_inval_list,
+                dmsg.MSG_INVAL_ALL_PIXMAPS.cls: lambda m: session.pixmap_cache.clear(),
+                dmsg.MSG_INVAL_PALETTE.cls: lambda m: session.palette_cache.remove(m.id),
+                dmsg.MSG_INVAL_ALL_PALETTES.cls: lambda m: session.palette_cache.clear(),
+                dmsg.MSG_MONITORS_CONFIG.cls: self._on_monitors_config,
+            }
+        )
+
+    def channel_caps(self) -> frozenset[int]:
+        # Only what is really handled, so the server picks what it can send.
+        return frozenset({DisplayCap.MONITORS_CONFIG})
+
+    def on_up(self) -> None:
+        self.send(
+            dmsg.MSGC_INIT.cls(
+                pixmap_cache_id=1,
+                pixmap_cache_size=IMAGES_CACHE_BYTES // 4,
+                glz_dictionary_id=1,
+                glz_dictionary_window_size=self.session.glz_window_bytes // 4,
+            )
+        )
+        pref = self.session.preferred_compression
+        if pref is not None and DisplayCap.PREF_COMPRESSION in self.server_caps:
+            self.send(dmsg.MSGC_PREFERRED_COMPRESSION.cls(image_compression=pref))
+
+    # --- drawing ------------------------------------------------------------------------------------------
+
+    def _drawing(self, draw: Any) -> Any:
+        def handle(msg: Any) -> None:
+            try:
+                changed = draw(msg)
+            except (DrawError, DecodeError) as exc:
+                self.errors += 1
+                self.log.warning("%s skipped: %s", type(msg).__name__, exc)
+                return
+            self.last_draw = time.monotonic()
+            self.draw_count += 1
+            if changed is not None:
+                surface, (x0, y0, x1, y1) = changed
+                self.invalidated.emit(surface.id, x0, y0, x1 - x0, y1 - y0)
+
+        return handle
+
+    def _surface_or_none(self, surface_id: int) -> Surface | None:
+        return self.canvas.surfaces.get(surface_id)
+
+    def _on_surface_create(self, msg: Any) -> None:
+        try:
+            surface = self.canvas.create_surface(msg.surface_id, msg.width, msg.height, msg.format, msg.flags)
+        except DrawError as exc:
+            self.errors += 1
+            self.log.warning("surface create refused: %s", exc)
+            return
+        self.last_draw = time.monotonic()
+        if surface.primary:
+            self.primary = surface
+            self.mark_event.clear()
+            self.primary_created.emit(surface)
+
+    def _on_surface_destroy(self, msg: Any) -> None:
+        surface = self.canvas.destroy_surface(msg.surface_id)
+        if surface is not None and surface is self.primary:
+            self.primary = None
+            self.primary_destroyed.emit(msg.surface_id)
+
+    def _on_mode(self, msg: Any) -> None:
+        # Old servers announce the primary surface with MODE (32 bits per pixel, surface 0).
+        fake = dmsg.MSG_SURFACE_CREATE.cls(
+            surface_id=0, width=msg.x_res, height=msg.y_res, format=SurfaceFmt.FMT_32_xRGB, flags=SurfaceFlags.PRIMARY
+        )
+        self._on_surface_create(fake)
+
+    def _on_mark(self, msg: Any) -> None:
+        self.mark_event.set()
+        self.marked.emit()
+
+    def _on_reset(self, msg: Any) -> None:
+        self.canvas.clear()
+        self.primary = None
+        self.session.palette_cache.clear()
+
+    def _on_inval_list(self, msg: Any) -> None:
+        for res in msg.resources:
+            if res.type == ResourceType.PIXMAP:
+                self.session.pixmap_cache.remove(res.id)
+
+    def _on_monitors_config(self, msg: Any) -> None:
+        self.monitors = list(msg.heads)
+        self.monitors_changed.emit(self.monitors)

@@ -1,0 +1,55 @@
+"""Building a RedClient from ConnectionParams: which endpoint, plain or TLS, each channel uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..protocol.constants import CHANNEL_NAMES, ImageCompression
+from ..session.params import ConnectionParams
+from ..transport.connect import Endpoint
+from ..transport.tls import TlsConfig
+from .red_client import RedClient
+
+COMPRESSION_BY_NAME = {
+    "off": ImageCompression.OFF,
+    "auto-glz": ImageCompression.AUTO_GLZ,
+    "auto-lz": ImageCompression.AUTO_LZ,
+    "quic": ImageCompression.QUIC,
+    "glz": ImageCompression.GLZ,
+    "lz": ImageCompression.LZ,
+    "lz4": ImageCompression.LZ4,
+}
+
+
+def channel_wants_tls(params: ConnectionParams, channel_type: int) -> bool:
+    """TLS when the channel is listed in secure-channels (or "all"), or when there is no plain port."""
+    if params.unix_path:
+        return False
+    if not params.port:
+        return True
+    names = set(params.secure_channels)
+    return "all" in names or CHANNEL_NAMES.get(channel_type, "") in names
+
+
+def endpoint_for(params: ConnectionParams, channel_type: int, tls: bool) -> Endpoint:
+    if params.unix_path:
+        return Endpoint(unix_path=params.unix_path)
+    host = params.host or "localhost"
+    if tls:
+        if not params.tls_port:
+            raise ValueError("this channel needs TLS but no TLS port is known")
+        config = TlsConfig(ca_file=params.ca_file, ca_pem=params.ca_pem, host_subject=params.host_subject)
+        return Endpoint(host, params.tls_port, config, params.proxy)
+    return Endpoint(host, params.port or 0, None, params.proxy)
+
+
+def client_from_params(params: ConnectionParams, **kwargs: Any) -> RedClient:
+    pref = COMPRESSION_BY_NAME.get(params.preferred_compression or "")
+    return RedClient(
+        lambda ctype, tls: endpoint_for(params, ctype, tls),
+        params.password or "",
+        can_use_tls=bool(params.tls_port),
+        secure_channels=lambda ctype: channel_wants_tls(params, ctype),
+        preferred_compression=kwargs.pop("preferred_compression", pref),
+        **kwargs,
+    )

@@ -1,0 +1,218 @@
+"""RedClient: the main channel, and the owner of every other channel of the session.
+
+It links first, learns the session id and the channel list from the server, and attaches one channel object
+per offered channel that spiceview speaks. Session-wide state (image caches, the GLZ window) lives here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid as uuidlib
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+
+from ..canvas.caches import PaletteCache, PixmapCache
+from ..protocol.constants import ChannelType, MainCap, MouseMode
+from ..protocol.messages import main as mainmsg
+from ..transport.connect import Endpoint
+from .channel_base import ChannelBase
+from .display_channel import DisplayChannel
+from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
+
+EndpointFactory = Callable[[int, bool], Endpoint]
+
+
+class RedClient(ChannelBase):
+    channel_type = ChannelType.MAIN
+
+    name_changed = Signal(str)
+    uuid_changed = Signal(str)
+    display_added = Signal(object)  # DisplayChannel
+    channel_added = Signal(object)  # any ChannelBase
+    mouse_mode_changed = Signal(int)
+    session_closed = Signal(str)  # "" on a clean disconnect, else the reason
+
+    def __init__(
+        self,
+        endpoint_for: EndpointFactory,
+        password: str = "",
+        *,
+        can_use_tls: bool = False,
+        secure_channels: Callable[[int], bool] = lambda _type: False,
+        connect_timeout: float = 10.0,
+        preferred_compression: int | None = None,
+    ) -> None:
+        super().__init__(self, 0)
+        self.session_id = 0
+        self.password = password
+        self.connect_timeout = connect_timeout
+        self._endpoint_for = endpoint_for
+        self._can_use_tls = can_use_tls
+        self._secure_channels = secure_channels
+        self.preferred_compression = preferred_compression
+        self.handlers.update(
+            {
+                mainmsg.MSG_INIT.cls: self._on_init,
+                mainmsg.MSG_CHANNELS_LIST.cls: self._on_channels_list,
+                mainmsg.MSG_NAME.cls: self._on_name,
+                mainmsg.MSG_UUID.cls: self._on_uuid,
+                mainmsg.MSG_MOUSE_MODE.cls: self._on_mouse_mode,
+                mainmsg.MSG_MULTI_MEDIA_TIME.cls: self._on_mm_time,
+                mainmsg.MSG_AGENT_CONNECTED.cls: self._on_agent_connected,
+                mainmsg.MSG_AGENT_CONNECTED_TOKENS.cls: self._on_agent_connected_tokens,
+                mainmsg.MSG_AGENT_DISCONNECTED.cls: self._on_agent_disconnected,
+                mainmsg.MSG_AGENT_TOKEN.cls: self._on_agent_token,
+                mainmsg.MSG_AGENT_DATA.cls: lambda m: None,
+                mainmsg.MSG_MIGRATE_BEGIN.cls: self._on_migrate_begin,
+                mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS.cls: self._on_migrate_begin,
+                mainmsg.MSG_MIGRATE_CANCEL.cls: lambda m: self.log.info("migration cancelled"),
+                mainmsg.MSG_MIGRATE_SWITCH_HOST.cls: self._on_switch_host,
+                mainmsg.MSG_MIGRATE_END.cls: lambda m: self.log.info("migration end"),
+            }
+        )
+        self.pixmap_cache = PixmapCache()
+        self.palette_cache = PaletteCache()
+        self.glz_window: Any = None
+        self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
+        self.channels: dict[tuple[int, int], ChannelBase] = {}
+        self._channels_lock = threading.Lock()
+        self.server_name = ""
+        self.server_uuid = ""
+        self.mouse_mode = MouseMode.SERVER
+        self.supported_mouse_modes = MouseMode.SERVER
+        self.agent_connected = False
+        self.agent_tokens = 0
+        self.mm_time_offset: float | None = None
+        self._closing = False
+        self.closed.connect(self._main_closed)
+
+    # --- session configuration used by every channel ------------------------------------------------------
+
+    def endpoint_for(self, channel_type: int, tls: bool) -> Endpoint:
+        return self._endpoint_for(channel_type, tls)
+
+    def wants_tls(self, channel_type: int) -> bool:
+        return self._secure_channels(channel_type)
+
+    def can_use_tls(self) -> bool:
+        return self._can_use_tls
+
+    def channel_caps(self) -> frozenset[int]:
+        return frozenset({MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS})
+
+    # --- life cycle ---------------------------------------------------------------------------------------
+
+    def connect_session(self) -> None:
+        self.start()
+
+    def disconnect_session(self) -> None:
+        self._closing = True
+        for channel in self.all_channels():
+            channel.stop()
+        self.stop()
+
+    def wait_all(self, timeout_ms: int = 5000) -> None:
+        for channel in self.all_channels():
+            channel.wait(timeout_ms)
+        self.wait(timeout_ms)
+
+    def all_channels(self) -> list[ChannelBase]:
+        with self._channels_lock:
+            return list(self.channels.values())
+
+    def displays(self) -> list[DisplayChannel]:
+        return [c for c in self.all_channels() if isinstance(c, DisplayChannel)]
+
+    def _main_closed(self, error: str) -> None:
+        # Without the main channel the session is over: close the others too.
+        for channel in self.all_channels():
+            channel.stop()
+        self.session_closed.emit("" if self._closing else error or "the server closed the session")
+
+    # --- main channel messages ------------------------------------------------------------------------------
+
+    def _on_init(self, msg: Any) -> None:
+        self.session_id = msg.session_id
+        self.supported_mouse_modes = MouseMode(msg.supported_mouse_modes & 3)
+        self.mouse_mode = MouseMode(msg.current_mouse_mode & 3) or MouseMode.SERVER
+        self.agent_connected = bool(msg.agent_connected)
+        self.agent_tokens = msg.agent_tokens
+        self._set_mm_time(msg.multi_media_time)
+        # Size the GLZ window from the server's RAM hint, within spice-gtk's bounds.
+        self.glz_window_bytes = max(MIN_GLZ_WINDOW_BYTES, min(msg.ram_hint // 3, MAX_GLZ_WINDOW_BYTES))
+        if self.supported_mouse_modes & MouseMode.CLIENT and self.mouse_mode != MouseMode.CLIENT:
+            self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=MouseMode.CLIENT))
+        self.send(mainmsg.MSGC_ATTACH_CHANNELS.cls())
+
+    def _on_channels_list(self, msg: Any) -> None:
+        for entry in msg.channels:
+            key = (entry.type, entry.id)
+            with self._channels_lock:
+                if key in self.channels:
+                    continue
+            channel = self._make_channel(entry.type, entry.id)
+            if channel is None:
+                self.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(entry.type), entry.id)
+                continue
+            with self._channels_lock:
+                self.channels[key] = channel
+            channel.start()
+            self.channel_added.emit(channel)
+            if isinstance(channel, DisplayChannel):
+                self.display_added.emit(channel)
+
+    def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
+        if channel_type == ChannelType.DISPLAY:
+            return DisplayChannel(self, channel_id)
+        return None
+
+    def _on_name(self, msg: Any) -> None:
+        self.server_name = bytes(msg.name).rstrip(b"\0").decode("utf-8", "replace")
+        self.name_changed.emit(self.server_name)
+
+    def _on_uuid(self, msg: Any) -> None:
+        self.server_uuid = str(uuidlib.UUID(bytes=bytes(msg.uuid)))
+        self.uuid_changed.emit(self.server_uuid)
+
+    def _on_mouse_mode(self, msg: Any) -> None:
+        self.supported_mouse_modes = MouseMode(msg.supported_modes & 3)
+        self.mouse_mode = MouseMode(msg.current_mode & 3) or MouseMode.SERVER
+        self.mouse_mode_changed.emit(int(self.mouse_mode))
+
+    def _on_mm_time(self, msg: Any) -> None:
+        self._set_mm_time(msg.time)
+
+    def _set_mm_time(self, mm_time: int) -> None:
+        self.mm_time_offset = mm_time - time.monotonic() * 1000.0
+
+    def _on_agent_connected(self, msg: Any) -> None:
+        self.agent_connected = True
+
+    def _on_agent_connected_tokens(self, msg: Any) -> None:
+        self.agent_connected = True
+        self.agent_tokens = msg.num_tokens
+
+    def _on_agent_disconnected(self, msg: Any) -> None:
+        self.agent_connected = False
+        self.agent_tokens = 0
+
+    def _on_agent_token(self, msg: Any) -> None:
+        self.agent_tokens += msg.num_tokens
+
+    def _on_migrate_begin(self, msg: Any) -> None:
+        # Migration is not implemented yet: tell the server, so it does not wait for us.
+        self.log.info("server started a migration; spiceview does not follow it yet")
+        self.send(mainmsg.MSGC_MIGRATE_CONNECT_ERROR.cls())
+
+    def _on_switch_host(self, msg: Any) -> None:
+        self.log.info("server asks to switch host; not supported yet")
+
+
+def _type_name(channel_type: int) -> str:
+    try:
+        return ChannelType(channel_type).name.lower()
+    except ValueError:
+        return str(channel_type)

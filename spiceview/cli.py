@@ -1,0 +1,137 @@
+"""The `spiceview` command: open a viewer window, or take a headless screenshot."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .session.errors import ConfigError
+from .session.params import ConnectionParams
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="spiceview",
+        description="A SPICE remote desktop viewer.",
+        epilog="Examples: spiceview spice://host:5900   spiceview console.vv   "
+        "spiceview --screenshot out.png spice://127.0.0.1:5930",
+    )
+    p.add_argument("target", nargs="?", help="a spice:// URI or a virt-viewer .vv file")
+    p.add_argument("--version", action="version", version=f"spiceview {__version__}")
+    p.add_argument("-t", "--title", help="window title (default: the server's name)")
+    p.add_argument("-f", "--full-screen", action="store_true", help="open full screen")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    p.add_argument("--debug", action="store_true", help="log every channel's details")
+    p.add_argument("-w", "--password", help="password (prefer the URI or a .vv file; this shows in ps)")
+    p.add_argument("--spice-ca-file", metavar="FILE", help="CA certificate (PEM) to verify the server's TLS")
+    p.add_argument("--spice-host-subject", metavar="SUBJECT", help="expected certificate subject, e.g. 'CN=host'")
+    p.add_argument("--spice-secure-channels", metavar="LIST", help="channels that must use TLS (comma list, or all)")
+    p.add_argument("--spice-proxy", metavar="URL", help="HTTP proxy, http://[user:pass@]host:port")
+    p.add_argument(
+        "--spice-preferred-compression",
+        "--preferred-compression",
+        dest="preferred_compression",
+        choices=["auto-glz", "auto-lz", "quic", "glz", "lz", "lz4", "off"],
+        help="ask the server for an image compression",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the connection (default 10)")
+    shot = p.add_argument_group("headless screenshot")
+    shot.add_argument("--screenshot", metavar="FILE.png", help="connect without a window, save display 0, exit")
+    shot.add_argument("--settle-ms", type=int, default=300, help="quiet time that ends a frame (default 300)")
+    shot.add_argument("--delay-ms", type=int, default=0, help="stay connected this long before capturing")
+    return p
+
+
+def setup_logging(verbose: bool, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+
+
+def load_target(target: str) -> tuple[ConnectionParams, Path | None]:
+    """Connection parameters from a URI or a .vv file (and the .vv path, for delete-this-file)."""
+    from .session.uri import parse_spice_uri
+    from .session.vvfile import parse_vv
+
+    if "://" in target:
+        return parse_spice_uri(target), None
+    path = Path(target)
+    if not path.exists():
+        raise ConfigError(f"{target}: no such file, and not a spice:// URI")
+    vv = parse_vv(path)
+    return vv.to_params(), path
+
+
+def apply_options(params: ConnectionParams, args: argparse.Namespace) -> ConnectionParams:
+    from dataclasses import replace
+
+    changes: dict[str, object] = {}
+    if args.title:
+        changes["title"] = args.title
+    if args.full_screen:
+        changes["fullscreen"] = True
+    if args.password is not None:
+        changes["password"] = args.password
+    if args.spice_ca_file:
+        if not os.path.isfile(args.spice_ca_file):
+            raise ConfigError(f"--spice-ca-file {args.spice_ca_file}: no such file")
+        changes["ca_file"] = args.spice_ca_file
+    if args.spice_host_subject:
+        changes["host_subject"] = args.spice_host_subject
+    if args.spice_secure_channels:
+        changes["secure_channels"] = [
+            c.strip() for c in args.spice_secure_channels.replace(";", ",").split(",") if c.strip()
+        ]
+    if args.spice_proxy:
+        changes["proxy"] = args.spice_proxy
+    if args.preferred_compression:
+        changes["preferred_compression"] = args.preferred_compression
+    return replace(params, **changes) if changes else params
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose, args.debug)
+    try:
+        if args.target is None:
+            if args.screenshot:
+                raise ConfigError("--screenshot needs a spice:// URI or a .vv file")
+            params, vv_path = None, None
+        else:
+            params, vv_path = load_target(args.target)
+            params = apply_options(params, args)
+    except ConfigError as exc:
+        print(f"spiceview: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if vv_path is not None and params is not None and params.delete_this_file:
+        from .session.vvfile import delete_vv_file
+
+        delete_vv_file(vv_path)
+    if args.screenshot:
+        return run_screenshot(params, args)
+    from .ui.app import run_viewer
+
+    return run_viewer(params, args)
+
+
+def run_screenshot(params: ConnectionParams, args: argparse.Namespace) -> int:
+    from .channels.from_params import client_from_params
+    from .headless.screenshot import take_screenshot
+
+    client = client_from_params(params, connect_timeout=args.timeout)
+    result = take_screenshot(client, args.screenshot, args.settle_ms, args.delay_ms, timeout_s=args.timeout + 20)
+    if not result.ok:
+        print(f"spiceview: {result.message}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.verbose:
+        print(f"spiceview: {result.message} in {result.seconds:.3f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""`spiceview --screenshot`: connect without a window, wait for a complete frame of display 0, save a PNG.
+
+A frame is complete once the primary surface exists, the server has sent MARK (the initial screen is all
+there), and nothing has been drawn for `settle_ms`. With `delay_ms` the session stays connected that long
+first, drawing whatever the server sends live.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QTimer
+
+from ..channels.display_channel import DisplayChannel
+from ..channels.red_client import RedClient
+from .png import write_png
+
+POLL_MS = 10
+
+
+@dataclass
+class ScreenshotResult:
+    ok: bool
+    message: str
+    seconds: float = 0.0
+
+
+class ScreenshotTaker:
+    def __init__(self, client: RedClient, path: str, settle_ms: int, delay_ms: int, timeout_s: float) -> None:
+        self.client = client
+        self.path = path
+        self.settle = settle_ms / 1000.0
+        self.delay = delay_ms / 1000.0
+        self.timeout = timeout_s
+        self.result: ScreenshotResult | None = None
+        self._start = 0.0
+        self._timer = QTimer()
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        client.session_closed.connect(self._on_closed)
+
+    def start(self) -> None:
+        self._start = time.monotonic()
+        self.client.connect_session()
+        self._timer.start()
+
+    def _display0(self) -> DisplayChannel | None:
+        for display in self.client.displays():
+            if display.channel_id == 0:
+                return display
+        return None
+
+    def _poll(self) -> None:
+        now = time.monotonic()
+        elapsed = now - self._start
+        display = self._display0()
+        if display is not None and display.error:
+            self._finish(False, f"display channel failed: {display.error}")
+            return
+        if elapsed >= self.delay and display is not None and display.primary is not None:
+            if display.mark_event.is_set() and now - display.last_draw >= self.settle:
+                surface = display.primary
+                write_png(surface.rgb_copy(), self.path)
+                self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height})")
+                return
+        if elapsed > self.timeout + self.delay:
+            why = "no display channel" if display is None else "no complete frame"
+            self._finish(False, f"timed out after {self.timeout:.0f} s: {why}")
+
+    def _on_closed(self, error: str) -> None:
+        if self.result is None:
+            self._finish(False, error or "the server closed the session")
+
+    def _finish(self, ok: bool, message: str) -> None:
+        if self.result is not None:
+            return
+        self.result = ScreenshotResult(ok, message, time.monotonic() - self._start)
+        self._timer.stop()
+        QCoreApplication.quit()
+
+
+def take_screenshot(
+    client: RedClient, path: str, settle_ms: int = 300, delay_ms: int = 0, timeout_s: float = 30.0
+) -> ScreenshotResult:
+    app = QCoreApplication.instance() or QCoreApplication([])
+    taker = ScreenshotTaker(client, path, settle_ms, delay_ms, timeout_s)
+    QTimer.singleShot(0, taker.start)
+    app.exec()
+    client.disconnect_session()
+    client.wait_all(3000)
+    assert taker.result is not None
+    return taker.result

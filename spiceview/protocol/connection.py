@@ -1,0 +1,220 @@
+"""One client channel connection, sans-IO: bytes in, typed events out, bytes to send queued.
+
+It runs the link stage (header, capabilities, ticket), then frames messages, parses them with the channel's
+schema, and handles the flow-control chores every channel shares: ACK_SYNC after SET_ACK, one ACK per window
+of messages, PONG for every PING. Nothing here touches a socket, a thread or Qt.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import link as linkmod
+from .auth import encrypt_ticket
+from .constants import ChannelType, CommonCap, LinkErr
+from .errors import LinkError, ProtocolError
+from .framing import FrameReader, encode_frame
+from .messages import ChannelSchema
+from .messages import base as basemsg
+from .messages.registry import schema_for
+from .schema import build_body, parse_body
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    AWAIT_REPLY = "await-reply"
+    AWAIT_RESULT = "await-result"
+    READY = "ready"
+    CLOSED = "closed"
+
+
+@dataclass(slots=True)
+class Linked:
+    """The server accepted the link; its capabilities decide what may be used."""
+
+    common_caps: frozenset[int]
+    channel_caps: frozenset[int]
+    mini_header: bool
+
+
+@dataclass(slots=True)
+class Received:
+    """A parsed server message; `serial` counts messages on this channel from 1."""
+
+    message: Any
+    serial: int
+
+
+@dataclass(slots=True)
+class UnknownMessage:
+    type: int
+    size: int
+    serial: int
+
+
+@dataclass(slots=True)
+class MalformedMessage:
+    """A message whose framing was fine but whose body broke its layout; it was skipped."""
+
+    type: int
+    name: str
+    error: str
+    serial: int
+
+
+Event = Linked | Received | UnknownMessage | MalformedMessage
+
+# Common capabilities spiceview always offers.
+CLIENT_COMMON_CAPS = frozenset({CommonCap.PROTOCOL_AUTH_SELECTION, CommonCap.AUTH_SPICE, CommonCap.MINI_HEADER})
+
+
+@dataclass
+class ChannelConnection:
+    channel_type: int
+    channel_id: int = 0
+    connection_id: int = 0
+    password: str = ""
+    channel_caps: frozenset[int] = field(default_factory=frozenset)
+    common_caps: frozenset[int] = CLIENT_COMMON_CAPS
+
+    def __post_init__(self) -> None:
+        self.schema: ChannelSchema = schema_for(self.channel_type)
+        self.state = State.IDLE
+        self.server_common_caps: frozenset[int] = frozenset()
+        self.server_channel_caps: frozenset[int] = frozenset()
+        self.mini_header = False
+        self._in = bytearray()
+        self._out = bytearray()
+        self._frames: FrameReader | None = None
+        self._link_body_size: int | None = None
+        self._send_serial = 0
+        self.ack_window = 0
+        self._ack_left = 0
+        self.last_serial = 0
+
+    # --- link stage ---------------------------------------------------------------------------------------
+
+    def initiate(self) -> None:
+        """Queue the link message; call once, right after connecting."""
+        if self.state is not State.IDLE:
+            raise RuntimeError("link already started")
+        mess = linkmod.LinkMess(
+            self.connection_id, self.channel_type, self.channel_id, self.common_caps, self.channel_caps
+        )
+        self._out += linkmod.encode_link_mess(mess)
+        self.state = State.AWAIT_REPLY
+
+    def _on_link_reply(self) -> list[Event]:
+        if self._link_body_size is None:
+            if len(self._in) < linkmod.LINK_HEADER.size:
+                return []
+            _, _, self._link_body_size = linkmod.parse_link_header(bytes(self._in[: linkmod.LINK_HEADER.size]))
+            del self._in[: linkmod.LINK_HEADER.size]
+        if len(self._in) < self._link_body_size:
+            return []
+        body = bytes(self._in[: self._link_body_size])
+        del self._in[: self._link_body_size]
+        reply = linkmod.decode_link_reply_body(body)
+        if reply.error != LinkErr.OK:
+            self.state = State.CLOSED
+            raise LinkError(linkmod.link_error_text(reply.error), reply.error)
+        self.server_common_caps, self.server_channel_caps = reply.common_caps, reply.channel_caps
+        if CommonCap.PROTOCOL_AUTH_SELECTION in reply.common_caps:
+            if CommonCap.AUTH_SPICE not in reply.common_caps:
+                self.state = State.CLOSED
+                raise LinkError("the server accepts only SASL authentication, which spiceview does not offer")
+            self._out += linkmod.U32.pack(CommonCap.AUTH_SPICE)
+        self._out += encrypt_ticket(reply.pub_key, self.password)
+        self.state = State.AWAIT_RESULT
+        return []
+
+    def _on_link_result(self) -> list[Event]:
+        if len(self._in) < 4:
+            return []
+        (result,) = linkmod.U32.unpack_from(self._in)
+        del self._in[:4]
+        if result != LinkErr.OK:
+            self.state = State.CLOSED
+            raise LinkError(linkmod.link_error_text(result), result)
+        self.mini_header = (
+            CommonCap.MINI_HEADER in self.server_common_caps and CommonCap.MINI_HEADER in self.common_caps
+        )
+        self._frames = FrameReader(self.mini_header)
+        self.state = State.READY
+        return [Linked(self.server_common_caps, self.server_channel_caps, self.mini_header)]
+
+    # --- messages -----------------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
+        """Feed received bytes; returns the events they complete. Raises LinkError / ProtocolError."""
+        if self.state is State.CLOSED:
+            raise ProtocolError("connection is closed")
+        if self.state is State.IDLE:
+            raise RuntimeError("initiate() first")
+        events: list[Event] = []
+        if self.state is not State.READY:
+            self._in += data
+            if self.state is State.AWAIT_REPLY:
+                events += self._on_link_reply()
+            if self.state is State.AWAIT_RESULT:
+                events += self._on_link_result()
+            if self.state is not State.READY or not self._in:
+                return events
+            data, self._in = bytes(self._in), bytearray()
+        assert self._frames is not None
+        for frame in self._frames.feed(data):
+            self.last_serial = frame.serial
+            event = self._decode(frame.type, frame.body, frame.serial)
+            if event is not None:
+                events.append(event)
+            self._count_for_ack()
+        return events
+
+    def _decode(self, msg_type: int, body: bytes, serial: int) -> Event | None:
+        defn = self.schema.server.get(msg_type)
+        if defn is None:
+            return UnknownMessage(msg_type, len(body), serial)
+        try:
+            msg = parse_body(defn.layout, body)
+        except ProtocolError as exc:
+            return MalformedMessage(msg_type, defn.name, str(exc), serial)
+        if defn is basemsg.MSG_SET_ACK:
+            self.ack_window = self._ack_left = msg.window
+            self.send(basemsg.MSGC_ACK_SYNC.cls(generation=msg.generation))
+            return None
+        if defn is basemsg.MSG_PING:
+            self.send(basemsg.MSGC_PONG.cls(id=msg.id, timestamp=msg.timestamp))
+            return None
+        return Received(msg, serial)
+
+    def _count_for_ack(self) -> None:
+        if self._ack_left:
+            self._ack_left -= 1
+            if not self._ack_left:
+                self.send(basemsg.MSGC_ACK.cls())
+                self._ack_left = self.ack_window
+
+    def send(self, msg: Any) -> None:
+        """Queue a client message of this channel."""
+        if self.state is not State.READY:
+            raise RuntimeError(f"cannot send before the link is up (state {self.state.value})")
+        number = self.schema.client_number(msg)
+        body = build_body(type(msg).__spice_struct__, msg)
+        self._send_serial += 1
+        self._out += encode_frame(number, body, mini=self.mini_header, serial=self._send_serial)
+
+    def data_to_send(self) -> bytes:
+        out, self._out = bytes(self._out), bytearray()
+        return out
+
+    def close(self) -> None:
+        self.state = State.CLOSED
+
+    @property
+    def channel_name(self) -> str:
+        try:
+            return ChannelType(self.channel_type).name.lower()
+        except ValueError:
+            return f"channel-{self.channel_type}"

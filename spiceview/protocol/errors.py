@@ -1,0 +1,16 @@
+"""Errors the sans-IO protocol layer raises."""
+
+
+class ProtocolError(ValueError):
+    """The peer sent bytes that do not follow the SPICE protocol."""
+
+
+class LinkError(ProtocolError):
+    """The server refused the link (or the link exchange went wrong).
+
+    `code` is the server's SpiceLinkErr value when it sent one, else None.
+    """
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,53 @@
+"""Message layouts, declared once per channel as data (from spice-common's spice.proto).
+
+Each channel module builds a `ChannelSchema`: message number -> layout for each direction. Server messages are
+named MSG_*, client messages MSGC_*; their generated classes are Msg<Channel><Name> and Msgc<Channel><Name>.
+"""
+
+from __future__ import annotations
+
+from ..schema import FieldSpec, MessageDef, Struct, camel
+
+
+class ChannelSchema:
+    """The messages one channel type understands, in both directions, including the common ones."""
+
+    def __init__(self, prefix: str, base: ChannelSchema | None = None) -> None:
+        self.prefix = prefix
+        self.server: dict[int, MessageDef] = dict(base.server) if base else {}
+        self.client: dict[int, MessageDef] = dict(base.client) if base else {}
+        self._client_numbers: dict[type, int] = dict(base._client_numbers) if base else {}
+        self._server_numbers: dict[type, int] = dict(base._server_numbers) if base else {}
+
+    def server_msg(self, number: int, name: str, *fields: FieldSpec) -> MessageDef:
+        return self._add(
+            self.server, self._server_numbers, number, name, Struct(f"Msg{self.prefix}{camel(name)}", *fields)
+        )
+
+    def client_msg(self, number: int, name: str, *fields: FieldSpec) -> MessageDef:
+        return self._add(
+            self.client, self._client_numbers, number, name, Struct(f"Msgc{self.prefix}{camel(name)}", *fields)
+        )
+
+    @staticmethod
+    def _add(
+        table: dict[int, MessageDef], numbers: dict[type, int], number: int, name: str, layout: Struct
+    ) -> MessageDef:
+        if number in table:
+            raise ValueError(f"message number {number} declared twice ({table[number].name}, {name})")
+        defn = MessageDef(number, name, layout)
+        table[number] = defn
+        numbers[layout.cls] = number
+        return defn
+
+    def client_number(self, msg: object) -> int:
+        try:
+            return self._client_numbers[type(msg)]
+        except KeyError:
+            raise TypeError(f"{type(msg).__name__} is not a client message of {self.prefix or 'base'}") from None
+
+    def server_number(self, msg: object) -> int:
+        try:
+            return self._server_numbers[type(msg)]
+        except KeyError:
+            raise TypeError(f"{type(msg).__name__} is not a server message of {self.prefix or 'base'}") from None

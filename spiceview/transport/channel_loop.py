@@ -1,0 +1,196 @@
+"""The I/O loop of one channel: one thread owns the socket and the sans-IO connection.
+
+Reading, parsing and handling happen in the loop's thread; other threads hand it messages to send through a
+queue and a wake-up socket, so a TLS socket is never used from two threads at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import selectors
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..protocol.connection import ChannelConnection, Linked, MalformedMessage, Received, State, UnknownMessage
+from ..protocol.errors import ProtocolError
+from .errors import TransportError
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 1 << 18
+# At most this much is read before handling events, so ACKs and PONGs go out in time.
+READ_BURST = 1 << 22
+
+
+class ChannelHandler(Protocol):
+    def on_linked(self, event: Linked) -> None: ...
+    def on_message(self, message: Any, serial: int) -> None: ...
+    def on_closed(self, error: BaseException | None) -> None: ...
+
+
+class ChannelLoop:
+    def __init__(
+        self,
+        conn: ChannelConnection,
+        opener: Callable[[], socket.socket],
+        handler: ChannelHandler,
+        link_timeout: float = 10.0,
+    ) -> None:
+        self.conn = conn
+        self.opener = opener
+        self.handler = handler
+        self.link_timeout = link_timeout
+        self._lock = threading.Lock()
+        self._queue: collections.deque[Callable[[], None]] = collections.deque()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._stopping = False
+        self._sock: socket.socket | None = None
+        self.bytes_in = 0
+
+    # --- called from any thread -----------------------------------------------------------------------------
+
+    def send(self, message: Any) -> None:
+        self.call_soon(lambda: self.conn.send(message))
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            self._queue.append(fn)
+        self._wake()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # already awake, or shutting down
+
+    # --- the loop ---------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        error: BaseException | None = None
+        try:
+            self._sock = self.opener()
+            self._run_connected(self._sock)
+        except (TransportError, ProtocolError) as exc:
+            error = exc
+        except ssl.SSLError as exc:
+            error = TransportError(f"TLS error: {exc.reason or exc}")
+        except OSError as exc:
+            error = TransportError(f"connection lost: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - a handler bug must end this channel, not the program
+            log.exception("%s channel failed", self.conn.channel_name)
+            error = exc
+        finally:
+            if self._sock is not None:
+                try:
+                    self._sock.close()
+                except OSError:
+                    pass
+            self._wake_r.close()
+            self._wake_w.close()
+        if self._stopping and isinstance(error, (TransportError, OSError)):
+            error = None
+        self.handler.on_closed(error)
+
+    def _run_connected(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self.conn.initiate()
+        out = bytearray(self.conn.data_to_send())
+        sel = selectors.DefaultSelector()
+        sel.register(self._wake_r, selectors.EVENT_READ)
+        sel.register(sock, selectors.EVENT_READ)
+        deadline = time.monotonic() + self.link_timeout
+        linked = False
+        want_write = False
+        try:
+            while not self._stopping:
+                mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if out else 0)
+                if (mask & selectors.EVENT_WRITE) != want_write:
+                    want_write = bool(mask & selectors.EVENT_WRITE)
+                    sel.modify(sock, mask)
+                timeout = max(0.0, deadline - time.monotonic()) if not linked else None
+                ready = sel.select(timeout)
+                if not linked and not ready and time.monotonic() >= deadline:
+                    raise TransportError("the server did not complete the link in time")
+                for key, events in ready:
+                    if key.fileobj is self._wake_r:
+                        self._drain_wake()
+                    elif events & selectors.EVENT_READ:
+                        linked = self._read(sock) or linked
+                self._run_queue()
+                out += self.conn.data_to_send()
+                if out:
+                    self._write(sock, out)
+        finally:
+            sel.close()
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def _run_queue(self) -> None:
+        # Messages queued before the link is up wait for it.
+        while self.conn.state is State.READY:
+            with self._lock:
+                if not self._queue:
+                    return
+                fn = self._queue.popleft()
+            fn()
+
+    def _read(self, sock: socket.socket) -> bool:
+        """Read what is available (TLS may hold more than select reports) and handle it."""
+        linked = False
+        total = 0
+        while total < READ_BURST:
+            try:
+                data = sock.recv(READ_CHUNK)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                break
+            except ssl.SSLWantWriteError:
+                break
+            if not data:
+                if self.conn.state is not State.READY:
+                    raise TransportError("the server closed the connection during the link")
+                raise TransportError("the server closed the connection")
+            total += len(data)
+            self.bytes_in += len(data)
+            for event in self.conn.receive_data(data):
+                if isinstance(event, Received):
+                    self._dispatch(event)
+                elif isinstance(event, Linked):
+                    linked = True
+                    self.handler.on_linked(event)
+                elif isinstance(event, MalformedMessage):
+                    log.warning("%s: malformed %s message skipped: %s", self.conn.channel_name, event.name, event.error)
+                elif isinstance(event, UnknownMessage):
+                    log.debug(
+                        "%s: unknown message type %d (%d bytes) ignored", self.conn.channel_name, event.type, event.size
+                    )
+        return linked
+
+    def _dispatch(self, event: Received) -> None:
+        try:
+            self.handler.on_message(event.message, event.serial)
+        except Exception:  # noqa: BLE001 - one bad message must not end the session
+            log.exception("%s: handling %s failed", self.conn.channel_name, type(event.message).__name__)
+
+    def _write(self, sock: socket.socket, out: bytearray) -> None:
+        while out:
+            try:
+                n = sock.send(out)
+            except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                return
+            del out[:n]

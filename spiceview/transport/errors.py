@@ -1,0 +1,5 @@
+"""Errors of the transport layer: reaching the server, TLS, proxies."""
+
+
+class TransportError(OSError):
+    """The connection could not be made or broke; the message says what happened in user terms."""
