@@ -1,0 +1,73 @@
+"""Running the viewer: the Qt application, one session, its window."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+from ..channels.display_channel import DisplayChannel
+from ..channels.from_params import client_from_params
+from ..session.errors import ConfigError
+from ..session.params import ConnectionParams
+from .main_window import MainWindow
+
+
+def ask_for_target() -> ConnectionParams | None:
+    from ..session.uri import parse_spice_uri
+
+    text, ok = QInputDialog.getText(None, "spiceview", "Connect to (spice://host:port):", text="spice://")
+    if not ok or not text.strip():
+        return None
+    try:
+        return parse_spice_uri(text.strip())
+    except ConfigError as exc:
+        QMessageBox.critical(None, "spiceview", str(exc))
+        return None
+
+
+def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("spiceview")
+    # Let Ctrl+C in the terminal end the viewer.
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    ticker = QTimer()
+    ticker.start(200)
+    ticker.timeout.connect(lambda: None)
+    if params is None:
+        params = ask_for_target()
+        if params is None:
+            return 1
+    window = MainWindow(params.title)
+    client = client_from_params(params, connect_timeout=args.timeout)
+    outcome = {"code": 0}
+    where = params.host or params.unix_path or ""
+    window.set_status(f"Connecting to {where}...")
+
+    def on_display(display: DisplayChannel) -> None:
+        if display.channel_id == 0:
+            window.attach_display(display)
+
+    def on_closed(error: str) -> None:
+        if error:
+            outcome["code"] = 1
+            window.set_status(f"Disconnected: {error}")
+            print(f"spiceview: {error}", file=sys.stderr)
+            QMessageBox.critical(window, "spiceview", f"Connection failed: {error}")
+        app.quit()
+
+    client.display_added.connect(on_display)
+    client.name_changed.connect(window.set_server_name)
+    client.session_closed.connect(on_closed)
+    if params.fullscreen:
+        window.showFullScreen()
+    else:
+        window.show()
+    client.connect_session()
+    app.exec()
+    client.disconnect_session()
+    client.wait_all(3000)
+    return outcome["code"]

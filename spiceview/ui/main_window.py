@@ -1,0 +1,73 @@
+"""The window that shows one guest monitor, with a status line while connecting and on failure."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea
+
+from ..canvas.surface import Surface
+from ..channels.display_channel import DisplayChannel
+from .red_screen import RedScreen
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__()
+        self.fixed_title = title
+        self.screen_widget = RedScreen()
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.screen_widget)
+        self.scroll.setWidgetResizable(False)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setStyleSheet("background: black")
+        self.setCentralWidget(self.scroll)
+        self.status = QLabel()
+        self.statusBar().addWidget(self.status, 1)
+        self.display: DisplayChannel | None = None
+        self.setWindowTitle(title or "spiceview")
+        self.resize(800, 600)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+        if text:
+            self.statusBar().show()
+
+    def set_server_name(self, name: str) -> None:
+        if not self.fixed_title and name:
+            self.setWindowTitle(f"{name} - spiceview")
+
+    def attach_display(self, display: DisplayChannel) -> None:
+        self.display = display
+        display.primary_created.connect(self._on_primary)
+        display.primary_destroyed.connect(lambda _id: self.screen_widget.set_surface(None))
+        display.invalidated.connect(self._on_invalidated)
+        if display.primary is not None:
+            self._on_primary(display.primary)
+
+    def _on_primary(self, surface: Surface) -> None:
+        self.screen_widget.set_surface(surface)
+        self.screen_widget.resize(surface.width, surface.height)
+        self.set_status("")
+        self.statusBar().hide()
+        self._fit_to_guest(surface.width, surface.height)
+
+    def _fit_to_guest(self, width: int, height: int) -> None:
+        # Show the guest 1:1 when the screen has room; otherwise as large as the screen allows (scrolling).
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        chrome_h = self.height() - self.scroll.viewport().height()
+        chrome_w = self.width() - self.scroll.viewport().width()
+        w, h = width + chrome_w, height + chrome_h
+        if avail is not None:
+            w, h = min(w, avail.width()), min(h, avail.height())
+        self.resize(w, h)
+
+    def _on_invalidated(self, surface_id: int, x: int, y: int, w: int, h: int) -> None:
+        surface = self.screen_widget.display_layer.surface
+        if surface is not None and surface.id == surface_id:
+            self.screen_widget.invalidate(x, y, w, h)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        super().closeEvent(event)

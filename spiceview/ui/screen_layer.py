@@ -1,0 +1,40 @@
+"""ScreenLayers: what a RedScreen stacks and paints, bottom to top (the display, later the cursor overlay)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QImage, QPainter
+
+from ..canvas.surface import Surface
+
+
+class ScreenLayer:
+    """One layer of a RedScreen; coordinates are guest pixels."""
+
+    z_order = 0
+
+    def paint(self, painter: QPainter, guest_rect: QRect) -> None:
+        raise NotImplementedError
+
+
+class DisplayLayer(ScreenLayer):
+    """Paints a display channel's primary surface, sharing its memory (no copy per frame)."""
+
+    z_order = 0
+
+    def __init__(self) -> None:
+        self.surface: Surface | None = None
+        self._image: QImage | None = None
+
+    def set_surface(self, surface: Surface | None) -> None:
+        self.surface = surface
+        self._image = None
+        if surface is not None and not surface.is_alpha_only:
+            fmt = QImage.Format.Format_ARGB32_Premultiplied if surface.has_alpha else QImage.Format.Format_RGB32
+            self._image = QImage(surface.storage.data, surface.width, surface.height, surface.stride, fmt)
+
+    def paint(self, painter: QPainter, guest_rect: QRect) -> None:
+        if self.surface is None or self._image is None:
+            return
+        with self.surface.lock:
+            painter.drawImage(guest_rect, self._image, guest_rect)
