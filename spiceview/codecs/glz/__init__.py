@@ -13,21 +13,13 @@ from spiceview.codecs.glz.header import GLZ_HEADER_SIZE, GlzHeader, parse_glz_he
 from spiceview.codecs.glz.window import GlzWindow
 from spiceview.codecs.image import DecodedImage, PixelFormat
 from spiceview.codecs.lz._rows import copy_pixels_out
-from spiceview.codecs.lz.header import MAX_PIXELS, LzType
+from spiceview.codecs.lz.header import MAX_PIXELS, LzType, byte_view
 
 __all__ = ["GlzWindow", "decode_glz", "decode_zlib_glz", "parse_glz_header"]
 
 # Largest GLZ payload a ZLIB_GLZ image may claim: header plus two passes of literals.
 _MAX_GLZ_DATA = GLZ_HEADER_SIZE + MAX_PIXELS * 5
 
-
-def _as_buffer(data: bytes | bytearray | memoryview) -> memoryview:
-    view = memoryview(data)
-    if view.ndim != 1 or view.itemsize != 1:
-        view = view.cast("B")
-    if not view.c_contiguous:
-        view = memoryview(view.tobytes())
-    return view
 
 
 def _decode_pixels(buf: memoryview, hdr: GlzHeader, window: GlzWindow, timeout: float,
@@ -49,7 +41,7 @@ def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout:
     References to images not yet in the window wait up to `timeout` seconds (in all) for another
     display channel to decode them. RGB16/24/32 give XRGB32 (X = 0xFF), RGBA gives ARGB32.
     """
-    buf = _as_buffer(data)
+    buf = byte_view(data)
     hdr = parse_glz_header(buf)
     epoch = window.epoch
     try:

@@ -18,6 +18,7 @@ from spiceview.codecs.lz.header import (
     PALETTE_TYPES,
     LzHeader,
     LzType,
+    byte_view,
     parse_lz_header,
 )
 
@@ -27,14 +28,6 @@ _PALETTE_BITS = {LzType.PLT1_LE: 1, LzType.PLT1_BE: 1, LzType.PLT4_LE: 4, LzType
                  LzType.PLT8: 8}
 _MSB_FIRST = {LzType.PLT1_BE, LzType.PLT4_BE}
 
-
-def _as_buffer(data: bytes | bytearray | memoryview) -> memoryview:
-    view = memoryview(data)
-    if view.ndim != 1 or view.itemsize != 1:
-        view = view.cast("B")
-    if not view.c_contiguous:
-        view = memoryview(view.tobytes())
-    return view
 
 
 def palette_table(palette: np.ndarray | None, bits: int) -> np.ndarray:
@@ -88,7 +81,7 @@ def decode_lz(data: bytes | bytearray | memoryview, palette: np.ndarray | None =
     A8 gives an A8 plane. XXXA streams only make sense inside JPEG_ALPHA: see
     decode_lz_alpha_into.
     """
-    buf = _as_buffer(data)
+    buf = byte_view(data)
     hdr = parse_lz_header(buf)
     if hdr.type is LzType.XXXA:
         raise DecodeError("an alpha-only LZ stream is not an image")
@@ -114,7 +107,7 @@ def decode_lz_alpha_into(data: bytes | bytearray | memoryview, pixels: np.ndarra
     The stream's own top_down flag orders its rows; `pixels` is top-down. Nothing is written
     unless the whole plane decodes.
     """
-    buf = _as_buffer(data)
+    buf = byte_view(data)
     hdr = parse_lz_header(buf)
     if hdr.type is not LzType.XXXA:
         raise DecodeError(f"expected an alpha-only LZ stream, got {hdr.type.name}")

@@ -55,6 +55,17 @@ class LzHeader:
     units: int  # decoded units: pixels for RGB types, palette bytes for PLT types
 
 
+def byte_view(data: bytes | bytearray | memoryview) -> memoryview:
+    """A flat, contiguous view of unsigned bytes over any buffer (copying only if it must)."""
+    try:
+        view = memoryview(data)
+        if not view.c_contiguous:
+            view = memoryview(view.tobytes())
+        return view.cast("B") if (view.ndim != 1 or view.format != "B") else view
+    except (TypeError, ValueError) as exc:
+        raise DecodeError(f"not a byte buffer: {exc}") from None
+
+
 def as_type(value: int) -> LzType:
     try:
         return LzType(value)
