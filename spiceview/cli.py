@@ -53,8 +53,8 @@ def setup_logging(verbose: bool, debug: bool) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
 
 
-def load_target(target: str) -> tuple[ConnectionParams, Path | None]:
-    """Connection parameters from a URI or a .vv file (and the .vv path, for delete-this-file)."""
+def load_target(target: str) -> tuple[ConnectionParams, object | None]:
+    """Connection parameters from a URI or a .vv file (and the parsed .vv, for delete-this-file)."""
     from .session.uri import parse_spice_uri
     from .session.vvfile import parse_vv
 
@@ -64,7 +64,7 @@ def load_target(target: str) -> tuple[ConnectionParams, Path | None]:
     if not path.exists():
         raise ConfigError(f"{target}: no such file, and not a spice:// URI")
     vv = parse_vv(path)
-    return vv.to_params(), path
+    return vv.to_params(), vv
 
 
 def apply_options(params: ConnectionParams, args: argparse.Namespace) -> ConnectionParams:
@@ -101,17 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.target is None:
             if args.screenshot:
                 raise ConfigError("--screenshot needs a spice:// URI or a .vv file")
-            params, vv_path = None, None
+            params, vv = None, None
         else:
-            params, vv_path = load_target(args.target)
+            params, vv = load_target(args.target)
             params = apply_options(params, args)
+            params.require_endpoint()
     except ConfigError as exc:
         print(f"spiceview: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if vv_path is not None and params is not None and params.delete_this_file:
-        from .session.vvfile import delete_vv_file
-
-        delete_vv_file(vv_path)
+    if vv is not None and getattr(vv, "delete_after_reading", False):
+        # remote-viewer deletes such files once read: they hold a one-time password.
+        vv.delete_file()
     if args.screenshot:
         return run_screenshot(params, args)
     from .ui.app import run_viewer

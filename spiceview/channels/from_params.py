@@ -25,10 +25,8 @@ def channel_wants_tls(params: ConnectionParams, channel_type: int) -> bool:
     """TLS when the channel is listed in secure-channels (or "all"), or when there is no plain port."""
     if params.unix_path:
         return False
-    if not params.port:
-        return True
-    names = set(params.secure_channels)
-    return "all" in names or CHANNEL_NAMES.get(channel_type, "") in names
+    name = CHANNEL_NAMES.get(channel_type)
+    return params.port is None if name is None else params.uses_tls(name)
 
 
 def endpoint_for(params: ConnectionParams, channel_type: int, tls: bool) -> Endpoint:
