@@ -8,10 +8,19 @@ spice-common's decoder (cropped to the width, X = 0xFF).
 from __future__ import annotations
 
 import struct
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from lz_encoder import (
+
+from spiceview.codecs.errors import DecodeError
+from spiceview.codecs.image import PixelFormat
+from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
+
+# The test-only encoders sit beside the tests (pytest runs in importlib mode: no sys.path help).
+sys.path.insert(0, str(Path(__file__).parent))
+from lz_encoder import (  # noqa: E402
     A8,
     PLT1_BE,
     PLT1_LE,
@@ -31,10 +40,6 @@ from lz_encoder import (
     header,
     pack_palette_rows,
 )
-
-from spiceview.codecs.errors import DecodeError
-from spiceview.codecs.image import PixelFormat
-from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
 
 RNG = np.random.default_rng(20240601)
 
