@@ -10,6 +10,7 @@ import av
 import numpy as np
 
 from spiceview.codecs.errors import DecodeError
+from spiceview.codecs.jpeg._ycc import gray_to_bgrx, ycc_to_bgrx
 from spiceview.codecs.image import DecodedImage, PixelFormat
 from spiceview.codecs.jpeg.markers import jpeg_frame_size
 from spiceview.codecs.lz import decode_lz_alpha_into
@@ -40,13 +41,39 @@ def _decode_bgra(jpeg: memoryview, width: int, height: int) -> np.ndarray:
         frame = frames[0]
         if (frame.width, frame.height) != (width, height):
             raise DecodeError(f"JPEG decoded to {frame.width}x{frame.height}")
-        pixels = frame.to_ndarray(format="bgra")
+        return _to_bgrx(frame, width, height)
     except DecodeError:
         raise
     except Exception as exc:  # PyAV raises FFmpegError subclasses, ValueError, ...: all mean bad data
         raise DecodeError(f"JPEG decoding failed: {exc}") from None
-    pixels = np.ascontiguousarray(pixels)
-    pixels[..., 3] = 0xFF
+
+
+# Chroma subsampling (horizontal, vertical) of the planar layouts FFmpeg gives JPEGs; JPEG is
+# full range whether FFmpeg says so with a "j" format or with the frame's colour range.
+_SAMPLING = {"yuvj420p": (2, 2), "yuv420p": (2, 2), "yuvj422p": (2, 1), "yuv422p": (2, 1),
+             "yuvj444p": (1, 1), "yuv444p": (1, 1), "yuvj440p": (1, 2), "yuv440p": (1, 2)}
+
+
+def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
+    plane = frame.planes[index]
+    rows = np.frombuffer(plane, np.uint8, count=plane.line_size * plane.height)
+    return rows.reshape(plane.height, plane.line_size)
+
+
+def _to_bgrx(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """Convert like libjpeg (fancy chroma upsampling, its fixed-point YCbCr) for the usual
+    layouts, so pictures match the reference client; FFmpeg's converter for anything else."""
+    name = frame.format.name
+    pixels = np.empty((height, width, 4), np.uint8)
+    if name in _SAMPLING:
+        hs, vs = _SAMPLING[name]
+        cw, ch = -(-width // hs), -(-height // vs)
+        ycc_to_bgrx(_plane(frame, 0), _plane(frame, 1), _plane(frame, 2), cw, ch, hs, vs, pixels)
+    elif name in ("gray", "gray8"):
+        gray_to_bgrx(_plane(frame, 0), pixels)
+    else:
+        pixels[...] = frame.to_ndarray(format="bgra")
+        pixels[..., 3] = 0xFF
     return pixels
 
 
