@@ -10,8 +10,8 @@ import av
 import numpy as np
 
 from spiceview.codecs.errors import DecodeError
-from spiceview.codecs.jpeg._ycc import gray_to_bgrx, ycc_to_bgrx
 from spiceview.codecs.image import DecodedImage, PixelFormat
+from spiceview.codecs.jpeg._ycc import gray_to_bgrx, ycc_to_bgrx
 from spiceview.codecs.jpeg.markers import jpeg_frame_size
 from spiceview.codecs.lz import decode_lz_alpha_into
 from spiceview.codecs.lz.header import MAX_DIMENSION, MAX_PIXELS, LzType, byte_view, parse_lz_header
