@@ -1,6 +1,11 @@
 """GLZ decoder and its shared window: round trips through the test-only encoder, cross-image
 references with every offset/distance width, release rules, two threads decoding out of order,
 ZLIB_GLZ, bad input.
+
+Verified locally (not part of this suite): sequences of 25 RGB16/RGB24/RGB32/RGBA images of
+random sizes and row orders, encoded by spice-server's own GLZ encoder (window of 2**16 and of
+12000 pixels, so it also released images), decode here to exactly the source pixels, in order
+and from two threads taking alternate images (so references wait for the other thread).
 """
 
 from __future__ import annotations
