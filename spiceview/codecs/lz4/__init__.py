@@ -40,10 +40,11 @@ def _inflate(data: memoryview, total: int) -> np.ndarray:
         pos += 4
         if size == 0 or size > len(data) - pos:
             raise DecodeError("LZ4 block size out of range")
-        history = out[max(0, produced - _HISTORY):produced].tobytes()
+        history = out[max(0, produced - _HISTORY):produced].tobytes()  # bytes: far faster than a view here
+        # A block cannot grow past ~255x its size: asking for no more keeps each allocation small.
+        limit = min(total - produced, size * _MAX_RATIO + 64)
         try:
-            chunk = lz4.block.decompress(data[pos:pos + size], uncompressed_size=total - produced,
-                                         dict=history)
+            chunk = lz4.block.decompress(data[pos:pos + size], uncompressed_size=limit, dict=history)
         except (lz4.block.LZ4BlockError, ValueError, MemoryError) as exc:
             raise DecodeError(f"LZ4 block corrupt: {exc}") from None
         if not chunk:
