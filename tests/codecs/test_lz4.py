@@ -6,8 +6,9 @@ before it), made here with the lz4 package.
 from __future__ import annotations
 
 import struct
+import sys
+from pathlib import Path
 
-import lz4.block
 import numpy as np
 import pytest
 
@@ -15,21 +16,12 @@ from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.image import PixelFormat
 from spiceview.codecs.lz4 import FMT_16BIT, FMT_24BIT, FMT_32BIT, FMT_RGBA, decode_lz4
 
+# The test-only encoders sit beside the tests (pytest runs in importlib mode: no sys.path help).
+sys.path.insert(0, str(Path(__file__).parent))
+from lz4_encoder import encode_lz4  # noqa: E402
+
 RNG = np.random.default_rng(4)
 BPP = {FMT_16BIT: 2, FMT_24BIT: 3, FMT_32BIT: 4, FMT_RGBA: 4}
-
-
-def encode_lz4(rows: np.ndarray, fmt: int, top_down: bool = True, rows_per_block: int = 0) -> bytes:
-    """rows: (H, W*bpp) raw wire rows in display order; blocks of `rows_per_block` rows."""
-    wire = rows if top_down else rows[::-1]
-    raw = wire.tobytes()
-    step = (rows_per_block or len(rows)) * rows.shape[1]
-    out = bytearray([int(top_down), fmt])
-    for start in range(0, len(raw), step):
-        history = raw[max(0, start - 65536):start]
-        block = lz4.block.compress(raw[start:start + step], store_size=False, dict=history)
-        out += struct.pack(">I", len(block)) + block
-    return bytes(out)
 
 
 def desktop_rows(h: int, w: int, bpp: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from spiceview.codecs.lz4 import FMT_16BIT, FMT_24BIT, FMT_32BIT, FMT_RGBA, deco
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzz_support import fuzz_settings, fuzz_timeout, mutated  # noqa: E402
-from test_lz4 import encode_lz4  # noqa: E402
+from lz4_encoder import encode_lz4  # noqa: E402
 
 
 def _seeds() -> list[bytes]:
