@@ -1,0 +1,173 @@
+"""QemuServer: QEMU with a qxl card as a SPICE server on 127.0.0.1 (no guest disk: SeaBIOS on screen)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from spiceview.lab import procs
+from spiceview.lab.ports import free_ports
+from spiceview.lab.qmp import Qmp
+
+QEMU = "qemu-system-x86_64"
+_RETRYABLE = ("Address already in use", "Failed to bind", "failed to initialize spice server")
+_ATTEMPTS = 4
+
+
+class QemuServer:
+    """qemu-system-x86_64 -display none -vga qxl -spice port=P,addr=127.0.0.1,... stopped by PID.
+
+    heads: qxl heads (extra ones are `-device qxl`); agent: the vdagent virtio-serial port; audio: HDA
+    with a SPICE audiodev; incoming=True: wait for a migration on `migration_port`. After start():
+    `port`, `uri`, `qmp` (a connected Qmp client) and `qmp_path`.
+    """
+
+    def __init__(
+        self,
+        *,
+        heads: int = 1,
+        agent: bool = False,
+        audio: bool = False,
+        password: str | None = None,
+        image_compression: str | None = None,
+        incoming: bool = False,
+        memory_mb: int = 64,
+        accel: str = "tcg",
+        extra_args: Sequence[str] = (),
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.heads, self.agent, self.audio = heads, agent, audio
+        self.password = password
+        self.image_compression = image_compression
+        self.incoming = incoming
+        self.memory_mb, self.accel = memory_mb, accel
+        self.extra_args = tuple(extra_args)
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.migration_port: int | None = None
+        self.tmpdir: Path | None = None
+        self.qmp: Qmp | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"spice://127.0.0.1:{self.port}"
+
+    @property
+    def qmp_path(self) -> Path:
+        assert self.tmpdir is not None
+        return self.tmpdir / "qmp.sock"
+
+    @property
+    def log_path(self) -> Path:
+        assert self.tmpdir is not None
+        return self.tmpdir / "qemu.log"
+
+    def __enter__(self) -> QemuServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def argv(self) -> list[str]:
+        spice = f"port={self.port},addr=127.0.0.1"
+        spice += ",password-secret=spicepw" if self.password is not None else ",disable-ticketing=on"
+        if self.image_compression is not None:
+            spice += f",image-compression={self.image_compression}"
+        argv = [
+            QEMU, "-nodefaults", "-no-user-config", "-display", "none", "-accel", self.accel,
+            "-m", str(self.memory_mb), "-serial", "none", "-parallel", "none",
+            "-vga", "qxl", "-spice", spice,
+            "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+        ]
+        if self.password is not None:
+            argv[1:1] = ["-object", f"secret,id=spicepw,data={self.password}"]
+        for _ in range(self.heads - 1):
+            argv += ["-device", "qxl"]
+        if self.agent:
+            argv += [
+                "-device", "virtio-serial",
+                "-chardev", "spicevmc,id=vdagent,name=vdagent",
+                "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0",
+            ]
+        if self.audio:
+            argv += ["-audiodev", "spice,id=snd0", "-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0"]
+        if self.incoming:
+            argv += ["-incoming", f"tcp:127.0.0.1:{self.migration_port}"]
+        return argv + list(self.extra_args)
+
+    def start(self) -> QemuServer:
+        if shutil.which(QEMU) is None:
+            raise procs.LabProcessError(f"{QEMU} not found: install the Debian/Ubuntu package qemu-system-x86")
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="spiceview-qemu-"))
+        procs.register(self)
+        try:
+            for attempt in range(_ATTEMPTS):
+                try:
+                    self._launch()
+                    return self
+                except procs.LabProcessError as e:
+                    self._stop_process()
+                    if attempt + 1 == _ATTEMPTS or not any(s in str(e) for s in _RETRYABLE):
+                        raise
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _launch(self) -> None:
+        self.port, self.migration_port = free_ports(2)
+        self.proc = procs.spawn(self.argv(), log=self.log_path)
+        proc = self.proc
+        procs.wait_for_port(
+            self.port, timeout=self.startup_timeout, alive=lambda: proc.poll() is None, what="QEMU",
+            log=self.log_path,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            try:
+                self.qmp = Qmp(self.qmp_path)
+                return
+            except OSError as e:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log = procs.tail(self.log_path)
+                    raise procs.LabProcessError(f"QEMU QMP not reachable ({e}); log:\n{log}") from None
+                time.sleep(0.05)
+
+    def migrate_to(self, target: QemuServer, timeout: float = 60.0) -> dict:
+        """Live-migrate this VM into target (started with incoming=True), telling SPICE clients first.
+
+        Returns the source's final query-migrate once the target runs (it reports 'inmigrate' for a moment
+        after the source says 'completed').
+        """
+        assert self.qmp is not None and target.qmp is not None and target.port is not None
+        self.qmp.client_migrate_info(target.port)
+        info = self.qmp.migrate(f"tcp:127.0.0.1:{target.migration_port}", timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while (status := target.qmp.command("query-status")["status"]) != "running":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"migration target still {status!r} after {timeout:.0f} s")
+            time.sleep(0.02)
+        return info
+
+    def stop(self) -> None:
+        self._stop_process()
+        procs.unregister(self)
+        if self.tmpdir is not None:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def _stop_process(self) -> None:
+        if self.qmp is not None:
+            self.qmp.close()
+            self.qmp = None
+        if self.proc is not None:
+            procs.stop_child(self.proc, timeout=5.0)
+            self.proc = None
+
+    def __repr__(self) -> str:
+        running = self.proc is not None and self.proc.poll() is None
+        return f"<QemuServer {self.uri if running else 'stopped'}>"
