@@ -1,0 +1,82 @@
+"""Issue 2: under Xvfb, `spiceview spice://...` opens a window whose pixels equal the guest's xwd -root."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spiceview.lab import xwd
+from spiceview.lab.pixels import save_png
+from spiceview.lab.requirements import require
+from spiceview.lab.scenes import standard_scene
+
+pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
+
+
+def find_picture(
+    screen: np.ndarray, picture: np.ndarray, near: tuple[int, int], search: int = 120
+) -> tuple[int, int] | None:
+    """Where `picture` appears in `screen` exactly, looking within `search` pixels of `near`."""
+    h, w = picture.shape[:2]
+    x0, y0 = near
+    first = picture[0, :, :3]
+    for dy in range(max(0, y0 - search), min(screen.shape[0] - h, y0 + search) + 1):
+        for dx in range(max(0, x0 - search), min(screen.shape[1] - w, x0 + search) + 1):
+            if np.array_equal(screen[dy, dx : dx + w, :3], first) and np.array_equal(
+                screen[dy : dy + h, dx : dx + w, :3], picture[..., :3]
+            ):
+                return dx, dy
+    return None
+
+
+def window_position(display: str, pid: int, timeout: float = 20.0) -> tuple[int, int]:
+    env = {"DISPLAY": display, "PATH": "/usr/bin:/bin"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--pid", str(pid)], capture_output=True, text=True, env=env
+        ).stdout.split()
+        if found:
+            geo = subprocess.run(
+                ["xdotool", "getwindowgeometry", "--shell", found[-1]], capture_output=True, text=True, env=env
+            ).stdout
+            values = dict(line.split("=", 1) for line in geo.splitlines() if "=" in line)
+            return int(values["X"]), int(values["Y"])
+        time.sleep(0.2)
+    raise AssertionError("spiceview's window never appeared")
+
+
+def test_window_shows_guest_pixels(xspice, xvfb, artifacts_dir: Path) -> None:
+    require("xdotool")
+    server = xspice(image_compression="off")
+    truth = standard_scene(server)
+    client_x = xvfb(width=1400, height=1000)
+    viewer = subprocess.Popen(
+        [sys.executable, "-m", "spiceview", server.uri],
+        env={**client_x.env, "QT_QPA_PLATFORM": "xcb"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        near = window_position(client_x.display, viewer.pid)
+        deadline = time.monotonic() + 20
+        where = None
+        while where is None and time.monotonic() < deadline:
+            screen = xwd.capture(client_x.display)
+            where = find_picture(screen, truth, near)
+            if where is None:
+                time.sleep(0.3)
+        save_png(screen, artifacts_dir / "client-screen.png")
+        assert where is not None, f"the guest picture never appeared exactly in the window (see {artifacts_dir})"
+    finally:
+        viewer.terminate()
+        try:
+            viewer.wait(10)
+        except subprocess.TimeoutExpired:
+            viewer.kill()
