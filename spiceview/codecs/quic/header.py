@@ -57,7 +57,3 @@ def parse_header(buf: memoryview) -> QuicHeader:
     if needed > (words - HEADER_WORDS) * 32:
         raise DecodeError(f"QUIC stream of {len(buf)} bytes is too short for a {width}x{height} image")
     return QuicHeader(image_type, width, height, words)
-
-
-def components(image_type: QuicImageType) -> int:
-    return _COMPONENTS[image_type]
