@@ -3,7 +3,9 @@
 Verified locally (not part of this suite): on JPEGs of 1x1 to 1920x1080 in 4:2:0, 4:2:2 and
 4:4:4, libjpeg-turbo 2.1.5 decoding as spice-gtk does (JCS_RGB, default fancy upsampling) and
 this decoder differ by at most 3 levels (mean ~0.05), all of it FFmpeg's IDCT; with FFmpeg's own
-colour conversion 4:2:0 edges differed by up to 43.
+colour conversion 4:2:0 edges differed by up to 43. A real Xspice with jpeg-wan-compression
+always sent a photo as JPEG_ALPHA (4:2:0, with an all-zero alpha plane, drawn by plain copy):
+decoded here it is within 3 levels of libjpeg's decoding of the same bytes.
 """
 
 from __future__ import annotations
@@ -76,11 +78,9 @@ def test_jpeg_alpha(top_down: bool) -> None:
     out = decode_jpeg_alpha(data, jpeg_size, top_down, 40, 24)
     assert out.format is PixelFormat.ARGB32
     np.testing.assert_array_equal(out.pixels[..., 3], alpha)
-    # colour is clamped to alpha (premultiplied); where alpha is 255 it is the JPEG's colour
-    assert (out.pixels[..., :3] <= out.pixels[..., 3:]).all()
-    opaque = alpha == 255
-    assert np.abs(out.pixels[opaque][:, :3].astype(int) - 200).max() <= 3
-    assert (out.pixels[alpha == 0][:, :3] == 0).all()
+    # colour stays as the JPEG gives it, whatever the alpha (Xspice sends all-zero alpha planes
+    # for pictures it then copies)
+    assert np.abs(out.pixels[..., :3].astype(int) - 200).max() <= 3
 
 
 def test_jpeg_alpha_consistency_checks() -> None:

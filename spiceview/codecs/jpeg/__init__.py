@@ -86,10 +86,10 @@ def decode_jpeg(data: bytes | bytearray | memoryview, width: int, height: int) -
 
 def decode_jpeg_alpha(data: bytes | bytearray | memoryview, jpeg_size: int, top_down: bool,
                       width: int, height: int) -> DecodedImage:
-    """JPEG colour plus LZ alpha as premultiplied ARGB32.
+    """JPEG colour plus LZ alpha as ARGB32, both exactly as decoded (like the reference client).
 
-    Lossy colour can exceed its alpha (a premultiplied impossibility that would add light when
-    composited), so colour is clamped to alpha; the reference client leaves it as decoded.
+    Colour is not clamped to alpha: Xspice sends JPEG_ALPHA for pictures whose alpha plane is all
+    zero and that are then drawn with a plain copy, where only the colour counts.
     """
     _check_size(width, height)
     buf = byte_view(data)
@@ -105,5 +105,4 @@ def decode_jpeg_alpha(data: bytes | bytearray | memoryview, jpeg_size: int, top_
         raise DecodeError("JPEG_ALPHA alpha row order contradicts the image flags")
     pixels = _decode_bgra(buf[:jpeg_size], width, height)
     decode_lz_alpha_into(alpha, pixels)
-    np.minimum(pixels[..., :3], pixels[..., 3:], out=pixels[..., :3])
     return DecodedImage(width, height, PixelFormat.ARGB32, pixels)
