@@ -188,19 +188,36 @@ class _Bound:
 Matcher = Callable[[int], bool]
 
 
+# Matchers carry what they test (`.values`, `.flag`) so that tests can choose switch keys that reach each case.
+
+
 def is_(*values: int) -> Matcher:
     """Case for an enum switch: the field equals one of the values."""
     allowed = frozenset(values)
-    return lambda v: v in allowed
+
+    def match(v: int) -> bool:
+        return v in allowed
+
+    match.values = allowed  # type: ignore[attr-defined]
+    return match
 
 
 def has_flag(flag: int) -> Matcher:
     """Case for a flags switch: the flag bit is set."""
-    return lambda v: bool(v & flag)
+
+    def match(v: int) -> bool:
+        return bool(v & flag)
+
+    match.flag = flag  # type: ignore[attr-defined]
+    return match
 
 
 def lacks_flag(flag: int) -> Matcher:
-    return lambda v: not v & flag
+    def match(v: int) -> bool:
+        return not v & flag
+
+    match.flag = flag  # type: ignore[attr-defined]
+    return match
 
 
 def default_case(_: int) -> bool:
