@@ -9,7 +9,7 @@ import numpy as np
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.glz._core import GlzDecoder
-from spiceview.codecs.glz.header import GLZ_HEADER_SIZE, GlzHeader, parse_glz_header
+from spiceview.codecs.glz.header import GLZ_HEADER_SIZE, GlzHeader, max_glz_size, parse_glz_header
 from spiceview.codecs.glz.window import GlzWindow
 from spiceview.codecs.image import DecodedImage, PixelFormat
 from spiceview.codecs.lz._rows import copy_pixels_out
@@ -60,16 +60,27 @@ def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout:
 
 def decode_zlib_glz(data: bytes | bytearray | memoryview, glz_data_size: int, window: GlzWindow,
                     timeout: float = 5.0) -> DecodedImage:
-    """Inflate a ZLIB_GLZ_RGB payload to its `glz_data_size` bytes of GLZ, then decode that."""
-    if not 0 < glz_data_size <= _MAX_GLZ_DATA:
+    """Inflate a ZLIB_GLZ_RGB payload to its `glz_data_size` bytes of GLZ, then decode that.
+
+    The GLZ header is inflated first, so a size no image of that header could need is refused
+    before inflating the rest (a small payload must not balloon into a huge buffer).
+    """
+    if not GLZ_HEADER_SIZE <= glz_data_size <= _MAX_GLZ_DATA:
         raise DecodeError(f"implausible ZLIB_GLZ size {glz_data_size}")
     inflater = zlib.decompressobj()
     try:
-        glz = inflater.decompress(data, glz_data_size)
+        head = inflater.decompress(byte_view(data), GLZ_HEADER_SIZE)
+        hdr = parse_glz_header(head, glz_data_size)
+        if glz_data_size > max_glz_size(hdr):
+            raise DecodeError(f"ZLIB_GLZ size {glz_data_size} too large for a {hdr.width}x{hdr.height} image")
+        rest = inflater.decompress(inflater.unconsumed_tail, glz_data_size - len(head))
+        if not inflater.eof and inflater.unconsumed_tail and inflater.decompress(inflater.unconsumed_tail, 1):
+            raise DecodeError(f"ZLIB_GLZ data inflates to more than {glz_data_size} bytes")
     except zlib.error as exc:
         raise DecodeError(f"ZLIB_GLZ inflate failed: {exc}") from None
-    if not inflater.eof:
+    if not inflater.eof or inflater.unconsumed_tail:
         raise DecodeError("ZLIB_GLZ data does not inflate to a complete stream of its stated size")
+    glz = head + rest
     if len(glz) != glz_data_size:
         raise DecodeError(f"ZLIB_GLZ inflated to {len(glz)} bytes, not {glz_data_size}")
     return decode_glz(glz, window, timeout)

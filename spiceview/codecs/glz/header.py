@@ -47,7 +47,15 @@ class GlzHeader:
         return self.image_id - self.win_head_dist
 
 
-def parse_glz_header(data: bytes | bytearray | memoryview) -> GlzHeader:
+def max_glz_size(hdr: GlzHeader) -> int:
+    """Most bytes a well-formed GLZ stream of this image can take (all literals, ctrl bytes)."""
+    per_pixel = {LzType.RGB16: 2, LzType.RGB24: 3, LzType.RGB32: 3, LzType.RGBA: 4}[hdr.type]
+    ctrl = -(-hdr.pixels // 32) * (2 if hdr.type is LzType.RGBA else 1)
+    return GLZ_HEADER_SIZE + hdr.pixels * per_pixel + ctrl
+
+
+def parse_glz_header(data: bytes | bytearray | memoryview, payload: int | None = None) -> GlzHeader:
+    """Parse and check the header; `payload`: the stream's full length if `data` is only its start."""
     if len(data) < GLZ_HEADER_SIZE:
         raise DecodeError("GLZ header truncated")
     magic, version, packed, width, height, stride, image_id, dist = _GLZ_HEADER.unpack_from(data, 0)
@@ -63,5 +71,5 @@ def parse_glz_header(data: bytes | bytearray | memoryview) -> GlzHeader:
     if dist > image_id:
         raise DecodeError("GLZ window head before the first image")
     pixels = check_geometry(kind, width, height, stride)
-    check_budget(pixels, len(data) - GLZ_HEADER_SIZE)
+    check_budget(pixels, (len(data) if payload is None else payload) - GLZ_HEADER_SIZE)
     return GlzHeader(kind, width, height, bool(packed >> 4), image_id, dist)
