@@ -54,6 +54,7 @@ class GlzTestEncoder:
 
     def __init__(self) -> None:
         self.stored: dict[int, np.ndarray] = {}  # id -> uint32 pixels as the decoder keeps them
+        self._pairs: dict[tuple[int, bool], dict] = {}  # (id, alpha pass) -> pair index, reused
 
     def encode(self, bgra: np.ndarray, image_id: int, kind: int = RGB32, *, win_head_dist: int = 0,
                top_down: bool = True, refs: tuple[int, ...] = (), words: np.ndarray | None = None,
@@ -83,28 +84,35 @@ class GlzTestEncoder:
         mask = _colour_mask()
         sources = [(rid, self.stored[rid] & mask) for rid in refs]
         self._pass(out, [int(c) for c in colours], literal, BIAS[kind], image_id, sources, same_image,
-                   copy=lambda op, src, ln: _copy(stored, op, src, ln, None))
+                   copy=lambda op, src, ln: _copy(stored, op, src, ln, None), alpha=False)
         if kind == RGBA:
             alpha = wire[..., 3].reshape(-1)
             sources = [(rid, self.stored[rid] >> 24 if _little() else self.stored[rid] & 255)
                        for rid in refs]
             self._pass(out, [int(a) for a in alpha], [bytes((int(a),)) for a in alpha], BIAS_ALPHA,
                        image_id, sources, same_image,
-                       copy=lambda op, src, ln: _copy(stored, op, src, ln, "alpha"))
+                       copy=lambda op, src, ln: _copy(stored, op, src, ln, "alpha"), alpha=True)
             stored_bytes = stored.view(np.uint8).reshape(-1, 4)
             stored_bytes[:, 3] = alpha
         self.stored[image_id] = stored
+        self._pairs.pop((image_id, False), None)  # an id encoded again: its old index is stale
+        self._pairs.pop((image_id, True), None)
         return bytes(out)
 
-    def _pass(self, out, units, literal, bias, image_id, sources, same_image, copy) -> None:
+    def _pass(self, out, units, literal, bias, image_id, sources, same_image, copy, alpha) -> None:
         n = len(units)
         min_len = bias + 1
-        index: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for rid, arr in sources:
-            vals = arr.tolist()
-            for k in range(len(vals) - 1):
-                index.setdefault((vals[k], vals[k + 1]), []).append((rid, k))
         src_vals = {rid: arr.tolist() for rid, arr in sources}
+        src_pairs = {}
+        for rid, _ in sources:
+            pairs = self._pairs.get((rid, alpha))
+            if pairs is None:
+                vals = src_vals[rid]
+                pairs = {}
+                for k in range(len(vals) - 1):
+                    pairs.setdefault((vals[k], vals[k + 1]), []).append(k)
+                self._pairs[(rid, alpha)] = pairs
+            src_pairs[rid] = pairs
         own: dict[tuple[int, int], int] = {}
         pending: list[int] = []
 
@@ -128,7 +136,7 @@ class GlzTestEncoder:
                             ln += 1
                         if ln > best[0]:
                             best = (ln, None, j)
-            for rid, pos in index.get(key, [])[-4:]:
+            for rid, pos in [(r, k) for r, pairs in src_pairs.items() for k in pairs.get(key, ())[-4:]]:
                 vals = src_vals[rid]
                 ln = 0
                 while i + ln < n and pos + ln < len(vals) and vals[pos + ln] == units[i + ln]:

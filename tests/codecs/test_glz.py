@@ -240,6 +240,9 @@ def test_zlib_glz() -> None:
         decode_zlib_glz(b"not zlib at all", len(glz), win)
     with pytest.raises(DecodeError):
         decode_zlib_glz(zlib.compress(glz), 1 << 40, win)
+    bomb = zlib.compress(glz + bytes(50_000_000))  # 50 MB of zeros behind a 16-pixel image
+    with pytest.raises(DecodeError, match="too large"):
+        decode_zlib_glz(bomb, len(glz) + 50_000_000, win)
 
 
 def test_header_and_stream_errors() -> None:
