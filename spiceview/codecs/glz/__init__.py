@@ -21,7 +21,6 @@ __all__ = ["GlzWindow", "decode_glz", "decode_zlib_glz", "parse_glz_header"]
 _MAX_GLZ_DATA = GLZ_HEADER_SIZE + MAX_PIXELS * 5
 
 
-
 def _decode_pixels(buf: memoryview, hdr: GlzHeader, window: GlzWindow, timeout: float,
                    epoch: int) -> np.ndarray:
     stored = np.empty(hdr.pixels, np.uint32)
