@@ -19,4 +19,7 @@ def encrypt_ticket(public_key_der: bytes, password: str) -> bytes:
     if not isinstance(key, rsa.RSAPublicKey):
         raise LinkError("server public key is not an RSA key")
     oaep = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
-    return key.encrypt(secret + b"\0", oaep)
+    try:
+        return key.encrypt(secret + b"\0", oaep)
+    except ValueError as exc:
+        raise LinkError(f"cannot encrypt the password with the server's key: {exc}") from None

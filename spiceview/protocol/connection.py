@@ -13,7 +13,7 @@ from typing import Any
 
 from . import link as linkmod
 from .auth import encrypt_ticket
-from .constants import ChannelType, CommonCap, LinkErr
+from .constants import MAX_PASSWORD_LENGTH, ChannelType, CommonCap, LinkErr
 from .errors import LinkError, ProtocolError
 from .framing import FrameReader, encode_frame
 from .messages import ChannelSchema
@@ -100,6 +100,8 @@ class ChannelConnection:
         """Queue the link message; call once, right after connecting."""
         if self.state is not State.IDLE:
             raise RuntimeError("link already started")
+        if len(self.password.encode("utf-8")) > MAX_PASSWORD_LENGTH:
+            raise LinkError(f"password longer than {MAX_PASSWORD_LENGTH} bytes, which SPICE cannot send")
         mess = linkmod.LinkMess(
             self.connection_id, self.channel_type, self.channel_id, self.common_caps, self.channel_caps
         )
@@ -148,7 +150,17 @@ class ChannelConnection:
     # --- messages -----------------------------------------------------------------------------------------
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
-        """Feed received bytes; returns the events they complete. Raises LinkError / ProtocolError."""
+        """Feed received bytes; returns the events they complete. Raises LinkError / ProtocolError.
+
+        After an exception the stream cannot be trusted any more: the connection is closed.
+        """
+        try:
+            return self._receive(data)
+        except ProtocolError:
+            self.state = State.CLOSED
+            raise
+
+    def _receive(self, data: bytes | bytearray | memoryview) -> list[Event]:
         if self.state is State.CLOSED:
             raise ProtocolError("connection is closed")
         if self.state is State.IDLE:
@@ -166,9 +178,16 @@ class ChannelConnection:
         assert self._frames is not None
         for frame in self._frames.feed(data):
             self.last_serial = frame.serial
-            event = self._decode(frame.type, frame.body, frame.serial)
+            if frame.error is not None:
+                event: Event | None = MalformedMessage(frame.type, "sub-message list", frame.error, frame.serial)
+            else:
+                event = self._decode(frame.type, frame.body, frame.serial)
             if event is not None:
                 events.append(event)
+            # The window counts wire messages, not the sub-messages they carry (as spice-server counts them).
+            for _ in range(frame.acks):
+                self._count_for_ack()
+        for _ in range(self._frames.take_unattached_acks()):
             self._count_for_ack()
         return events
 

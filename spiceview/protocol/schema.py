@@ -317,6 +317,8 @@ class Struct(Type):
                 specs.append((name, Any, dataclasses.field(default=None)))
             elif isinstance(typ, Array):
                 specs.append((name, Any, dataclasses.field(default_factory=list)))
+            elif isinstance(typ, Struct):
+                specs.append((name, Any, dataclasses.field(default_factory=typ.cls)))
             else:
                 specs.append((name, Any, dataclasses.field(default=typ.default())))
         cls = dataclasses.make_dataclass(self.name, specs, slots=True)
@@ -329,7 +331,7 @@ class Struct(Type):
         for step in self._steps:
             kind = step[0]
             if kind == "prims":
-                values.update(zip(step[1], r.unpack(step[2], self.name)))
+                values.update(zip(step[1], r.unpack(step[2], self.name), strict=True))
             elif kind == "field":
                 values[step[1]] = step[2].parse(r, values)
             else:
