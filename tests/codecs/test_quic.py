@@ -5,8 +5,9 @@ Verified locally (not part of this suite, nothing of it committed):
   Shells-com/spice quic/testdata: RGB24 59x24, RGB16 87x17, GRAY 87x29, RGBA 94x82) decode without error
   and equal spice-common's own decoder byte for byte (RGB16 as its 16-to-32 path: v << 3 | v >> 2), and
   test1 equals its PNG from the Go repository;
-- 1500 images (every type; 1x1 to 16x2049 and 5x6200, so every wait-mask step; noise, flat, blocks,
-  gradients, mixed) encoded by spice-common's quic.c: decoded here identically to its decoder;
+- 2400 images (every type; 1x1 to 16x2049 and 5x6200, so every wait-mask step; noise, flat, blocks,
+  gradients, mixed) and 1920x1080 photo- and desktop-like images of every type, encoded by
+  spice-common's quic.c: decoded here identically to its decoder (and to the source pixels);
 - quic_encoder.py's output is bit-identical to spice-common's encoder on 250 such images of every type.
 """
 
