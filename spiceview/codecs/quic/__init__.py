@@ -1,7 +1,9 @@
 """QUIC, SPICE's lossless photographic image codec (after SFALIC): a native-speed decoder.
 
 decode_quic() takes the stream exactly as a SPICE image's `quic` data carries it and returns top-down
-pixels (the first coded row is the top row; the reference canvas shows it that way too):
+pixels. QUIC has no row-order flag: the first coded row is always the top row (the server flips
+bottom-up bitmaps while encoding; the reference canvas decodes into a negative-stride surface whose
+first row is its top row, so it shows the same picture).
 
 | QUIC type           | PixelFormat | bytes per pixel                                             |
 |---------------------|-------------|-------------------------------------------------------------|
@@ -10,7 +12,8 @@ pixels (the first coded row is the top row; the reference canvas shows it that w
 | GRAY                | A8          | one byte                                                    |
 
 RGB16 components are widened from 5 to 8 bits as `v << 3 | v >> 2`, like the reference client.
-Bad input of any kind raises DecodeError.
+Bad input of any kind raises DecodeError. read_quic_header() gives the type and size alone (the
+display channel can check them against the image descriptor, as the reference canvas does).
 """
 
 from __future__ import annotations
