@@ -127,10 +127,21 @@ def run_screenshot(params: ConnectionParams, args: argparse.Namespace) -> int:
     result = take_screenshot(client, args.screenshot, args.settle_ms, args.delay_ms, timeout_s=args.timeout + 20)
     if not result.ok:
         print(f"spiceview: {result.message}", file=sys.stderr)
-        return EXIT_FAILED
+        return finish_now(EXIT_FAILED)
     if args.verbose:
         print(f"spiceview: {result.message} in {result.seconds:.3f} s", file=sys.stderr)
-    return EXIT_OK
+    return finish_now(EXIT_OK)
+
+
+def finish_now(code: int) -> int:
+    """Exit without the interpreter's teardown, which costs a CLI run about 0.3 s with Qt loaded.
+
+    Everything worth keeping (the PNG) is written and closed by now.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from typing import Any
 from ..protocol.constants import CHANNEL_NAMES, ImageCompression
 from ..session.params import ConnectionParams
 from ..transport.connect import Endpoint
-from ..transport.tls import TlsConfig
+from ..transport.tls_config import TlsConfig
 from .red_client import RedClient
 
 COMPRESSION_BY_NAME = {

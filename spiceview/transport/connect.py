@@ -5,10 +5,13 @@ from __future__ import annotations
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import TransportError
 from .proxy import connect_via_proxy
-from .tls import TlsConfig, describe_ssl_error, make_context, subject_matches
+
+if TYPE_CHECKING:
+    from .tls_config import TlsConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,9 @@ def open_socket(endpoint: Endpoint, timeout: float = 10.0) -> socket.socket:
 
 
 def _wrap_tls(sock: socket.socket, endpoint: Endpoint, timeout: float) -> socket.socket:
+    # Imported here: the X.509 machinery is only needed for TLS, and start-up time matters for a CLI.
+    from .tls import describe_ssl_error, make_context, subject_matches
+
     assert endpoint.tls is not None
     try:
         ctx = make_context(endpoint.tls)

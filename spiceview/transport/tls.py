@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
-
 from cryptography import x509
 
 from .errors import TransportError
-
-
-@dataclass(frozen=True, slots=True)
-class TlsConfig:
-    ca_file: str | None = None
-    ca_pem: str | None = None
-    host_subject: str | None = None
-    # Trust the system store as well as the given CA (remote-viewer's behaviour when no CA is given).
-    use_system_ca: bool = True
+from .tls_config import TlsConfig
 
 
 def parse_subject(text: str) -> list[tuple[str, str]]:
