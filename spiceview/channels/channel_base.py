@@ -12,6 +12,7 @@ from ..protocol.connection import ChannelConnection, Linked
 from ..protocol.constants import CHANNEL_NAMES, LinkErr, NotifySeverity
 from ..protocol.errors import LinkError
 from ..protocol.messages import base as basemsg
+from ..protocol.schema import MessageDef
 from ..transport.channel_loop import ChannelLoop
 from ..transport.channel_thread import ChannelThread
 from ..transport.connect import open_socket
@@ -36,13 +37,13 @@ class ChannelBase(QObject):
         self.channel_id = channel_id
         self.name = f"{CHANNEL_NAMES.get(self.channel_type, str(self.channel_type))}-{channel_id}"
         self.log = logging.getLogger(f"spiceview.channel.{self.name}")
-        self.handlers: dict[type, Callable[[Any], None]] = {
-            basemsg.MSG_NOTIFY.cls: self._on_notify,
-            basemsg.MSG_DISCONNECTING.cls: self._on_disconnecting,
-            basemsg.MSG_WAIT_FOR_CHANNELS.cls: self._on_wait_for_channels,
-            basemsg.MSG_MIGRATE.cls: self._on_migrate,
-            basemsg.MSG_MIGRATE_DATA.cls: lambda m: None,
-            basemsg.MSG_LIST.cls: lambda m: None,
+        self.handlers: dict[MessageDef, Callable[[Any], None]] = {
+            basemsg.MSG_NOTIFY: self._on_notify,
+            basemsg.MSG_DISCONNECTING: self._on_disconnecting,
+            basemsg.MSG_WAIT_FOR_CHANNELS: self._on_wait_for_channels,
+            basemsg.MSG_MIGRATE: self._on_migrate,
+            basemsg.MSG_MIGRATE_DATA: lambda m: None,
+            basemsg.MSG_LIST: lambda m: None,
         }
         self.server_caps: frozenset[int] = frozenset()
         self.is_linked = False
@@ -106,7 +107,7 @@ class ChannelBase(QObject):
         self.linked.emit()
 
     def on_message(self, message: Any, serial: int) -> None:
-        handler = self.handlers.get(type(message))
+        handler = self.handlers.get(type(message).__spice_message__)
         if handler is None:
             self.log.debug("unhandled %s", type(message).__name__)
             return

@@ -45,24 +45,24 @@ class DisplayChannel(ChannelBase):
         self.draw_count = 0
         self.errors = 0
         draws = {
-            dmsg.MSG_DRAW_FILL.cls: lambda m: self.canvas.fill(m.base, m.data),
-            dmsg.MSG_DRAW_COPY.cls: lambda m: self.canvas.copy(m.base, m.data),
-            dmsg.MSG_COPY_BITS.cls: lambda m: self.canvas.copy_bits(m.base, m.src_pos),
+            dmsg.MSG_DRAW_FILL: lambda m: self.canvas.fill(m.base, m.data),
+            dmsg.MSG_DRAW_COPY: lambda m: self.canvas.copy(m.base, m.data),
+            dmsg.MSG_COPY_BITS: lambda m: self.canvas.copy_bits(m.base, m.src_pos),
         }
         for cls, draw in draws.items():
             self.handlers[cls] = self._drawing(draw)
         self.handlers.update(
             {
-                dmsg.MSG_SURFACE_CREATE.cls: self._on_surface_create,
-                dmsg.MSG_SURFACE_DESTROY.cls: self._on_surface_destroy,
-                dmsg.MSG_MODE.cls: self._on_mode,
-                dmsg.MSG_MARK.cls: self._on_mark,
-                dmsg.MSG_RESET.cls: self._on_reset,
-                dmsg.MSG_INVAL_LIST.cls: self._on_inval_list,
-                dmsg.MSG_INVAL_ALL_PIXMAPS.cls: lambda m: session.pixmap_cache.clear(),
-                dmsg.MSG_INVAL_PALETTE.cls: lambda m: session.palette_cache.remove(m.id),
-                dmsg.MSG_INVAL_ALL_PALETTES.cls: lambda m: session.palette_cache.clear(),
-                dmsg.MSG_MONITORS_CONFIG.cls: self._on_monitors_config,
+                dmsg.MSG_SURFACE_CREATE: self._on_surface_create,
+                dmsg.MSG_SURFACE_DESTROY: self._on_surface_destroy,
+                dmsg.MSG_MODE: self._on_mode,
+                dmsg.MSG_MARK: self._on_mark,
+                dmsg.MSG_RESET: self._on_reset,
+                dmsg.MSG_INVAL_LIST: self._on_inval_list,
+                dmsg.MSG_INVAL_ALL_PIXMAPS: lambda m: session.pixmap_cache.clear(),
+                dmsg.MSG_INVAL_PALETTE: lambda m: session.palette_cache.remove(m.id),
+                dmsg.MSG_INVAL_ALL_PALETTES: lambda m: session.palette_cache.clear(),
+                dmsg.MSG_MONITORS_CONFIG: self._on_monitors_config,
             }
         )
 

@@ -55,22 +55,22 @@ class RedClient(ChannelBase):
         self.preferred_compression = preferred_compression
         self.handlers.update(
             {
-                mainmsg.MSG_INIT.cls: self._on_init,
-                mainmsg.MSG_CHANNELS_LIST.cls: self._on_channels_list,
-                mainmsg.MSG_NAME.cls: self._on_name,
-                mainmsg.MSG_UUID.cls: self._on_uuid,
-                mainmsg.MSG_MOUSE_MODE.cls: self._on_mouse_mode,
-                mainmsg.MSG_MULTI_MEDIA_TIME.cls: self._on_mm_time,
-                mainmsg.MSG_AGENT_CONNECTED.cls: self._on_agent_connected,
-                mainmsg.MSG_AGENT_CONNECTED_TOKENS.cls: self._on_agent_connected_tokens,
-                mainmsg.MSG_AGENT_DISCONNECTED.cls: self._on_agent_disconnected,
-                mainmsg.MSG_AGENT_TOKEN.cls: self._on_agent_token,
-                mainmsg.MSG_AGENT_DATA.cls: lambda m: None,
-                mainmsg.MSG_MIGRATE_BEGIN.cls: self._on_migrate_begin,
-                mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS.cls: self._on_migrate_begin,
-                mainmsg.MSG_MIGRATE_CANCEL.cls: lambda m: self.log.info("migration cancelled"),
-                mainmsg.MSG_MIGRATE_SWITCH_HOST.cls: self._on_switch_host,
-                mainmsg.MSG_MIGRATE_END.cls: lambda m: self.log.info("migration end"),
+                mainmsg.MSG_INIT: self._on_init,
+                mainmsg.MSG_CHANNELS_LIST: self._on_channels_list,
+                mainmsg.MSG_NAME: self._on_name,
+                mainmsg.MSG_UUID: self._on_uuid,
+                mainmsg.MSG_MOUSE_MODE: self._on_mouse_mode,
+                mainmsg.MSG_MULTI_MEDIA_TIME: self._on_mm_time,
+                mainmsg.MSG_AGENT_CONNECTED: self._on_agent_connected,
+                mainmsg.MSG_AGENT_CONNECTED_TOKENS: self._on_agent_connected_tokens,
+                mainmsg.MSG_AGENT_DISCONNECTED: self._on_agent_disconnected,
+                mainmsg.MSG_AGENT_TOKEN: self._on_agent_token,
+                mainmsg.MSG_AGENT_DATA: lambda m: None,
+                mainmsg.MSG_MIGRATE_BEGIN: self._on_migrate_begin,
+                mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS: self._on_migrate_begin,
+                mainmsg.MSG_MIGRATE_CANCEL: lambda m: self.log.info("migration cancelled"),
+                mainmsg.MSG_MIGRATE_SWITCH_HOST: self._on_switch_host,
+                mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
             }
         )
         self.pixmap_cache = PixmapCache()

@@ -260,7 +260,15 @@ class Struct(Type):
         self._steps = self._compile(fields)
         self.min_size = sum(t.min_size for f in fields if not isinstance(f, Switch) for t in [f[1]])
         self.count_fields = self._find_count_fields(fields)
-        self.cls = self._make_class()
+        self._cls: type | None = None
+        self.message: MessageDef | None = None  # set when the struct is a message's body
+
+    @property
+    def cls(self) -> type:
+        """The generated class, made on first use: making ~120 dataclasses up front slows start-up."""
+        if self._cls is None:
+            self._cls = self._make_class()
+        return self._cls
 
     @staticmethod
     def _compile(fields: Sequence[FieldSpec]) -> list[Any]:
@@ -324,6 +332,7 @@ class Struct(Type):
         cls = dataclasses.make_dataclass(self.name, specs, slots=True)
         cls.__module__ = "spiceview.protocol.messages"
         cls.__spice_struct__ = self  # type: ignore[attr-defined]
+        cls.__spice_message__ = self.message  # type: ignore[attr-defined]
         return cls
 
     def parse(self, r: Reader, ctx: Context | None = None) -> Any:

@@ -16,8 +16,9 @@ class ChannelSchema:
         self.prefix = prefix
         self.server: dict[int, MessageDef] = dict(base.server) if base else {}
         self.client: dict[int, MessageDef] = dict(base.client) if base else {}
-        self._client_numbers: dict[type, int] = dict(base._client_numbers) if base else {}
-        self._server_numbers: dict[type, int] = dict(base._server_numbers) if base else {}
+        # Keyed by layout, not class, so classes are only made when a message is first used.
+        self._client_numbers: dict[Struct, int] = dict(base._client_numbers) if base else {}
+        self._server_numbers: dict[Struct, int] = dict(base._server_numbers) if base else {}
 
     def server_msg(self, number: int, name: str, *fields: FieldSpec) -> MessageDef:
         return self._add(
@@ -37,17 +38,18 @@ class ChannelSchema:
             raise ValueError(f"message number {number} declared twice ({table[number].name}, {name})")
         defn = MessageDef(number, name, layout)
         table[number] = defn
-        numbers[layout.cls] = number
+        numbers[layout] = number
+        layout.message = defn
         return defn
 
     def client_number(self, msg: object) -> int:
         try:
-            return self._client_numbers[type(msg)]
-        except KeyError:
+            return self._client_numbers[type(msg).__spice_struct__]
+        except (KeyError, AttributeError):
             raise TypeError(f"{type(msg).__name__} is not a client message of {self.prefix or 'base'}") from None
 
     def server_number(self, msg: object) -> int:
         try:
-            return self._server_numbers[type(msg)]
-        except KeyError:
+            return self._server_numbers[type(msg).__spice_struct__]
+        except (KeyError, AttributeError):
             raise TypeError(f"{type(msg).__name__} is not a server message of {self.prefix or 'base'}") from None
