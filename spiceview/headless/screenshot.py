@@ -58,12 +58,12 @@ class ScreenshotTaker:
         if display is not None and display.error:
             self._finish(False, f"display channel failed: {display.error}")
             return
-        if elapsed >= self.delay and display is not None and display.primary is not None:
-            if display.mark_event.is_set() and now - display.last_draw >= self.settle:
-                surface = display.primary
-                write_png(surface.rgb_copy(), self.path)
-                self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height})")
-                return
+        ready = display is not None and display.primary is not None and display.mark_event.is_set()
+        if elapsed >= self.delay and ready and now - display.last_draw >= self.settle:  # type: ignore[union-attr]
+            surface = display.primary  # type: ignore[union-attr]
+            write_png(surface.rgb_copy(), self.path)
+            self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height})")
+            return
         if elapsed > self.timeout + self.delay:
             why = "no display channel" if display is None else "no complete frame"
             self._finish(False, f"timed out after {self.timeout:.0f} s: {why}")

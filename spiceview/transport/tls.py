@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+
 from cryptography import x509
 
 from .errors import TransportError
