@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--screenshot", metavar="FILE.png", help="connect without a window, save display 0, exit")
     shot.add_argument("--settle-ms", type=int, default=300, help="quiet time that ends a frame (default 300)")
     shot.add_argument("--delay-ms", type=int, default=0, help="stay connected this long before capturing")
+    debug = p.add_argument_group("debugging")
+    debug.add_argument("--record-images", metavar="DIR", help="save every compressed image received, with digests")
+    debug.add_argument("--stats-json", metavar="FILE", help="write what the session received (per channel) as JSON")
     return p
 
 
@@ -124,7 +127,15 @@ def run_screenshot(params: ConnectionParams, args: argparse.Namespace) -> int:
     from .headless.screenshot import take_screenshot
 
     client = client_from_params(params, connect_timeout=args.timeout)
+    if args.record_images:
+        from .canvas.recorder import ImageRecorder
+
+        client.image_recorder = ImageRecorder(args.record_images)
     result = take_screenshot(client, args.screenshot, args.settle_ms, args.delay_ms, timeout_s=args.timeout + 20)
+    if args.stats_json:
+        import json
+
+        Path(args.stats_json).write_text(json.dumps(client.stats(), indent=1))
     if not result.ok:
         print(f"spiceview: {result.message}", file=sys.stderr)
         return finish_now(EXIT_FAILED)

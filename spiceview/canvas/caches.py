@@ -17,26 +17,39 @@ class CachedImage:
 
 
 class PixmapCache:
-    """Images the server asked to keep (CACHE_ME), by image id; the server evicts with INVAL_LIST/ALL."""
+    """Images the server asked to keep (CACHE_ME), by image id; the server evicts with INVAL_LIST/ALL.
+
+    Shared by every display channel of the session. With several display channels an image may be
+    drawn from the cache by one channel before another has finished putting it there, so `get` waits
+    up to `wait_seconds` (0 with a single display channel: nothing else could add it).
+    """
 
     def __init__(self) -> None:
         self._items: dict[int, CachedImage] = {}
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self.wait_seconds = 0.0
 
     def put(self, image_id: int, image: DecodedImage, lossy: bool = False) -> None:
-        with self._lock:
+        with self._cond:
             self._items[image_id] = CachedImage(image, lossy)
+            self._cond.notify_all()
 
-    def get(self, image_id: int) -> CachedImage | None:
-        with self._lock:
-            return self._items.get(image_id)
+    def get(self, image_id: int, lossless: bool = False) -> CachedImage | None:
+        def ready() -> bool:
+            item = self._items.get(image_id)
+            return item is not None and not (lossless and item.lossy)
+
+        with self._cond:
+            if not ready() and self.wait_seconds > 0:
+                self._cond.wait_for(ready, self.wait_seconds)
+            return self._items.get(image_id) if ready() else None
 
     def remove(self, image_id: int) -> None:
-        with self._lock:
+        with self._cond:
             self._items.pop(image_id, None)
 
     def clear(self) -> None:
-        with self._lock:
+        with self._cond:
             self._items.clear()
 
     def __len__(self) -> int:

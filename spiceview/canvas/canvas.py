@@ -62,6 +62,9 @@ class Canvas:
         surface = self.surface(base.surface_id)
         boxes = clip_boxes(rect_box(base.box), base.clip, surface.bounds)
         if not boxes:
+            if fill.brush.type == BrushType.PATTERN:
+                self.resolver.touch(fill.brush.pattern.pat)
+            self.resolver.touch(fill.mask.bitmap)
             return None
         self._warn_mask(fill.mask, "fill")
         brush = fill.brush
@@ -82,6 +85,8 @@ class Canvas:
         dest = rect_box(base.box)
         boxes = clip_boxes(dest, base.clip, surface.bounds)
         if not boxes or copy.src_bitmap is None:
+            self.resolver.touch(copy.src_bitmap)
+            self.resolver.touch(copy.mask.bitmap)
             return None
         self._warn_mask(copy.mask, "copy")
         image = self.resolver.resolve(copy.src_bitmap)

@@ -14,6 +14,7 @@ from ..codecs.image import DecodedImage, PixelFormat
 from ..protocol.constants import BitmapFlags, ImageFlags, ImageType
 from .bitmap import decode_bitmap, palette_to_bgrx
 from .caches import PaletteCache, PixmapCache
+from .decoders import DECODERS
 from .surface import Surface
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,8 @@ log = logging.getLogger(__name__)
 # Image types whose decoded pixels are not exactly what the guest drew.
 LOSSY_TYPES = {ImageType.JPEG, ImageType.JPEG_ALPHA}
 
-Decoder = Callable[[Any, "ImageResolver"], DecodedImage]
-# Compressed types register here (spiceview.codecs.registry fills it); BITMAP, caches and SURFACE are built in.
-DECODERS: dict[int, Decoder] = {}
+# Types that must be decoded even when a command draws nothing: GLZ images feed the shared window.
+ALWAYS_DECODE = {ImageType.GLZ_RGB, ImageType.ZLIB_GLZ_RGB}
 
 
 class ImageResolver:
@@ -48,18 +48,17 @@ class ImageResolver:
         kind = image.type
         self.seen_types[_type_name(kind)] += 1
         if kind == ImageType.FROM_CACHE or kind == ImageType.FROM_CACHE_LOSSLESS:
-            cached = self.pixmaps.get(image.id)
+            # Another display channel may still be decoding it (or replacing a lossy copy): wait a little.
+            cached = self.pixmaps.get(image.id, lossless=kind == ImageType.FROM_CACHE_LOSSLESS)
             if cached is None:
                 raise DecodeError(f"image {image.id:#x} is not in the pixmap cache")
-            if kind == ImageType.FROM_CACHE_LOSSLESS and cached.lossy:
-                raise DecodeError(f"image {image.id:#x}: lossless copy asked for a lossy cache entry")
             return cached.image
         if kind == ImageType.SURFACE:
             return self._surface_image(image.surface.surface_id)
         if kind == ImageType.BITMAP:
             decoded = self._bitmap(image.bitmap)
         else:
-            decoder = DECODERS.get(kind)
+            decoder = DECODERS.get(kind)  # type: ignore[call-overload]
             if decoder is None:
                 raise DecodeError(f"image type {_type_name(kind)} is not supported")
             decoded = decoder(image, self)
@@ -69,9 +68,27 @@ class ImageResolver:
             )
         if self.recorder is not None:
             self.recorder(image, decoded)
-        if image.flags & (ImageFlags.CACHE_ME | ImageFlags.CACHE_REPLACE_ME):
-            self.pixmaps.put(image.id, decoded, lossy=kind in LOSSY_TYPES)
+        lossy = kind in LOSSY_TYPES
+        if image.flags & ImageFlags.CACHE_ME:
+            self.pixmaps.put(image.id, decoded, lossy=lossy)
+        elif image.flags & ImageFlags.CACHE_REPLACE_ME:
+            # The server replaces a lossy cached image with its lossless version; a lossy replacement is bogus.
+            if lossy:
+                raise DecodeError(f"image {image.id:#x}: lossy image sent to replace a lossy cache entry")
+            self.pixmaps.put(image.id, decoded, lossy=False)
         return decoded
+
+    def touch(self, image: Any) -> None:
+        """Decode an image that will not be drawn only if skipping it would lose state (caches, GLZ window)."""
+        if image is None:
+            return
+        needed = image.flags & (ImageFlags.CACHE_ME | ImageFlags.CACHE_REPLACE_ME) or image.type in ALWAYS_DECODE
+        if not needed and image.type == ImageType.BITMAP:
+            needed = bool(image.bitmap.flags & BitmapFlags.PAL_CACHE_ME)
+        if not needed and image.type == ImageType.LZ_PLT:
+            needed = bool(image.lz_plt.flags & BitmapFlags.PAL_CACHE_ME)
+        if needed:
+            self.resolve(image)
 
     def palette_for(self, flags: int, palette: Any, palette_id: int | None) -> np.ndarray | None:
         """The palette of a bitmap or LZ_PLT image, from the message or from the palette cache."""

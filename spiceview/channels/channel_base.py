@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ class ChannelBase(QObject):
             basemsg.MSG_MIGRATE_DATA: lambda m: None,
             basemsg.MSG_LIST: lambda m: None,
         }
+        self.received: Counter[str] = Counter()  # messages by name, for --stats-json and tests
         self.server_caps: frozenset[int] = frozenset()
         self.is_linked = False
         self.error: str | None = None
@@ -107,7 +109,9 @@ class ChannelBase(QObject):
         self.linked.emit()
 
     def on_message(self, message: Any, serial: int) -> None:
-        handler = self.handlers.get(type(message).__spice_message__)
+        defn = type(message).__spice_message__
+        self.received[defn.name] += 1
+        handler = self.handlers.get(defn)
         if handler is None:
             self.log.debug("unhandled %s", type(message).__name__)
             return

@@ -36,6 +36,7 @@ class DisplayChannel(ChannelBase):
         self.resolver = ImageResolver(
             session.pixmap_cache, session.palette_cache, self._surface_or_none, session.glz_window
         )
+        self.resolver.recorder = session.image_recorder
         self.canvas = Canvas(self.resolver)
         self.primary: Surface | None = None
         self.monitors: list[Any] = []
@@ -68,7 +69,7 @@ class DisplayChannel(ChannelBase):
 
     def channel_caps(self) -> frozenset[int]:
         # Only what is really handled, so the server picks what it can send.
-        return frozenset({DisplayCap.MONITORS_CONFIG})
+        return frozenset({DisplayCap.MONITORS_CONFIG, DisplayCap.LZ4_COMPRESSION})
 
     def on_up(self) -> None:
         self.send(

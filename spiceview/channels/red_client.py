@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 
 from ..canvas.caches import PaletteCache, PixmapCache
+from ..codecs.glz import GlzWindow
 from ..protocol.constants import ChannelType, MainCap, MouseMode
 from ..protocol.messages import main as mainmsg
 from ..transport.connect import Endpoint
@@ -76,6 +77,7 @@ class RedClient(ChannelBase):
         self.pixmap_cache = PixmapCache()
         self.palette_cache = PaletteCache()
         self.glz_window: Any = None
+        self.image_recorder: Callable[[Any, Any], None] | None = None  # --record-images
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._channels_lock = threading.Lock()
@@ -126,6 +128,21 @@ class RedClient(ChannelBase):
     def displays(self) -> list[DisplayChannel]:
         return [c for c in self.all_channels() if isinstance(c, DisplayChannel)]
 
+    def stats(self) -> dict[str, Any]:
+        """What the session received, by channel and image type (spiceview --stats-json)."""
+        image_types: dict[str, int] = {}
+        errors = 0
+        for display in self.displays():
+            for name, count in display.resolver.seen_types.items():
+                image_types[name] = image_types.get(name, 0) + count
+            errors += display.errors
+        return {
+            "channels": {c.name: dict(c.received) for c in [self, *self.all_channels()]},
+            "image_types": image_types,
+            "draw_errors": errors,
+            "server_name": self.server_name,
+        }
+
     def _main_closed(self, error: str) -> None:
         # Without the main channel the session is over: close the others too.
         for channel in self.all_channels():
@@ -143,6 +160,8 @@ class RedClient(ChannelBase):
         self._set_mm_time(msg.multi_media_time)
         # Size the GLZ window from the server's RAM hint, within spice-gtk's bounds.
         self.glz_window_bytes = max(MIN_GLZ_WINDOW_BYTES, min(msg.ram_hint // 3, MAX_GLZ_WINDOW_BYTES))
+        if self.glz_window is None:
+            self.glz_window = GlzWindow(self.glz_window_bytes // 4)
         if self.supported_mouse_modes & MouseMode.CLIENT and self.mouse_mode != MouseMode.CLIENT:
             self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=MouseMode.CLIENT))
         self.send(mainmsg.MSGC_ATTACH_CHANNELS.cls())
@@ -159,6 +178,10 @@ class RedClient(ChannelBase):
                 continue
             with self._channels_lock:
                 self.channels[key] = channel
+                displays = sum(1 for c in self.channels.values() if isinstance(c, DisplayChannel))
+            if displays > 1:
+                # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
+                self.pixmap_cache.wait_seconds = 2.0
             channel.start()
             self.channel_added.emit(channel)
             if isinstance(channel, DisplayChannel):

@@ -1,0 +1,79 @@
+"""Which codec decodes which SPICE image type: the table ImageResolver consults."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..codecs.errors import DecodeError
+from ..codecs.glz import decode_glz, decode_zlib_glz
+from ..codecs.image import DecodedImage
+from ..codecs.jpeg import decode_jpeg, decode_jpeg_alpha
+from ..codecs.lz import decode_lz
+from ..codecs.lz4 import decode_lz4
+from ..codecs.quic import decode_quic
+from ..protocol.constants import ImageType, JpegAlphaFlags
+
+if TYPE_CHECKING:
+    from .images import ImageResolver
+
+# How long a GLZ image may wait for an image it refers to that another display channel is decoding.
+GLZ_WAIT_SECONDS = 5.0
+
+
+def _quic(image: Any, resolver: ImageResolver) -> DecodedImage:
+    return decode_quic(image.quic.data)
+
+
+def _lz_rgb(image: Any, resolver: ImageResolver) -> DecodedImage:
+    return decode_lz(image.lz_rgb.data)
+
+
+def _lz_plt(image: Any, resolver: ImageResolver) -> DecodedImage:
+    plt = image.lz_plt
+    table = resolver.palette_for(plt.flags, plt.palette, plt.palette_id)
+    # The LZ decoder takes xRGB words; the resolver's table is B, G, R, X bytes: the same words.
+    words = None if table is None else np.ascontiguousarray(table).view(np.uint32).reshape(-1)
+    return decode_lz(plt.data, words)
+
+
+def _window(resolver: ImageResolver) -> Any:
+    if resolver.glz_window is None:
+        raise DecodeError("GLZ image before the session announced its dictionary")
+    return resolver.glz_window
+
+
+def _glz(image: Any, resolver: ImageResolver) -> DecodedImage:
+    return decode_glz(image.lz_rgb.data, _window(resolver), GLZ_WAIT_SECONDS)
+
+
+def _zlib_glz(image: Any, resolver: ImageResolver) -> DecodedImage:
+    z = image.zlib_glz
+    return decode_zlib_glz(z.data, z.glz_data_size, _window(resolver), GLZ_WAIT_SECONDS)
+
+
+def _lz4(image: Any, resolver: ImageResolver) -> DecodedImage:
+    return decode_lz4(image.lz4.data, image.width, image.height)
+
+
+def _jpeg(image: Any, resolver: ImageResolver) -> DecodedImage:
+    return decode_jpeg(image.jpeg.data, image.width, image.height)
+
+
+def _jpeg_alpha(image: Any, resolver: ImageResolver) -> DecodedImage:
+    ja = image.jpeg_alpha
+    top_down = bool(ja.flags & JpegAlphaFlags.TOP_DOWN)
+    return decode_jpeg_alpha(ja.data, ja.jpeg_size, top_down, image.width, image.height)
+
+
+DECODERS = {
+    ImageType.QUIC: _quic,
+    ImageType.LZ_RGB: _lz_rgb,
+    ImageType.LZ_PLT: _lz_plt,
+    ImageType.GLZ_RGB: _glz,
+    ImageType.ZLIB_GLZ_RGB: _zlib_glz,
+    ImageType.LZ4: _lz4,
+    ImageType.JPEG: _jpeg,
+    ImageType.JPEG_ALPHA: _jpeg_alpha,
+}

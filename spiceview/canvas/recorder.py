@@ -1,0 +1,85 @@
+"""Recording the compressed images a server sends, with a digest of what they decoded to.
+
+A debug aid (`spiceview --record-images DIR`) and the source of the codec test fixtures: a recording is
+replayed through the decoders without a server (tests/codecs/test_captures.py). Images are kept in
+arrival order because GLZ images refer to earlier ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..codecs.image import DecodedImage
+from ..protocol.constants import ImageType
+
+MANIFEST = "manifest.jsonl"
+
+
+def pixel_digest(image: DecodedImage) -> str:
+    """SHA-256 of the decoded pixels (colour bytes only for XRGB32: the X byte carries nothing)."""
+    pixels = image.pixels[..., :3] if image.format.value == "xrgb32" else image.pixels
+    return hashlib.sha256(pixels.tobytes()).hexdigest()
+
+
+def payload_of(image: Any) -> tuple[bytes, dict[str, Any]]:
+    """The compressed bytes of an image and what else its decoder needs."""
+    kind = image.type
+    extra: dict[str, Any] = {}
+    if kind == ImageType.QUIC:
+        data = image.quic.data
+    elif kind in (ImageType.LZ_RGB, ImageType.GLZ_RGB):
+        data = image.lz_rgb.data
+    elif kind == ImageType.LZ_PLT:
+        data = image.lz_plt.data
+        extra["flags"] = image.lz_plt.flags
+        if image.lz_plt.palette is not None:
+            extra["palette"] = list(image.lz_plt.palette.ents)
+        extra["palette_id"] = image.lz_plt.palette_id
+    elif kind == ImageType.ZLIB_GLZ_RGB:
+        data = image.zlib_glz.data
+        extra["glz_data_size"] = image.zlib_glz.glz_data_size
+    elif kind == ImageType.LZ4:
+        data = image.lz4.data
+    elif kind == ImageType.JPEG:
+        data = image.jpeg.data
+    elif kind == ImageType.JPEG_ALPHA:
+        data = image.jpeg_alpha.data
+        extra["jpeg_size"] = image.jpeg_alpha.jpeg_size
+        extra["flags"] = image.jpeg_alpha.flags
+    else:
+        return b"", extra
+    return bytes(data), extra
+
+
+class ImageRecorder:
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def __call__(self, image: Any, decoded: DecodedImage) -> None:
+        data, extra = payload_of(image)
+        if not data:
+            return  # uncompressed bitmaps are not worth keeping
+        with self._lock:
+            self._seq += 1
+            name = f"{self._seq:05d}-{ImageType(image.type).name.lower()}.bin"
+            (self.directory / name).write_bytes(data)
+            entry = {
+                "seq": self._seq,
+                "file": name,
+                "type": ImageType(image.type).name,
+                "id": image.id,
+                "width": image.width,
+                "height": image.height,
+                "format": decoded.format.value,
+                "sha256": pixel_digest(decoded),
+                **extra,
+            }
+            with (self.directory / MANIFEST).open("a") as fh:
+                fh.write(json.dumps(entry) + "\n")
