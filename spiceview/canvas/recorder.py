@@ -11,7 +11,10 @@ import hashlib
 import json
 import threading
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from ..codecs.image import DecodedImage
 from ..protocol.constants import ImageType
@@ -38,6 +41,7 @@ def payload_of(image: Any) -> tuple[bytes, dict[str, Any]]:
         extra["flags"] = image.lz_plt.flags
         if image.lz_plt.palette is not None:
             extra["palette"] = list(image.lz_plt.palette.ents)
+            extra["palette_unique"] = image.lz_plt.palette.unique
         extra["palette_id"] = image.lz_plt.palette_id
     elif kind == ImageType.ZLIB_GLZ_RGB:
         data = image.zlib_glz.data
@@ -83,3 +87,49 @@ class ImageRecorder:
             }
             with (self.directory / MANIFEST).open("a") as fh:
                 fh.write(json.dumps(entry) + "\n")
+
+
+def read_manifest(directory: str | Path) -> list[dict[str, Any]]:
+    lines = (Path(directory) / MANIFEST).read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def replay(directory: str | Path, glz_window_pixels: int = 1 << 22) -> Iterator[tuple[dict[str, Any], DecodedImage]]:
+    """Decode a recording in order, without a server: (manifest entry, decoded image) for each image."""
+    from ..codecs.glz import GlzWindow, decode_glz, decode_zlib_glz
+    from ..codecs.jpeg import decode_jpeg, decode_jpeg_alpha
+    from ..codecs.lz import decode_lz
+    from ..codecs.lz4 import decode_lz4
+    from ..codecs.quic import decode_quic
+    from ..protocol.constants import BitmapFlags, JpegAlphaFlags
+
+    window = GlzWindow(glz_window_pixels)
+    palettes: dict[int, list[int]] = {}
+    for entry in read_manifest(directory):
+        data = (Path(directory) / entry["file"]).read_bytes()
+        kind, w, h = entry["type"], entry["width"], entry["height"]
+        if kind == "QUIC":
+            image = decode_quic(data)
+        elif kind == "LZ_RGB":
+            image = decode_lz(data)
+        elif kind == "LZ_PLT":
+            ents = entry.get("palette")
+            if ents is not None and entry.get("flags", 0) & BitmapFlags.PAL_CACHE_ME:
+                palettes[entry["palette_unique"]] = ents
+            if ents is None:
+                ents = palettes[entry["palette_id"]]
+            image = decode_lz(data, np.asarray(ents, dtype=np.uint32))
+        elif kind == "GLZ_RGB":
+            image = decode_glz(data, window)
+        elif kind == "ZLIB_GLZ_RGB":
+            image = decode_zlib_glz(data, entry["glz_data_size"], window)
+        elif kind == "LZ4":
+            image = decode_lz4(data, w, h)
+        elif kind == "JPEG":
+            image = decode_jpeg(data, w, h)
+        elif kind == "JPEG_ALPHA":
+            top_down = bool(entry["flags"] & JpegAlphaFlags.TOP_DOWN)
+            image = decode_jpeg_alpha(data, entry["jpeg_size"], top_down, w, h)
+        else:
+            raise ValueError(f"unknown recorded type {kind}")
+        yield entry, image
