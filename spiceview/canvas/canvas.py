@@ -1,32 +1,46 @@
 """The canvas of one display channel: its surfaces, and the one place that decides how each command is drawn.
 
-Every draw method takes the parsed message's parts, draws into the target surface under its lock, and returns
-the box it changed (or None), which the display channel forwards to whoever presents the surface.
+Every command is drawn the way spice-common's software canvas draws it: a region (box, clip, QMask), then an
+operation on the pixels of that region. Each method returns the surface and the box it changed (or None), which
+the display channel forwards to whoever presents the surface.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..codecs.image import DecodedImage, PixelFormat
-from ..protocol.constants import BrushType, Ropd, ScaleMode, SurfaceFlags
+from ..protocol.constants import AlphaFlags, BrushType, ImageType, MaskFlags, Ropd, ScaleMode, SurfaceFlags, SurfaceFmt
 from .errors import DrawError
-from .geometry import Box, bounding, clip_boxes, rect_box
+from .geometry import Box, intersect, rect_box
 from .images import ImageResolver
+from .pixman_math import over
+from .region import Region
 from .rop import apply_ropd, is_plain_copy
 from .scale import scale_image
 from .surface import Surface
+from .text import string_mask
 
 log = logging.getLogger(__name__)
 
+Changed = tuple[Surface, Box] | None
+
 
 def color_bytes(color: int, surface: Surface) -> np.ndarray:
-    """A 32-bit brush colour as the B, G, R, X/A bytes stored in `surface`."""
+    """A brush colour as the B, G, R, X/A bytes stored in `surface` (16-bit colours widened like pixman)."""
+    if surface.format in (SurfaceFmt.FMT_16_555, SurfaceFmt.FMT_16_565):
+        g_bits = 6 if surface.format is SurfaceFmt.FMT_16_565 else 5
+        b = color & 0x1F
+        g = (color >> 5) & ((1 << g_bits) - 1)
+        r = (color >> (5 + g_bits)) & 0x1F
+        g8 = (g << 2) | (g >> 4) if g_bits == 6 else (g << 3) | (g >> 2)
+        return np.array([(b << 3) | (b >> 2), g8, (r << 3) | (r >> 2), 0xFF], dtype=np.uint8)
     value = color if surface.has_alpha else color | 0xFF000000
-    return np.frombuffer(int(value & 0xFFFFFFFF).to_bytes(4, "little"), dtype=np.uint8)
+    return np.frombuffer(int(value & 0xFFFFFFFF).to_bytes(4, "little"), dtype=np.uint8).copy()
 
 
 class Canvas:
@@ -38,8 +52,7 @@ class Canvas:
 
     def create_surface(self, surface_id: int, width: int, height: int, fmt: int, flags: int) -> Surface:
         surface = Surface(surface_id, width, height, fmt, primary=bool(flags & SurfaceFlags.PRIMARY))
-        old = self.surfaces.get(surface_id)
-        if old is not None:
+        if surface_id in self.surfaces:
             log.warning("surface %d created again; replacing it", surface_id)
         self.surfaces[surface_id] = surface
         return surface
@@ -56,67 +69,344 @@ class Canvas:
     def clear(self) -> None:
         self.surfaces.clear()
 
+    # --- the region of a command --------------------------------------------------------------------------
+
+    def _region(self, surface: Surface, base: Any, mask: Any = None) -> Region:
+        region = Region.of(rect_box(base.box), base.clip, surface.bounds)
+        if mask is not None and mask.bitmap is not None and region.boxes:
+            bits = self.resolver.resolve_mask(mask.bitmap)
+            if mask.flags & MaskFlags.INVERS:
+                bits = ~bits
+            # Mask pixel (mx, my) lands on (box.left - pos.x + mx, box.top - pos.y + my).
+            origin = (base.box.left - mask.pos.x, base.box.top - mask.pos.y)
+            region.apply_mask(bits, origin)
+        return region
+
+    def _paint(self, surface: Surface, region: Region, op: Callable[[Box, np.ndarray], None]) -> Changed:
+        """Run `op(box, block)` on each part of the region; masked-out pixels keep their old values."""
+        if region.empty():
+            return None
+        with surface.lock:
+            for box, sel in region.pieces():
+                x0, y0, x1, y1 = box
+                target = surface.pixels[y0:y1, x0:x1]
+                if sel is None:
+                    op(box, target)
+                elif sel.any():
+                    block = target.copy()
+                    op(box, block)
+                    target[sel] = block[sel]
+                _quantize(surface, target)
+        return surface, region.bounds()  # type: ignore[return-value]
+
+    # --- brushes and sources ------------------------------------------------------------------------------
+
+    def _brush_op(self, surface: Surface, brush: Any, ropd: int, src_invert: int) -> Callable[[Box, np.ndarray], None]:
+        if brush.type == BrushType.PATTERN:
+            tile = _as_surface_pixels(self.resolver.resolve(brush.pattern.pat), surface)
+            pos = brush.pattern.pos
+
+            def pattern(box: Box, block: np.ndarray) -> None:
+                apply_ropd(block, _tile_block(tile, box, pos.x, pos.y), ropd, src_invert)
+
+            return pattern
+        color = color_bytes(brush.color if brush.type == BrushType.SOLID else 0, surface)
+        if surface.is_alpha_only:
+            color = color[0]  # pixman fills an 8-bit image with the value's low byte
+
+        def solid(box: Box, block: np.ndarray) -> None:
+            apply_ropd(block, color, ropd, src_invert)
+
+        return solid
+
+    def _touch_brush(self, brush: Any) -> None:
+        if brush is not None and brush.type == BrushType.PATTERN:
+            self.resolver.touch(brush.pattern.pat)
+
+    def _source(self, surface: Surface, image: Any, src_area: Any, dest: Box, scale_mode: int) -> np.ndarray:
+        """The source pixels that land on `dest` (scaled when the areas differ), in the surface's layout."""
+        decoded = self.resolver.resolve(image)
+        sx0, sy0, sx1, sy1 = rect_box(src_area)
+        if not (0 <= sx0 < sx1 <= decoded.width and 0 <= sy0 < sy1 <= decoded.height):
+            raise DrawError(f"source area {(sx0, sy0, sx1, sy1)} outside a {decoded.width}x{decoded.height} image")
+        dw, dh = dest[2] - dest[0], dest[3] - dest[1]
+        if dw <= 0 or dh <= 0:
+            raise DrawError(f"empty destination {dest}")
+        part = decoded.pixels[sy0:sy1, sx0:sx1]
+        if (sx1 - sx0, sy1 - sy0) != (dw, dh):
+            part = scale_image(part, dw, dh, nearest=scale_mode == ScaleMode.NEAREST)
+        elif np.may_share_memory(part, surface.pixels):
+            part = part.copy()  # the source is this very surface: read it before writing
+        return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface)
+
     # --- commands -----------------------------------------------------------------------------------------
 
-    def fill(self, base: Any, fill: Any) -> tuple[Surface, Box] | None:
+    def fill(self, base: Any, fill: Any) -> Changed:
         surface = self.surface(base.surface_id)
-        boxes = clip_boxes(rect_box(base.box), base.clip, surface.bounds)
-        if not boxes:
-            if fill.brush.type == BrushType.PATTERN:
-                self.resolver.touch(fill.brush.pattern.pat)
-            self.resolver.touch(fill.mask.bitmap)
+        region = self._region(surface, base, fill.mask)
+        if region.empty():
+            self._touch_brush(fill.brush)
             return None
-        self._warn_mask(fill.mask, "fill")
-        brush = fill.brush
-        ropd = fill.rop_descriptor
-        with surface.lock:
-            if brush.type == BrushType.SOLID or brush.type == BrushType.NONE:
-                color = color_bytes(brush.color or 0, surface)
-                for x0, y0, x1, y1 in boxes:
-                    apply_ropd(surface.pixels[y0:y1, x0:x1], color, ropd, Ropd.INVERS_BRUSH)
-            else:
-                tile = self.resolver.resolve(brush.pattern.pat)
-                for box in boxes:
-                    self._fill_pattern(surface, box, tile, brush.pattern.pos, ropd)
-        return surface, bounding(boxes)  # type: ignore[return-value]
+        return self._paint(surface, region, self._brush_op(surface, fill.brush, fill.rop_descriptor, Ropd.INVERS_BRUSH))
 
-    def copy(self, base: Any, copy: Any) -> tuple[Surface, Box] | None:
+    def copy(self, base: Any, copy: Any) -> Changed:
+        """DRAW_COPY and DRAW_BLEND (the reference draws both the same way)."""
         surface = self.surface(base.surface_id)
-        dest = rect_box(base.box)
-        boxes = clip_boxes(dest, base.clip, surface.bounds)
-        if not boxes or copy.src_bitmap is None:
+        region = self._region(surface, base, copy.mask)
+        if region.empty() or copy.src_bitmap is None:
             self.resolver.touch(copy.src_bitmap)
-            self.resolver.touch(copy.mask.bitmap)
             return None
-        self._warn_mask(copy.mask, "copy")
-        image = self.resolver.resolve(copy.src_bitmap)
-        src = self._source_for(image, rect_box(copy.src_area), dest, copy.scale_mode)
+        dest = rect_box(base.box)
+        src = self._source(surface, copy.src_bitmap, copy.src_area, dest, copy.scale_mode)
         ropd = copy.rop_descriptor
         plain = is_plain_copy(ropd, Ropd.INVERS_SRC)
-        with surface.lock:
-            src_pixels = src.pixels if src.pixels is not surface.pixels else src.pixels.copy()
-            for x0, y0, x1, y1 in boxes:
-                part = src_pixels[y0 - dest[1] : y1 - dest[1], x0 - dest[0] : x1 - dest[0]]
-                target = surface.pixels[y0:y1, x0:x1]
-                part = _as_surface_pixels(part, src.format, surface)
-                if plain:
-                    target[...] = part
-                else:
-                    apply_ropd(target, part, ropd, Ropd.INVERS_SRC)
-        return surface, bounding(boxes)  # type: ignore[return-value]
 
-    def copy_bits(self, base: Any, src_pos: Any) -> tuple[Surface, Box] | None:
+        def blit(box: Box, block: np.ndarray) -> None:
+            part = _sub(src, box, dest)
+            if plain:
+                block[...] = part
+            else:
+                apply_ropd(block, part, ropd, Ropd.INVERS_SRC)
+
+        return self._paint(surface, region, blit)
+
+    def opaque(self, base: Any, opaque: Any) -> Changed:
+        """The source is put, then the brush is combined with it (the source plays the destination's part)."""
         surface = self.surface(base.surface_id)
-        dest = rect_box(base.box)
-        boxes = clip_boxes(dest, base.clip, surface.bounds)
-        if not boxes:
+        region = self._region(surface, base, opaque.mask)
+        if region.empty() or opaque.src_bitmap is None:
+            self.resolver.touch(opaque.src_bitmap)
+            self._touch_brush(opaque.brush)
             return None
+        dest = rect_box(base.box)
+        src = self._source(surface, opaque.src_bitmap, opaque.src_area, dest, opaque.scale_mode)
+        # Inversion flags as ropd_descriptor_to_rop(desc, BRUSH, SRC) remaps them: brush as "src", src as "dest".
+        ropd = _remap_invert(opaque.rop_descriptor, Ropd.INVERS_BRUSH, Ropd.INVERS_SRC)
+        brush = self._brush_op(surface, opaque.brush, ropd, Ropd.INVERS_BRUSH)
+
+        def put_then_brush(box: Box, block: np.ndarray) -> None:
+            block[...] = _sub(src, box, dest)
+            brush(box, block)
+
+        return self._paint(surface, region, put_then_brush)
+
+    def blackness(self, base: Any, data: Any) -> Changed:
+        return self._solid(base, data.mask, 0x00, lambda block: block.fill(0))
+
+    def whiteness(self, base: Any, data: Any) -> Changed:
+        return self._solid(base, data.mask, 0xFF, lambda block: block.fill(0xFF))
+
+    def invers(self, base: Any, data: Any) -> Changed:
+        return self._solid(base, data.mask, None, lambda block: np.invert(block, out=block))
+
+    def _solid(self, base: Any, mask: Any, _value: int | None, op: Callable[[np.ndarray], None]) -> Changed:
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base, mask)
+        return self._paint(surface, region, lambda box, block: op(block))
+
+    def rop3(self, base: Any, rop: Any) -> Changed:
+        from .rop3 import rop3_pattern, rop3_solid, uses_source
+
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base, rop.mask)
+        if region.empty():
+            self.resolver.touch(rop.src_bitmap)
+            self._touch_brush(rop.brush)
+            return None
+        dest = rect_box(base.box)
+        src = None
+        if rop.src_bitmap is not None:
+            src = self._source(surface, rop.src_bitmap, rop.src_area, dest, rop.scale_mode)
+        elif uses_source(rop.rop3):
+            raise DrawError(f"ROP3 {rop.rop3:#04x} needs a source image")
+        if surface.is_alpha_only:
+            raise DrawError("ROP3 on an alpha-only surface")
+        if rop.brush.type == BrushType.PATTERN:
+            tile = np.ascontiguousarray(_as_surface_pixels(self.resolver.resolve(rop.brush.pattern.pat), surface))
+            pos = rop.brush.pattern.pos
+
+            def with_pattern(box: Box, block: np.ndarray) -> None:
+                part = None if src is None else _sub(src, box, dest)
+                rop3_pattern(block, part, tile, box[0] - pos.x, box[1] - pos.y, rop.rop3)
+
+            return self._paint(surface, region, with_pattern)
+        color = int.from_bytes(color_bytes(rop.brush.color or 0, surface).tobytes(), "little")
+
+        def with_color(box: Box, block: np.ndarray) -> None:
+            part = None if src is None else _sub(src, box, dest)
+            rop3_solid(block, part, color, rop.rop3)
+
+        return self._paint(surface, region, with_color)
+
+    def transparent(self, base: Any, tr: Any) -> Changed:
+        """Copy the source except where its colour is the transparent one (compared without the alpha byte)."""
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base)
+        if region.empty() or tr.src_bitmap is None:
+            self.resolver.touch(tr.src_bitmap)
+            return None
+        dest = rect_box(base.box)
+        src = self._source(surface, tr.src_bitmap, tr.src_area, dest, ScaleMode.NEAREST)
+        key = color_bytes(tr.true_color, surface)[:3]
+
+        def colorkey(box: Box, block: np.ndarray) -> None:
+            part = _sub(src, box, dest)
+            if part.ndim == 2:
+                keep = part != key[0]
+            else:
+                keep = np.any(part[..., :3] != key, axis=-1)
+            block[keep] = part[keep]
+
+        return self._paint(surface, region, colorkey)
+
+    def alpha_blend(self, base: Any, ab: Any) -> Changed:
+        """OVER with an overall alpha, the source's alpha used only when it has one (or the flags say so)."""
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base)
+        if region.empty() or ab.alpha == 0 or ab.src_bitmap is None:
+            self.resolver.touch(ab.src_bitmap)
+            return None
+        if surface.is_alpha_only:
+            raise DrawError("alpha blend onto an alpha-only surface")
+        decoded = self.resolver.resolve(ab.src_bitmap)
+        from_surface = ab.src_bitmap.type == ImageType.SURFACE  # its X byte is alpha only if flagged
+        src_alpha = decoded.format is PixelFormat.ARGB32 or (
+            from_surface and bool(ab.alpha_flags & AlphaFlags.SRC_SURFACE_HAS_ALPHA)
+        )
+        dest = rect_box(base.box)
+        sx0, sy0, sx1, sy1 = rect_box(ab.src_area)
+        if not (0 <= sx0 < sx1 <= decoded.width and 0 <= sy0 < sy1 <= decoded.height):
+            raise DrawError("alpha blend source area outside its image")
+        part = decoded.pixels[sy0:sy1, sx0:sx1]
+        if decoded.format is PixelFormat.A8:
+            full = np.zeros(part.shape + (4,), dtype=np.uint8)
+            full[..., 3] = part
+            part = full
+        dw, dh = dest[2] - dest[0], dest[3] - dest[1]
+        if (sx1 - sx0, sy1 - sy0) != (dw, dh):
+            part = scale_image(part, dw, dh, nearest=True)
+        src = np.array(part, dtype=np.uint8)
+        if not src_alpha:
+            src[..., 3] = 0xFF
+        dest_alpha = surface.has_alpha or bool(ab.alpha_flags & AlphaFlags.DEST_HAS_ALPHA)
+        overall = None if ab.alpha == 0xFF else ab.alpha
+
+        def blend(box: Box, block: np.ndarray) -> None:
+            if not dest_alpha:
+                block[..., 3] = 0xFF  # an xRGB destination is read as opaque
+            over(block, _sub(src, box, dest), overall)
+
+        changed = self._paint(surface, region, blend)
+        if changed is not None and not dest_alpha:
+            _clear_dest_alpha(surface, dest)
+        return changed
+
+    def text(self, base: Any, text: Any) -> Changed:
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base)
+        if region.empty():
+            self._touch_brush(text.fore_brush)
+            self._touch_brush(text.back_brush)
+            return None
+        changed: list[Box] = []
+        back = rect_box(text.back_area)
+        if back[0] < back[2] and back[1] < back[3]:
+            back_region = region.intersect_box(back)
+            done = self._paint(surface, back_region, self._brush_op(surface, text.back_brush, Ropd.OP_PUT, 0))
+            if done is not None:
+                changed.append(done[1])
+        if text.str is None or not text.str.glyphs:
+            return (surface, _union(changed)) if changed else None
+        mask, left, top = string_mask(text.str)
+        glyph_box = (left, top, left + mask.shape[1], top + mask.shape[0])
+        fore = self._brush_pixels(surface, text.fore_brush)
+        if fore is None or surface.is_alpha_only:
+            return (surface, _union(changed)) if changed else None
+        text_region = region.intersect_box(glyph_box)
+
+        def draw_glyphs(box: Box, block: np.ndarray) -> None:
+            x0, y0, x1, y1 = box
+            m = mask[y0 - top : y1 - top, x0 - left : x1 - left]
+            if not surface.has_alpha:
+                block[..., 3] = 0xFF
+            over(block, fore(box), m)
+
+        done = self._paint(surface, text_region, draw_glyphs)
+        if done is not None:
+            changed.append(done[1])
+            if not surface.has_alpha:
+                _clear_dest_alpha(surface, glyph_box)
+        return (surface, _union(changed)) if changed else None
+
+    def _brush_pixels(self, surface: Surface, brush: Any) -> Callable[[Box], np.ndarray] | None:
+        """The brush as opaque source pixels over a box (for OVER with a glyph mask)."""
+        if brush.type == BrushType.SOLID:
+            color = color_bytes(brush.color, surface)
+            color[3] = 0xFF
+            return lambda box: np.broadcast_to(color, (box[3] - box[1], box[2] - box[0], 4))
+        if brush.type == BrushType.PATTERN:
+            decoded = self.resolver.resolve(brush.pattern.pat)
+            tile = _as_surface_pixels(decoded, surface)
+            if decoded.format is not PixelFormat.ARGB32:
+                tile = tile.copy()
+                tile[..., 3] = 0xFF
+            pos = brush.pattern.pos
+            return lambda box: _tile_block(tile, box, pos.x, pos.y)
+        return None
+
+    def stroke(self, base: Any, stroke: Any) -> Changed:
+        from .stroke import stroke_spans
+
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base)
+        if region.empty():
+            self._touch_brush(stroke.brush)
+            return None
+        spans = stroke_spans(stroke.path, stroke.attr, surface.width, surface.height)
+        if len(spans) == 0:
+            return None
+        # Only pixels on the lines are drawn, span by span, in the reference's order (a pixel drawn twice with
+        # XOR must come out as it does there). `allowed` is the region over the spans' bounding box.
+        ax0, ay0 = int(spans[:, 1].min()), int(spans[:, 0].min())
+        ax1, ay1 = int(spans[:, 2].max()), int(spans[:, 0].max()) + 1
+        allowed = np.zeros((ay1 - ay0, ax1 - ax0), dtype=bool)
+        for box, sel in region.intersect_box((ax0, ay0, ax1, ay1)).pieces():
+            x0, y0, x1, y1 = box
+            allowed[y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0] = True if sel is None else sel
+        paint = self._brush_op(surface, stroke.brush, stroke.fore_mode, Ropd.INVERS_BRUSH)
+        touched: list[Box] = []
+        with surface.lock:
+            for y, x0, x1 in spans.tolist():
+                sel = allowed[y - ay0, x0 - ax0 : x1 - ax0]
+                if not sel.any():
+                    continue
+                target = surface.pixels[y : y + 1, x0:x1]
+                block = target.copy()
+                paint((x0, y, x1, y + 1), block)
+                target[0, sel] = block[0, sel]
+                _quantize(surface, target)
+                touched.append((x0, y, x1, y + 1))
+        return (surface, _union(touched)) if touched else None
+
+    def composite(self, base: Any, comp: Any) -> Changed:
+        from .composite_draw import draw_composite
+
+        surface = self.surface(base.surface_id)
+        region = self._region(surface, base)
+        return draw_composite(self, surface, region, base, comp)
+
+    def copy_bits(self, base: Any, src_pos: Any) -> Changed:
+        surface = self.surface(base.surface_id)
+        region = Region.of(rect_box(base.box), base.clip, surface.bounds)
+        if region.empty():
+            return None
+        dest = rect_box(base.box)
         dx, dy = src_pos.x - dest[0], src_pos.y - dest[1]
         with surface.lock:
             pixels = surface.pixels
             moves = []
             # Read every source part before writing any: clip parts may overlap each other's sources.
-            for x0, y0, x1, y1 in boxes:
+            for x0, y0, x1, y1 in region.boxes:
                 sx0, sy0 = max(0, x0 + dx), max(0, y0 + dy)
                 sx1, sy1 = min(surface.width, x1 + dx), min(surface.height, y1 + dy)
                 if sx0 >= sx1 or sy0 >= sy1:
@@ -124,45 +414,78 @@ class Canvas:
                 moves.append((sx0 - dx, sy0 - dy, pixels[sy0:sy1, sx0:sx1].copy()))
             for x0, y0, block in moves:
                 pixels[y0 : y0 + block.shape[0], x0 : x0 + block.shape[1]] = block
-        return surface, bounding(boxes)  # type: ignore[return-value]
-
-    # --- helpers ------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _source_for(image: DecodedImage, src_area: Box, dest: Box, scale_mode: int) -> DecodedImage:
-        """The part of `image` that lands on `dest`, scaled to dest's size when the areas differ."""
-        sx0, sy0, sx1, sy1 = src_area
-        if not (0 <= sx0 < sx1 <= image.width and 0 <= sy0 < sy1 <= image.height):
-            raise DrawError(f"source area {src_area} outside a {image.width}x{image.height} image")
-        dw, dh = dest[2] - dest[0], dest[3] - dest[1]
-        if dw <= 0 or dh <= 0:
-            raise DrawError(f"empty destination {dest}")
-        part = image.pixels[sy0:sy1, sx0:sx1]
-        if (sx1 - sx0, sy1 - sy0) == (dw, dh):
-            return DecodedImage(dw, dh, image.format, part)
-        nearest = scale_mode == ScaleMode.NEAREST
-        return DecodedImage(dw, dh, image.format, scale_image(part, dw, dh, nearest))
-
-    def _fill_pattern(self, surface: Surface, box: Box, tile: DecodedImage, pos: Any, ropd: int) -> None:
-        x0, y0, x1, y1 = box
-        # Tile coordinates of the box's corner: the pattern's origin is at `pos` in surface space.
-        ys = (np.arange(y0, y1) - pos.y) % tile.height
-        xs = (np.arange(x0, x1) - pos.x) % tile.width
-        block = _as_surface_pixels(tile.pixels[np.ix_(ys, xs)], tile.format, surface)
-        apply_ropd(surface.pixels[y0:y1, x0:x1], block, ropd, Ropd.INVERS_BRUSH)
-
-    @staticmethod
-    def _warn_mask(mask: Any, what: str) -> None:
-        if mask is not None and mask.bitmap is not None:
-            log.warning("%s with a mask: masks are not drawn yet", what)
+        return surface, region.bounds()  # type: ignore[return-value]
 
 
-def _as_surface_pixels(pixels: np.ndarray, fmt: PixelFormat, surface: Surface) -> np.ndarray:
-    """Source pixels in the target surface's layout (A8 <-> 32-bit where needed)."""
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _sub(src: np.ndarray, box: Box, dest: Box) -> np.ndarray:
+    """The part of a dest-sized source array that lands on `box`."""
+    x0, y0, x1, y1 = box
+    return src[y0 - dest[1] : y1 - dest[1], x0 - dest[0] : x1 - dest[0]]
+
+
+def _tile_block(tile: np.ndarray, box: Box, origin_x: int, origin_y: int) -> np.ndarray:
+    """A pattern tiled over `box`, its [0, 0] at (origin_x, origin_y) in surface space."""
+    x0, y0, x1, y1 = box
+    th, tw = tile.shape[:2]
+    ys = (np.arange(y0, y1) - origin_y) % th
+    xs = (np.arange(x0, x1) - origin_x) % tw
+    return tile[np.ix_(ys, xs)]
+
+
+def _as_surface_pixels(image: DecodedImage, surface: Surface) -> np.ndarray:
+    """Source pixels in the target surface's layout (A8 <-> 32-bit where needed), as pixman converts them."""
+    pixels, fmt = image.pixels, image.format
     if surface.is_alpha_only:
-        return pixels[..., 3] if fmt is not PixelFormat.A8 else pixels
+        if fmt is PixelFormat.A8:
+            return pixels
+        if fmt is PixelFormat.XRGB32:
+            return np.full(pixels.shape[:2], 0xFF, dtype=np.uint8)
+        return pixels[..., 3]
     if fmt is PixelFormat.A8:
         out = np.zeros(pixels.shape + (4,), dtype=np.uint8)
         out[..., 3] = pixels
         return out
     return pixels
+
+
+def _remap_invert(ropd: int, as_src: int, as_dest: int) -> int:
+    """Move inversion flags the way ropd_descriptor_to_rop does for a (src input, dest input) pair."""
+    out = ropd & ~(Ropd.INVERS_SRC | Ropd.INVERS_BRUSH | Ropd.INVERS_DEST)
+    if ropd & as_src:
+        out |= Ropd.INVERS_BRUSH
+    if ropd & as_dest:
+        out |= Ropd.INVERS_DEST
+    return out
+
+
+def _quantize(surface: Surface, block: np.ndarray) -> None:
+    """Keep a 16-bit or 1-bit surface's pixels to what its format can hold (pixman truncates, then widens)."""
+    fmt = surface.format
+    if fmt is SurfaceFmt.FMT_16_555 or fmt is SurfaceFmt.FMT_16_565:
+        for channel in (0, 1, 2):
+            bits = 6 if channel == 1 and fmt is SurfaceFmt.FMT_16_565 else 5
+            c = block[..., channel]
+            c &= (0xFF << (8 - bits)) & 0xFF
+            c |= c >> bits
+        block[..., 3] = 0xFF
+    elif fmt is SurfaceFmt.FMT_1_A:
+        np.copyto(block, np.where(block & 0x80, 0xFF, 0).astype(np.uint8))
+
+
+def _clear_dest_alpha(surface: Surface, area: Box) -> None:
+    """After OVER onto xRGB the reference clears the alpha bytes of the area if its first pixel's is 0xff."""
+    box = intersect(area, surface.bounds)
+    if box is None or surface.is_alpha_only:
+        return
+    x0, y0, x1, y1 = box
+    with surface.lock:
+        block = surface.pixels[y0:y1, x0:x1]
+        if block[0, 0, 3] == 0xFF:
+            block[..., 3] = 0
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

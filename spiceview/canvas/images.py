@@ -11,7 +11,7 @@ import numpy as np
 
 from ..codecs.errors import DecodeError
 from ..codecs.image import DecodedImage, PixelFormat
-from ..protocol.constants import BitmapFlags, ImageFlags, ImageType
+from ..protocol.constants import BitmapFlags, BitmapFmt, ImageFlags, ImageType
 from .bitmap import decode_bitmap, palette_to_bgrx
 from .caches import PaletteCache, PixmapCache
 from .decoders import DECODERS
@@ -77,6 +77,26 @@ class ImageResolver:
                 raise DecodeError(f"image {image.id:#x}: lossy image sent to replace a lossy cache entry")
             self.pixmaps.put(image.id, decoded, lossy=False)
         return decoded
+
+    def resolve_mask(self, image: Any) -> np.ndarray:
+        """A QMask's bitmap as booleans (True = drawn), before any inversion; 1-bit bitmaps, caches or surfaces."""
+        kind = image.type
+        if kind == ImageType.BITMAP:
+            bitmap = image.bitmap
+            if bitmap.format not in (BitmapFmt.BIT1_LE, BitmapFmt.BIT1_BE):
+                raise DecodeError(f"mask bitmap in format {bitmap.format}, not 1-bit")
+            two = palette_to_bgrx([0, 0xFFFFFF])
+            top_down = bool(bitmap.flags & BitmapFlags.TOP_DOWN)
+            decoded = decode_bitmap(bitmap.format, bitmap.x, bitmap.y, bitmap.stride, bitmap.data, top_down, two)
+            bits = decoded.pixels[..., 0] != 0
+            if image.flags & ImageFlags.CACHE_ME:
+                alpha = bits.astype(np.uint8) * np.uint8(255)
+                self.pixmaps.put(image.id, DecodedImage(bitmap.x, bitmap.y, PixelFormat.A8, alpha))
+            return bits
+        decoded = self.resolve(image)
+        if decoded.format is PixelFormat.A8:
+            return decoded.pixels != 0
+        return decoded.pixels[..., 3] != 0
 
     def touch(self, image: Any) -> None:
         """Decode an image that will not be drawn only if skipping it would lose state (caches, GLZ window)."""

@@ -12,8 +12,13 @@ import numpy as np
 from ..protocol.constants import Ropd
 
 
+ANY_OP = Ropd.OP_PUT | Ropd.OP_OR | Ropd.OP_AND | Ropd.OP_XOR | Ropd.OP_BLACKNESS | Ropd.OP_WHITENESS | Ropd.OP_INVERS
+
+
 def is_plain_copy(ropd: int, src_invert: int) -> bool:
     """True when the descriptor just puts the operand (the common, fast case)."""
+    if not ropd & ANY_OP:
+        return True  # no operation at all: the reference falls back to a plain copy, inversions ignored
     if ropd & (Ropd.OP_BLACKNESS | Ropd.OP_WHITENESS | Ropd.OP_INVERS | Ropd.OP_OR | Ropd.OP_AND | Ropd.OP_XOR):
         return False
     return not (bool(ropd & src_invert) ^ bool(ropd & Ropd.INVERS_RES))
@@ -24,6 +29,9 @@ def apply_ropd(dst: np.ndarray, src: np.ndarray | int, ropd: int, src_invert: in
 
     `src_invert` names which invert flag belongs to the operand (INVERS_SRC for images, INVERS_BRUSH for brushes).
     """
+    if not ropd & ANY_OP:
+        dst[...] = src
+        return
     if ropd & Ropd.OP_BLACKNESS:
         dst[...] = 0
         return

@@ -45,10 +45,22 @@ class DisplayChannel(ChannelBase):
         self.last_draw = time.monotonic()
         self.draw_count = 0
         self.errors = 0
+        c = self.canvas
         draws = {
-            dmsg.MSG_DRAW_FILL: lambda m: self.canvas.fill(m.base, m.data),
-            dmsg.MSG_DRAW_COPY: lambda m: self.canvas.copy(m.base, m.data),
-            dmsg.MSG_COPY_BITS: lambda m: self.canvas.copy_bits(m.base, m.src_pos),
+            dmsg.MSG_DRAW_FILL: lambda m: c.fill(m.base, m.data),
+            dmsg.MSG_DRAW_COPY: lambda m: c.copy(m.base, m.data),
+            dmsg.MSG_DRAW_BLEND: lambda m: c.copy(m.base, m.data),
+            dmsg.MSG_DRAW_OPAQUE: lambda m: c.opaque(m.base, m.data),
+            dmsg.MSG_DRAW_BLACKNESS: lambda m: c.blackness(m.base, m.data),
+            dmsg.MSG_DRAW_WHITENESS: lambda m: c.whiteness(m.base, m.data),
+            dmsg.MSG_DRAW_INVERS: lambda m: c.invers(m.base, m.data),
+            dmsg.MSG_DRAW_ROP3: lambda m: c.rop3(m.base, m.data),
+            dmsg.MSG_DRAW_STROKE: lambda m: c.stroke(m.base, m.data),
+            dmsg.MSG_DRAW_TEXT: lambda m: c.text(m.base, m.data),
+            dmsg.MSG_DRAW_TRANSPARENT: lambda m: c.transparent(m.base, m.data),
+            dmsg.MSG_DRAW_ALPHA_BLEND: lambda m: c.alpha_blend(m.base, m.data),
+            dmsg.MSG_DRAW_COMPOSITE: lambda m: c.composite(m.base, m.data),
+            dmsg.MSG_COPY_BITS: lambda m: c.copy_bits(m.base, m.src_pos),
         }
         for cls, draw in draws.items():
             self.handlers[cls] = self._drawing(draw)
