@@ -21,7 +21,6 @@ from libc.stdlib cimport calloc, malloc, free
 from libc.math cimport sqrtf
 from libc.float cimport FLT_MIN
 
-import numpy as np
 
 
 cdef enum:
