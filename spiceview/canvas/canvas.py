@@ -15,13 +15,14 @@ import numpy as np
 
 from ..codecs.image import DecodedImage, PixelFormat
 from ..protocol.constants import AlphaFlags, BrushType, ImageType, MaskFlags, Ropd, ScaleMode, SurfaceFlags, SurfaceFmt
+from .composite_draw import picture_format
 from .errors import DrawError
 from .geometry import Box, intersect, rect_box
 from .images import ImageResolver
 from .pixman_math import over
 from .region import Region
 from .rop import apply_ropd, is_plain_copy
-from .scale import scale_image
+from .scale import scale_area
 from .surface import Surface
 from .text import string_mask
 
@@ -134,7 +135,8 @@ class Canvas:
             raise DrawError(f"empty destination {dest}")
         part = decoded.pixels[sy0:sy1, sx0:sx1]
         if (sx1 - sx0, sy1 - sy0) != (dw, dh):
-            part = scale_image(part, dw, dh, nearest=scale_mode == ScaleMode.NEAREST)
+            fmt = picture_format(decoded)
+            part = scale_area(decoded.pixels, fmt, (sx0, sy0, sx1, sy1), dw, dh, scale_mode == ScaleMode.NEAREST)
         elif np.may_share_memory(part, surface.pixels):
             part = part.copy()  # the source is this very surface: read it before writing
         return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface)
@@ -284,7 +286,8 @@ class Canvas:
             part = full
         dw, dh = dest[2] - dest[0], dest[3] - dest[1]
         if (sx1 - sx0, sy1 - sy0) != (dw, dh):
-            part = scale_image(part, dw, dh, nearest=True)
+            full = decoded.pixels if decoded.format is not PixelFormat.A8 else _as_surface_pixels(decoded, surface)
+            part = scale_area(full, "a8r8g8b8" if src_alpha else "x8r8g8b8", (sx0, sy0, sx1, sy1), dw, dh, True)
         src = np.array(part, dtype=np.uint8)
         if not src_alpha:
             src[..., 3] = 0xFF
@@ -355,14 +358,19 @@ class Canvas:
         return None
 
     def stroke(self, base: Any, stroke: Any) -> Changed:
-        from .stroke import stroke_spans
+        from .stroke import stroke_rop, stroke_spans
 
         surface = self.surface(base.surface_id)
         region = self._region(surface, base)
         if region.empty():
             self._touch_brush(stroke.brush)
             return None
-        spans = stroke_spans(stroke.path, stroke.attr, surface.width, surface.height)
+        try:
+            spans = stroke_spans(
+                stroke.path, stroke.attr, surface.width, surface.height, alu=stroke_rop(stroke.fore_mode)
+            )
+        except ValueError as exc:
+            raise DrawError(f"stroke refused: {exc}") from None
         if len(spans) == 0:
             return None
         # Only pixels on the lines are drawn, span by span, in the reference's order (a pixel drawn twice with

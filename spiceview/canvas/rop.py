@@ -11,7 +11,6 @@ import numpy as np
 
 from ..protocol.constants import Ropd
 
-
 ANY_OP = Ropd.OP_PUT | Ropd.OP_OR | Ropd.OP_AND | Ropd.OP_XOR | Ropd.OP_BLACKNESS | Ropd.OP_WHITENESS | Ropd.OP_INVERS
 
 

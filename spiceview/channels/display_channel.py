@@ -27,7 +27,9 @@ class DisplayChannel(ChannelBase):
 
     primary_created = Signal(object)  # Surface
     primary_destroyed = Signal(int)
-    invalidated = Signal(int, int, int, int, int)  # surface id, x, y, width, height
+    # Emitted once when a surface goes from clean to dirty; the receiver collects the areas with take_dirty().
+    # One signal per batch rather than one per command keeps cross-thread traffic small.
+    dirty = Signal()
     marked = Signal()
     monitors_changed = Signal(object)  # list of Head
 
@@ -44,6 +46,8 @@ class DisplayChannel(ChannelBase):
         self.mark_event = threading.Event()
         self.last_draw = time.monotonic()
         self.draw_count = 0
+        self._dirty: dict[int, tuple[int, int, int, int]] = {}
+        self._dirty_lock = threading.Lock()
         self.errors = 0
         c = self.canvas
         draws = {
@@ -81,7 +85,9 @@ class DisplayChannel(ChannelBase):
 
     def channel_caps(self) -> frozenset[int]:
         # Only what is really handled, so the server picks what it can send.
-        return frozenset({DisplayCap.MONITORS_CONFIG, DisplayCap.LZ4_COMPRESSION})
+        return frozenset(
+            {DisplayCap.MONITORS_CONFIG, DisplayCap.LZ4_COMPRESSION, DisplayCap.COMPOSITE, DisplayCap.A8_SURFACE}
+        )
 
     def on_up(self) -> None:
         self.send(
@@ -109,10 +115,25 @@ class DisplayChannel(ChannelBase):
             self.last_draw = time.monotonic()
             self.draw_count += 1
             if changed is not None:
-                surface, (x0, y0, x1, y1) = changed
-                self.invalidated.emit(surface.id, x0, y0, x1 - x0, y1 - y0)
+                self._mark_dirty(changed[0].id, changed[1])
 
         return handle
+
+    def _mark_dirty(self, surface_id: int, box: tuple[int, int, int, int]) -> None:
+        with self._dirty_lock:
+            was_clean = not self._dirty
+            old = self._dirty.get(surface_id)
+            if old is not None:
+                box = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
+            self._dirty[surface_id] = box
+        if was_clean:
+            self.dirty.emit()
+
+    def take_dirty(self) -> dict[int, tuple[int, int, int, int]]:
+        """The areas drawn since the last call, by surface id, as (x0, y0, x1, y1); call from the GUI thread."""
+        with self._dirty_lock:
+            dirty, self._dirty = self._dirty, {}
+        return dirty
 
     def _surface_or_none(self, surface_id: int) -> Surface | None:
         return self.canvas.surfaces.get(surface_id)

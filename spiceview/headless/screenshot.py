@@ -7,6 +7,7 @@ first, drawing whatever the server sends live.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from ..channels.red_client import RedClient
 from .png import write_png
 
 POLL_MS = 10
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +36,7 @@ class ScreenshotTaker:
         self.delay = delay_ms / 1000.0
         self.timeout = timeout_s
         self.result: ScreenshotResult | None = None
+        self._announced = False
         self._start = 0.0
         self._timer = QTimer()
         self._timer.setInterval(POLL_MS)
@@ -59,6 +62,10 @@ class ScreenshotTaker:
             self._finish(False, f"display channel failed: {display.error}")
             return
         ready = display is not None and display.primary is not None and display.mark_event.is_set()
+        if ready and not self._announced:
+            # Scripts that draw while connected wait for this line (spiceview -v) before they start.
+            self._announced = True
+            log.info("first frame of display 0 received after %.3f s", elapsed)
         if elapsed >= self.delay and ready and now - display.last_draw >= self.settle:  # type: ignore[union-attr]
             surface = display.primary  # type: ignore[union-attr]
             write_png(surface.rgb_copy(), self.path)

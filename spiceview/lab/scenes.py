@@ -67,7 +67,15 @@ def hide_cursor(display: str, park: tuple[int, int] | None = None) -> None:
     if park is None:
         w, h = screen_size(display)
         park = (w - 1, h - 1)
-    _x(display, "xdotool", "mousemove", "--sync", str(park[0]), str(park[1]))
+    # Not `mousemove --sync`: it waits for a motion event, which never comes if the pointer is already there.
+    _x(display, "xdotool", "mousemove", str(park[0]), str(park[1]))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        where = dict(kv.split(":") for kv in _x(display, "xdotool", "getmouselocation").split()[:2])
+        if (int(where["x"]), int(where["y"])) == park:
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"the pointer of {display} did not move to {park}")
 
 
 def wait_mapped(display: str, title: str, timeout: float = 15.0) -> str:

@@ -52,3 +52,39 @@ def assert_same_picture(got: np.ndarray, truth: np.ndarray, artifacts: Path, nam
         save_png(truth, artifacts / f"{name}-truth.png")
         save_png(diff_image(got, truth), artifacts / f"{name}-diff.png")
         raise AssertionError(f"{name}: {n} pixels differ within {bbox} (see {artifacts})")
+
+
+FIRST_FRAME = "first frame of display 0 received"
+
+
+def start_screenshot(target: str, out: Path, *extra: str) -> subprocess.Popen:
+    """`spiceview -v --screenshot OUT ... TARGET` in the background; pair with wait_first_frame()."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "spiceview", "-v", "--screenshot", str(out), *extra, target],
+        stderr=subprocess.PIPE, text=True,
+    )
+
+
+def wait_first_frame(viewer: subprocess.Popen, timeout: float = 30.0) -> list[str]:
+    """Block until the viewer has its first frame (so later drawing crosses the wire as commands).
+
+    Returns the stderr lines read so far; the rest stays readable through viewer.stderr.
+    """
+    import threading
+
+    lines: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        assert viewer.stderr is not None
+        for line in viewer.stderr:
+            lines.append(line)
+            if FIRST_FRAME in line:
+                done.set()
+                return
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not done.wait(timeout) or not any(FIRST_FRAME in line for line in lines):
+        raise AssertionError(f"spiceview never got its first frame: {''.join(lines)[-2000:]}")
+    return lines

@@ -12,8 +12,6 @@ plain JPEG is covered by tests/codecs/test_jpeg.py.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import pytest
 
 from spiceview.lab.pixels import compare, load_png, psnr
 from spiceview.lab.scenes import standard_scene
-from spiceview.lab.viewer import assert_same_picture
+from spiceview.lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
 
 pytestmark = pytest.mark.xspice
 
@@ -56,25 +54,9 @@ def test_live_drawing(case: str, xspice, artifacts_dir: Path) -> None:
     server_opts, viewer_opts, must_arrive, lossless = CASES[case]
     server = xspice(**server_opts)
     shot, stats = artifacts_dir / "spiceview.png", artifacts_dir / "stats.json"
-    viewer = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "spiceview",
-            "--screenshot",
-            str(shot),
-            "--delay-ms",
-            str(DELAY_MS),
-            "--stats-json",
-            str(stats),
-            *viewer_opts,
-            server.uri,
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    viewer = start_screenshot(server.uri, shot, "--delay-ms", str(DELAY_MS), "--stats-json", str(stats), *viewer_opts)
     started = time.monotonic()
-    time.sleep(1.0)  # let it connect before anything is drawn
+    wait_first_frame(viewer)  # draw only once spiceview is connected, so the drawing crosses the wire
     truth = standard_scene(server)
     drawn_after = time.monotonic() - started
     _, err = viewer.communicate(timeout=DELAY_MS / 1000 + 60)
