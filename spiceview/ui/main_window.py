@@ -42,7 +42,7 @@ class MainWindow(QMainWindow):
         self.display = display
         display.primary_created.connect(self._on_primary)
         display.primary_destroyed.connect(lambda _id: self.screen_widget.set_surface(None))
-        display.invalidated.connect(self._on_invalidated)
+        display.dirty.connect(self._on_dirty)
         if display.primary is not None:
             self._on_primary(display.primary)
 
@@ -64,10 +64,13 @@ class MainWindow(QMainWindow):
             w, h = min(w, avail.width()), min(h, avail.height())
         self.resize(w, h)
 
-    def _on_invalidated(self, surface_id: int, x: int, y: int, w: int, h: int) -> None:
+    def _on_dirty(self) -> None:
+        if self.display is None:
+            return
         surface = self.screen_widget.display_layer.surface
-        if surface is not None and surface.id == surface_id:
-            self.screen_widget.invalidate(x, y, w, h)
+        for surface_id, (x0, y0, x1, y1) in self.display.take_dirty().items():
+            if surface is not None and surface.id == surface_id:
+                self.screen_widget.invalidate(x0, y0, x1 - x0, y1 - y0)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         super().closeEvent(event)

@@ -76,8 +76,9 @@ def mask_image(bits: list[list[bool]]):
     h, w = len(bits), len(bits[0])
     stride = (w + 7) // 8
     rows = np.packbits(np.array(bits, dtype=np.uint8), axis=1, bitorder="big")
-    data = t.BitmapData.cls(format=BitmapFmt.BIT1_BE, flags=BitmapFlags.TOP_DOWN, x=w, y=h, stride=stride,
-                            data=rows.tobytes())
+    data = t.BitmapData.cls(
+        format=BitmapFmt.BIT1_BE, flags=BitmapFlags.TOP_DOWN, x=w, y=h, stride=stride, data=rows.tobytes()
+    )
     return t.Image.cls(id=99, type=ImageType.BITMAP, width=w, height=h, bitmap=data)
 
 
@@ -88,8 +89,9 @@ def random_mask(rng: random.Random, w: int = 8, h: int = 6) -> list[list[bool]]:
 def qmask(bits, pos=(1, 0), invert=False):
     if bits is None:
         return t.QMask.cls()
-    return t.QMask.cls(flags=MaskFlags.INVERS if invert else 0, pos=t.Point.cls(x=pos[0], y=pos[1]),
-                       bitmap=mask_image(bits))
+    return t.QMask.cls(
+        flags=MaskFlags.INVERS if invert else 0, pos=t.Point.cls(x=pos[0], y=pos[1]), bitmap=mask_image(bits)
+    )
 
 
 def check(canvas: Canvas, before: np.ndarray, expect) -> None:
@@ -108,11 +110,18 @@ def test_fill_every_descriptor_solid_with_mask(desc: int) -> None:
     canvas, bits, invert = make_canvas(seed=desc), random_mask(rng), bool(desc & 1)
     color = rng.getrandbits(32)
     before = words(canvas)
-    canvas.fill(base(), d.Fill.cls(brush=t.Brush.cls(type=BrushType.SOLID, color=color), rop_descriptor=desc,
-                                   mask=qmask(bits, invert=invert)))
+    canvas.fill(
+        base(),
+        d.Fill.cls(
+            brush=t.Brush.cls(type=BrushType.SOLID, color=color), rop_descriptor=desc, mask=qmask(bits, invert=invert)
+        ),
+    )
     op = ref.ROPS[ref.rop_for(desc, ref.BRUSH, ref.DEST)]
-    check(canvas, before, lambda x, y, old: op(color, old)
-          if ref.in_region(x, y, BOX, CLIPS, bits, (1, 0), invert) else None)
+    check(
+        canvas,
+        before,
+        lambda x, y, old: op(color, old) if ref.in_region(x, y, BOX, CLIPS, bits, (1, 0), invert) else None,
+    )
 
 
 @pytest.mark.parametrize("desc", DESCRIPTORS[::5])
@@ -121,12 +130,19 @@ def test_fill_pattern_brush_origin(desc: int) -> None:
     tile = rng.integers(0, 256, (3, 5, 4), dtype=np.uint8)
     canvas = make_canvas(seed=desc + 1)
     before = words(canvas)
-    brush = t.Brush.cls(type=BrushType.PATTERN, pattern=t.Pattern.cls(pat=bitmap_image(tile), pos=t.Point.cls(x=4, y=-2)))
+    brush = t.Brush.cls(
+        type=BrushType.PATTERN, pattern=t.Pattern.cls(pat=bitmap_image(tile), pos=t.Point.cls(x=4, y=-2))
+    )
     canvas.fill(base(), d.Fill.cls(brush=brush, rop_descriptor=desc, mask=qmask(None)))
     tw = tile.view("<u4")[..., 0].astype(np.int64)
     op = ref.ROPS[ref.rop_for(desc, ref.BRUSH, ref.DEST)]
-    check(canvas, before, lambda x, y, old: op(int(tw[(y + 2) % 3, (x - 4) % 5]), old)
-          if ref.in_region(x, y, BOX, CLIPS, None, (0, 0), False) else None)
+    check(
+        canvas,
+        before,
+        lambda x, y, old: (
+            op(int(tw[(y + 2) % 3, (x - 4) % 5]), old) if ref.in_region(x, y, BOX, CLIPS, None, (0, 0), False) else None
+        ),
+    )
 
 
 @pytest.mark.parametrize("desc", DESCRIPTORS)
@@ -141,8 +157,15 @@ def test_copy_every_descriptor(desc: int) -> None:
     canvas.copy(base(), copy)
     sw = src.view("<u4")[..., 0].astype(np.int64)
     op = ref.ROPS[ref.rop_for(desc, ref.SRC, ref.DEST)]
-    check(canvas, before, lambda x, y, old: op(int(sw[y - BOX[1] + 1, x - BOX[0] + 1]), old)
-          if ref.in_region(x, y, BOX, CLIPS, bits, (1, 0), False) else None)
+    check(
+        canvas,
+        before,
+        lambda x, y, old: (
+            op(int(sw[y - BOX[1] + 1, x - BOX[0] + 1]), old)
+            if ref.in_region(x, y, BOX, CLIPS, bits, (1, 0), False)
+            else None
+        ),
+    )
 
 
 @pytest.mark.parametrize("desc", DESCRIPTORS[::3])
@@ -152,13 +175,23 @@ def test_opaque_puts_source_then_brush(desc: int) -> None:
     color = int(rng.integers(0, 1 << 32))
     canvas = make_canvas(seed=desc)
     before = words(canvas)
-    opaque = d.Opaque.cls(src_bitmap=bitmap_image(src), src_area=rect((0, 0, 9, 7)),
-                          brush=t.Brush.cls(type=BrushType.SOLID, color=color), rop_descriptor=desc, mask=qmask(None))
+    opaque = d.Opaque.cls(
+        src_bitmap=bitmap_image(src),
+        src_area=rect((0, 0, 9, 7)),
+        brush=t.Brush.cls(type=BrushType.SOLID, color=color),
+        rop_descriptor=desc,
+        mask=qmask(None),
+    )
     canvas.opaque(base(), opaque)
     sw = src.view("<u4")[..., 0].astype(np.int64)
     op = ref.ROPS[ref.rop_for(desc, ref.BRUSH, ref.SRC)]
-    check(canvas, before, lambda x, y, old: op(color, int(sw[y - BOX[1], x - BOX[0]]))
-          if ref.in_region(x, y, BOX, CLIPS, None, (0, 0), False) else None)
+    check(
+        canvas,
+        before,
+        lambda x, y, old: (
+            op(color, int(sw[y - BOX[1], x - BOX[0]])) if ref.in_region(x, y, BOX, CLIPS, None, (0, 0), False) else None
+        ),
+    )
 
 
 @pytest.mark.parametrize("kind", ["blackness", "whiteness", "invers"])
@@ -181,10 +214,14 @@ def test_rop3_every_code(code: int) -> None:
     use_pattern = code % 2 == 1
     color = int(rng.integers(0, 1 << 32))
     if use_pattern:
-        brush = t.Brush.cls(type=BrushType.PATTERN, pattern=t.Pattern.cls(pat=bitmap_image(tile), pos=t.Point.cls(x=1, y=1)))
+        brush = t.Brush.cls(
+            type=BrushType.PATTERN, pattern=t.Pattern.cls(pat=bitmap_image(tile), pos=t.Point.cls(x=1, y=1))
+        )
     else:
         brush = t.Brush.cls(type=BrushType.SOLID, color=color)
-    rop = d.Rop3.cls(src_bitmap=bitmap_image(src), src_area=rect((0, 0, 9, 7)), brush=brush, rop3=code, mask=qmask(None))
+    rop = d.Rop3.cls(
+        src_bitmap=bitmap_image(src), src_area=rect((0, 0, 9, 7)), brush=brush, rop3=code, mask=qmask(None)
+    )
     canvas.rop3(base(), rop)
     sw = src.view("<u4")[..., 0].astype(np.int64)
     tw = tile.view("<u4")[..., 0].astype(np.int64)
@@ -210,8 +247,10 @@ def test_transparent_colour_key() -> None:
     src[::2, ::3, :3] = [0x56, 0x34, 0x12]  # B, G, R of the key; their alpha bytes vary and must not matter
     canvas = make_canvas(seed=5)
     before = words(canvas)
-    canvas.transparent(base(), d.Transparent.cls(src_bitmap=bitmap_image(src), src_area=rect((0, 0, 9, 7)),
-                                                 src_color=0, true_color=key))
+    canvas.transparent(
+        base(),
+        d.Transparent.cls(src_bitmap=bitmap_image(src), src_area=rect((0, 0, 9, 7)), src_color=0, true_color=key),
+    )
     sw = src.view("<u4")[..., 0].astype(np.int64)
 
     def expect(x: int, y: int, old: int) -> int | None:
@@ -230,11 +269,19 @@ def test_alpha_blend_over_argb(alpha: int) -> None:
     src[..., :3] = np.minimum(src[..., :3], src[..., 3:4])  # premultiplied
     canvas = make_canvas(seed=alpha)
     before = words(canvas)
-    canvas.alpha_blend(base(), d.AlphaBlend.cls(alpha_flags=0, alpha=alpha, src_bitmap=bitmap_image(src),
-                                                src_area=rect((0, 0, 9, 7))))
+    canvas.alpha_blend(
+        base(), d.AlphaBlend.cls(alpha_flags=0, alpha=alpha, src_bitmap=bitmap_image(src), src_area=rect((0, 0, 9, 7)))
+    )
     sw = src.view("<u4")[..., 0].astype(np.int64)
-    check(canvas, before, lambda x, y, old: ref.over_pixel(old, int(sw[y - BOX[1], x - BOX[0]]), alpha)
-          if ref.in_region(x, y, BOX, CLIPS, None, (0, 0), False) else None)
+    check(
+        canvas,
+        before,
+        lambda x, y, old: (
+            ref.over_pixel(old, int(sw[y - BOX[1], x - BOX[0]]), alpha)
+            if ref.in_region(x, y, BOX, CLIPS, None, (0, 0), False)
+            else None
+        ),
+    )
 
 
 def glyph(x: int, y: int, w: int, h: int, data: bytes, cls):
@@ -251,9 +298,14 @@ def test_text_glyphs_over_back_area(bpp: int) -> None:
     raw = [rng.integers(0, 256, stride * gh, dtype=np.uint8).tobytes() for _ in range(2)]
     glyphs = [glyph(3, 2, gw, gh, raw[0], cls), glyph(6, 3, gw, gh, raw[1], cls)]  # overlapping glyphs
     fore, back = 0xFF204080, 0xFF0A0B0C
-    text = d.Text.cls(str=t.String.cls(flags=flags, glyphs=glyphs), back_area=rect((2, 1, 9, 4)),
-                      fore_brush=t.Brush.cls(type=BrushType.SOLID, color=fore),
-                      back_brush=t.Brush.cls(type=BrushType.SOLID, color=back), fore_mode=ref.PUT, back_mode=ref.PUT)
+    text = d.Text.cls(
+        str=t.String.cls(flags=flags, glyphs=glyphs),
+        back_area=rect((2, 1, 9, 4)),
+        fore_brush=t.Brush.cls(type=BrushType.SOLID, color=fore),
+        back_brush=t.Brush.cls(type=BrushType.SOLID, color=back),
+        fore_mode=ref.PUT,
+        back_mode=ref.PUT,
+    )
     canvas = make_canvas(fmt=SurfaceFmt.FMT_32_ARGB, seed=bpp)
     before = words(canvas)
     canvas.text(base(), text)
@@ -287,23 +339,37 @@ def test_text_glyphs_over_back_area(bpp: int) -> None:
 def test_16bit_surface_keeps_16bit_colours() -> None:
     canvas = make_canvas(fmt=SurfaceFmt.FMT_16_565, seed=0)
     color = (31 << 11) | (40 << 5) | 3  # r=31, g=40 (6 bits), b=3 in 565
-    canvas.fill(base(clips=[(0, 0, W, H)]), d.Fill.cls(brush=t.Brush.cls(type=BrushType.SOLID, color=color),
-                                                        rop_descriptor=ref.PUT, mask=qmask(None)))
+    canvas.fill(
+        base(clips=[(0, 0, W, H)]),
+        d.Fill.cls(brush=t.Brush.cls(type=BrushType.SOLID, color=color), rop_descriptor=ref.PUT, mask=qmask(None)),
+    )
     px = canvas.surfaces[0].pixels[4, 4]
     assert px[:3].tolist() == [(3 << 3) | (3 >> 2), (40 << 2) | (40 >> 4), 255]
     # A 32-bit image copied onto it is truncated to 5/6/5 bits, as pixman stores it.
     src = np.full((7, 9, 4), [0x17, 0x2B, 0xC9, 0xFF], dtype=np.uint8)
-    canvas.copy(base(clips=[(0, 0, W, H)]), d.Copy.cls(src_bitmap=bitmap_image(src, BitmapFmt.BIT32),
-                                                       src_area=rect((0, 0, 9, 7)), rop_descriptor=ref.PUT,
-                                                       mask=qmask(None)))
+    canvas.copy(
+        base(clips=[(0, 0, W, H)]),
+        d.Copy.cls(
+            src_bitmap=bitmap_image(src, BitmapFmt.BIT32),
+            src_area=rect((0, 0, 9, 7)),
+            rop_descriptor=ref.PUT,
+            mask=qmask(None),
+        ),
+    )
     b, g, r = 0x17 >> 3, 0x2B >> 2, 0xC9 >> 3
-    assert canvas.surfaces[0].pixels[4, 4, :3].tolist() == [(b << 3) | (b >> 2), (g << 2) | (g >> 4), (r << 3) | (r >> 2)]
+    assert canvas.surfaces[0].pixels[4, 4, :3].tolist() == [
+        (b << 3) | (b >> 2),
+        (g << 2) | (g >> 4),
+        (r << 3) | (r >> 2),
+    ]
 
 
 def test_surface_image_as_source_onto_itself() -> None:
     canvas = make_canvas(seed=9)
     before = canvas.surfaces[0].pixels.copy()
     image = t.Image.cls(id=0, type=ImageType.SURFACE, width=W, height=H, surface=t.SurfaceRef.cls(surface_id=0))
-    canvas.copy(base(box=(1, 1, 10, 8), clips=[(0, 0, W, H)]),
-                d.Copy.cls(src_bitmap=image, src_area=rect((0, 0, 9, 7)), rop_descriptor=ref.PUT, mask=qmask(None)))
+    canvas.copy(
+        base(box=(1, 1, 10, 8), clips=[(0, 0, W, H)]),
+        d.Copy.cls(src_bitmap=image, src_area=rect((0, 0, 9, 7)), rop_descriptor=ref.PUT, mask=qmask(None)),
+    )
     assert np.array_equal(canvas.surfaces[0].pixels[1:8, 1:10], before[0:7, 0:9])
