@@ -26,12 +26,12 @@ def is_plain_copy(ropd: int, src_invert: int) -> bool:
 
 def as_words(pixels: np.ndarray) -> np.ndarray | None:
     """A (H, W) uint32 view of (H, W, 4) uint8 pixels whose 4 bytes are adjacent, else None."""
-    if pixels.ndim == 3 and pixels.shape[-1] == 4 and pixels.strides[-1] == 1 and pixels.dtype == np.uint8:
-        if pixels.strides[-2] == 4 or pixels.shape[-2] <= 1:
-            try:
-                return pixels.view(np.uint32)[..., 0]
-            except ValueError:
-                return None
+    byte_pixels = pixels.ndim == 3 and pixels.shape[-1] == 4 and pixels.dtype == np.uint8
+    if byte_pixels and pixels.strides[-1] == 1 and (pixels.strides[-2] == 4 or pixels.shape[-2] <= 1):
+        try:
+            return pixels.view(np.uint32)[..., 0]
+        except ValueError:
+            return None
     return None
 
 
