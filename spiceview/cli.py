@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"spiceview {__version__}")
     p.add_argument("-t", "--title", help="window title (default: the server's name)")
     p.add_argument("-f", "--full-screen", action="store_true", help="open full screen")
+    p.add_argument("-z", "--zoom", type=int, metavar="PERCENT", help="zoom level of the window, 10-400")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.add_argument("--debug", action="store_true", help="log every channel's details")
     p.add_argument("-w", "--password", help="password (prefer the URI or a .vv file; this shows in ps)")
@@ -78,6 +79,10 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         changes["title"] = args.title
     if args.full_screen:
         changes["fullscreen"] = True
+    if args.zoom is not None:
+        if not 10 <= args.zoom <= 400:
+            raise ConfigError(f"--zoom {args.zoom}: must be between 10 and 400")
+        changes["zoom"] = args.zoom
     if args.password is not None:
         changes["password"] = args.password
     if args.spice_ca_file:
@@ -127,6 +132,7 @@ def run_screenshot(params: ConnectionParams, args: argparse.Namespace) -> int:
     from .headless.screenshot import take_screenshot
 
     client = client_from_params(params, connect_timeout=args.timeout)
+    client.want_cursor_channel = False  # no pointer in a screenshot
     if args.record_images:
         from .canvas.recorder import ImageRecorder
 

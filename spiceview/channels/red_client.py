@@ -78,6 +78,7 @@ class RedClient(ChannelBase):
         self.palette_cache = PaletteCache()
         self.glz_window: Any = None
         self.image_recorder: Callable[[Any, Any], None] | None = None  # --record-images
+        self.want_cursor_channel = True  # a headless screenshot has no pointer to show
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._channels_lock = threading.Lock()
@@ -164,6 +165,7 @@ class RedClient(ChannelBase):
             self.glz_window = GlzWindow(self.glz_window_bytes // 4)
         if self.supported_mouse_modes & MouseMode.CLIENT and self.mouse_mode != MouseMode.CLIENT:
             self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=MouseMode.CLIENT))
+        self.mouse_mode_changed.emit(int(self.mouse_mode))
         self.send(mainmsg.MSGC_ATTACH_CHANNELS.cls())
 
     def _on_channels_list(self, msg: Any) -> None:
@@ -190,7 +192,27 @@ class RedClient(ChannelBase):
     def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
         if channel_type == ChannelType.DISPLAY:
             return DisplayChannel(self, channel_id)
+        if channel_type == ChannelType.INPUTS:
+            from .inputs_channel import InputsChannel
+
+            return InputsChannel(self, channel_id)
+        if channel_type == ChannelType.CURSOR and self.want_cursor_channel:
+            from .cursor_channel import CursorChannel
+
+            return CursorChannel(self, channel_id)
         return None
+
+    def inputs(self) -> Any:
+        """The inputs channel, once attached (None before, or if the server offers none)."""
+        from .inputs_channel import InputsChannel
+
+        for channel in self.all_channels():
+            if isinstance(channel, InputsChannel):
+                return channel
+        return None
+
+    def request_mouse_mode(self, mode: int) -> None:
+        self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=mode))
 
     def _on_name(self, msg: Any) -> None:
         self.server_name = bytes(msg.name).rstrip(b"\0").decode("utf-8", "replace")

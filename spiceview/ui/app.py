@@ -42,6 +42,8 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         if params is None:
             return 1
     window = MainWindow(params.title)
+    if params.zoom:
+        window.screen_widget.zoom = params.zoom / 100.0
     client = client_from_params(params, connect_timeout=args.timeout)
     outcome = {"code": 0}
     where = params.host or params.unix_path or ""
@@ -60,12 +62,18 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         app.quit()
 
     client.display_added.connect(on_display)
+    client.channel_added.connect(window.attach_channel)
+    client.mouse_mode_changed.connect(window.set_mouse_mode)
     client.name_changed.connect(window.set_server_name)
     client.session_closed.connect(on_closed)
     if params.fullscreen:
         window.showFullScreen()
     else:
         window.show()
+    # Without a window manager nobody else gives the new window the keyboard.
+    window.raise_()
+    window.activateWindow()
+    window.screen_widget.setFocus()
     client.connect_session()
     app.exec()
     client.disconnect_session()

@@ -38,6 +38,19 @@ class MainWindow(QMainWindow):
         if not self.fixed_title and name:
             self.setWindowTitle(f"{name} - spiceview")
 
+    def attach_channel(self, channel: object) -> None:
+        """Inputs and cursor channels drive this window's screen (one guest monitor for now)."""
+        from ..channels.cursor_channel import CursorChannel
+        from ..channels.inputs_channel import InputsChannel
+
+        if isinstance(channel, InputsChannel):
+            self.screen_widget.input.set_inputs(channel)
+        elif isinstance(channel, CursorChannel) and channel.channel_id == 0:
+            self.screen_widget.set_cursor_channel(channel)
+
+    def set_mouse_mode(self, mode: int) -> None:
+        self.screen_widget.set_mouse_mode(mode)
+
     def attach_display(self, display: DisplayChannel) -> None:
         self.display = display
         display.primary_created.connect(self._on_primary)
@@ -48,10 +61,11 @@ class MainWindow(QMainWindow):
 
     def _on_primary(self, surface: Surface) -> None:
         self.screen_widget.set_surface(surface)
-        self.screen_widget.resize(surface.width, surface.height)
+        self.screen_widget.resize(self.screen_widget.sizeHint())
         self.set_status("")
         self.statusBar().hide()
-        self._fit_to_guest(surface.width, surface.height)
+        hint = self.screen_widget.sizeHint()
+        self._fit_to_guest(hint.width(), hint.height())
 
     def _fit_to_guest(self, width: int, height: int) -> None:
         # Show the guest 1:1 when the screen has room; otherwise as large as the screen allows (scrolling).

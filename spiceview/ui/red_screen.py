@@ -1,23 +1,47 @@
-"""RedScreen: the widget that shows one guest monitor by composing its ScreenLayers."""
+"""RedScreen: the widget that shows one guest monitor by composing its ScreenLayers, and takes its input."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QEnterEvent,
+    QFocusEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from ..canvas.surface import Surface
+from ..protocol.constants import MouseMode
+from .cursor_layer import CursorLayer, local_cursor
+from .input_handler import InputHandler
 from .screen_layer import DisplayLayer, ScreenLayer
+
+if TYPE_CHECKING:
+    from ..channels.cursor_channel import CursorChannel
 
 
 class RedScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.display_layer = DisplayLayer()
-        self.layers: list[ScreenLayer] = [self.display_layer]
+        self.cursor_layer = CursorLayer()
+        self.layers: list[ScreenLayer] = [self.display_layer, self.cursor_layer]
         self.guest_size = QSize(640, 480)
+        self.zoom = 1.0  # logical widget pixels per guest pixel
+        self.input = InputHandler(self)
+        self.cursor_channel: CursorChannel | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+
+    # --- what is shown ------------------------------------------------------------------------------------
 
     def set_surface(self, surface: Surface | None) -> None:
         self.display_layer.set_surface(surface)
@@ -31,17 +55,131 @@ class RedScreen(QWidget):
         self.layers.sort(key=lambda item: item.z_order)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return self.guest_size
+        return QSize(round(self.guest_size.width() * self.zoom), round(self.guest_size.height() * self.zoom))
 
     def invalidate(self, x: int, y: int, w: int, h: int) -> None:
-        self.update(QRect(x, y, w, h))
+        z = self.zoom
+        self.update(QRect(int(x * z), int(y * z), int(w * z) + 2, int(h * z) + 2))
+
+    # --- coordinates --------------------------------------------------------------------------------------
+
+    def guest_scale(self) -> float:
+        return self.zoom
+
+    def to_guest(self, pos: QPointF) -> tuple[int, int]:
+        """Widget position -> guest pixel under it (clamped to the guest screen)."""
+        x = int(pos.x() / self.zoom)
+        y = int(pos.y() / self.zoom)
+        return (min(max(x, 0), self.guest_size.width() - 1), min(max(y, 0), self.guest_size.height() - 1))
+
+    # --- the guest cursor ---------------------------------------------------------------------------------
+
+    def set_cursor_channel(self, channel: CursorChannel) -> None:
+        self.cursor_channel = channel
+        channel.shape_changed.connect(self._cursor_changed)
+        channel.moved.connect(self._cursor_moved)
+        self._cursor_changed()
+
+    def _cursor_changed(self) -> None:
+        if self.cursor_channel is None:
+            return
+        shape, position, visible = self.cursor_channel.state()
+        old = self.cursor_layer.area()
+        self.cursor_layer.set_shape(shape)
+        self.cursor_layer.position = position
+        self.cursor_layer.visible = visible
+        self.update_local_cursor()
+        self._repaint_cursor(old)
+
+    def _cursor_moved(self) -> None:
+        if self.cursor_channel is None:
+            return
+        old = self.cursor_layer.area()
+        self.cursor_layer.position = self.cursor_channel.state()[1]
+        self._repaint_cursor(old)
+
+    def _repaint_cursor(self, old: QRect) -> None:
+        self.cursor_layer.visible = self.cursor_layer.visible and self._draws_cursor()
+        for area in (old, self.cursor_layer.area()):
+            if not area.isEmpty():
+                self.invalidate(area.x(), area.y(), area.width(), area.height())
+
+    def _draws_cursor(self) -> bool:
+        """In server mode the guest's pointer is drawn into the picture; in client mode it is the local one."""
+        return self.input.mouse_mode == MouseMode.SERVER and self.cursor_channel is not None
+
+    def update_local_cursor(self) -> None:
+        if self.input.pointer_grabbed:
+            self.setCursor(Qt.CursorShape.BlankCursor)
+            return
+        if self.input.mouse_mode == MouseMode.CLIENT and self.cursor_channel is not None:
+            shape, _, visible = self.cursor_channel.state()
+            if shape is None or not visible:
+                self.setCursor(Qt.CursorShape.BlankCursor)
+            else:
+                self.setCursor(local_cursor(shape))
+        else:
+            self.unsetCursor()
+
+    def set_mouse_mode(self, mode: int) -> None:
+        self.input.set_mouse_mode(mode)
+        self._cursor_changed()
+
+    # --- painting -----------------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
         rect = event.rect()
         painter.fillRect(rect, QColor(0, 0, 0))
+        if self.zoom != 1.0:
+            painter.scale(self.zoom, self.zoom)
+            rect = QRect(int(rect.x() / self.zoom) - 1, int(rect.y() / self.zoom) - 1,
+                         int(rect.width() / self.zoom) + 3, int(rect.height() / self.zoom) + 3)
         guest = rect.intersected(QRect(0, 0, self.guest_size.width(), self.guest_size.height()))
         if not guest.isEmpty():
             for layer in self.layers:
                 layer.paint(painter, guest)
         painter.end()
+
+    # --- input --------------------------------------------------------------------------------------------
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt API: Tab belongs to the guest
+        return False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        self.input.key_press(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        self.input.key_release(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        self.input.mouse_move(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        self.setFocus()
+        self.input.mouse_press(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        self.input.mouse_release(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        self.input.mouse_press(event)  # the guest decides what a double click is
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+        self.input.wheel(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        self.input.focus_in()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        self.input.focus_out()
+        super().focusOutEvent(event)
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt API
+        self.input.enter()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
+        self.input.leave()
+        super().leaveEvent(event)
