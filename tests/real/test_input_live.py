@@ -240,3 +240,27 @@ def test_pointer_under_zoom(session: Session) -> None:
     events = wait_for_events(session.log, lambda ev: any(e.kind == "ButtonRelease" for e in ev))
     press = next(e for e in events if e.kind == "ButtonPress")
     assert (press.root_x, press.root_y) == (640, 480)
+
+
+@pytest.mark.parametrize("name", ["hand2", "xterm", "left_ptr"])
+def test_guest_cursor_becomes_the_local_pointer(session: Session, name: str) -> None:
+    """In client mouse mode the guest's cursor image is the pointer shape over spiceview's window."""
+    from spiceview.lab.xinput import cursor_image
+
+    require("adwaita-icon-theme")
+    env = {**session.guest.env, "XCURSOR_THEME": "Adwaita", "XCURSOR_SIZE": "24", "XCURSOR_ANIM": "0"}
+    subprocess.run(["xsetroot", "-cursor_name", name], env=env, check=True, timeout=30)
+    session.move_to_guest(500, 400)
+    guest, ghx, ghy = cursor_image(session.guest.display)
+    deadline = time.monotonic() + 10
+    while True:
+        local, lhx, lhy = cursor_image(session.client.display)
+        if local.shape == guest.shape and (lhx, lhy) == (ghx, ghy) and (local == guest).all():
+            return
+        if time.monotonic() > deadline:
+            diff = int((local != guest).any(-1).sum()) if local.shape == guest.shape else "?"
+            raise AssertionError(
+                f"local cursor {local.shape} hot {lhx},{lhy} != guest's {guest.shape} "
+                f"hot {ghx},{ghy} ({diff} pixels differ)"
+            )
+        time.sleep(0.2)
