@@ -26,8 +26,21 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
         self.display: DisplayChannel | None = None
+        self._build_menus()
         self.setWindowTitle(title or "spiceview")
         self.resize(800, 600)
+
+    def _build_menus(self) -> None:
+        send = self.menuBar().addMenu("&Send key")
+        combos = [("Ctrl+Alt+Del", ["ctrl", "alt", "delete"]), ("Ctrl+Alt+Backspace", ["ctrl", "alt", "backspace"])]
+        combos += [(f"Ctrl+Alt+F{n}", ["ctrl", "alt", f"f{n}"]) for n in range(1, 13)]
+        combos += [("PrintScreen", ["print"])]
+        for label, names in combos:
+            action = send.addAction(label)
+            action.triggered.connect(lambda _=False, keys=names: self.screen_widget.input.send_keys(keys))
+        view = self.menuBar().addMenu("&View")
+        release = view.addAction("Release cursor")
+        release.triggered.connect(self.screen_widget.input.release_grabs)
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
