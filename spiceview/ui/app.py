@@ -14,6 +14,7 @@ from ..channels.from_params import client_from_params
 from ..session.errors import ConfigError
 from ..session.params import ConnectionParams
 from .main_window import MainWindow
+from .style import ViewerStyle
 
 
 def ask_for_target() -> ConnectionParams | None:
@@ -32,6 +33,7 @@ def ask_for_target() -> ConnectionParams | None:
 def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("spiceview")
+    app.setStyle(ViewerStyle())
     # Let Ctrl+C in the terminal end the viewer.
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     ticker = QTimer()
