@@ -4,22 +4,43 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 
 from ..canvas.canvas import Canvas
 from ..canvas.errors import DrawError
+from ..canvas.geometry import rect_box
 from ..canvas.images import ImageResolver
+from ..canvas.streams import Stream, put_frame
 from ..canvas.surface import Surface
 from ..codecs.errors import DecodeError
-from ..protocol.constants import ChannelType, DisplayCap, ResourceType, SurfaceFlags, SurfaceFmt
+from ..codecs.video import VideoDecoder, supported_codecs
+from ..protocol.constants import (
+    MAX_NUM_STREAMS,
+    ChannelType,
+    DisplayCap,
+    ResourceType,
+    SurfaceFlags,
+    SurfaceFmt,
+    VideoCodecType,
+)
 from ..protocol.messages import display as dmsg
 from .channel_base import ChannelBase
 from .limits import IMAGES_CACHE_BYTES
 
 if TYPE_CHECKING:
     from .red_client import RedClient
+
+
+CODEC_CAPS = {
+    VideoCodecType.MJPEG: DisplayCap.CODEC_MJPEG,
+    VideoCodecType.VP8: DisplayCap.CODEC_VP8,
+    VideoCodecType.H264: DisplayCap.CODEC_H264,
+    VideoCodecType.VP9: DisplayCap.CODEC_VP9,
+    VideoCodecType.H265: DisplayCap.CODEC_H265,
+}
 
 
 class DisplayChannel(ChannelBase):
@@ -80,14 +101,31 @@ class DisplayChannel(ChannelBase):
                 dmsg.MSG_INVAL_PALETTE: lambda m: session.palette_cache.remove(m.id),
                 dmsg.MSG_INVAL_ALL_PALETTES: lambda m: session.palette_cache.clear(),
                 dmsg.MSG_MONITORS_CONFIG: self._on_monitors_config,
+                dmsg.MSG_STREAM_CREATE: self._on_stream_create,
+                dmsg.MSG_STREAM_DATA: self._on_stream_data,
+                dmsg.MSG_STREAM_DATA_SIZED: self._on_stream_data,
+                dmsg.MSG_STREAM_CLIP: self._on_stream_clip,
+                dmsg.MSG_STREAM_DESTROY: lambda m: self._destroy_stream(m.id),
+                dmsg.MSG_STREAM_DESTROY_ALL: lambda m: self._destroy_all_streams(),
+                dmsg.MSG_STREAM_ACTIVATE_REPORT: lambda m: None,
             }
         )
+        self.streams: dict[int, Stream] = {}
+        self.stream_codecs: Counter[str] = Counter()
+        self.stream_frames = 0
 
     def channel_caps(self) -> frozenset[int]:
         # Only what is really handled, so the server picks what it can send.
-        return frozenset(
-            {DisplayCap.MONITORS_CONFIG, DisplayCap.LZ4_COMPRESSION, DisplayCap.COMPOSITE, DisplayCap.A8_SURFACE}
-        )
+        caps = {
+            DisplayCap.MONITORS_CONFIG,
+            DisplayCap.LZ4_COMPRESSION,
+            DisplayCap.COMPOSITE,
+            DisplayCap.A8_SURFACE,
+            DisplayCap.SIZED_STREAM,
+            DisplayCap.MULTI_CODEC,
+        }
+        caps |= {CODEC_CAPS[codec] for codec in supported_codecs()}
+        return frozenset(caps)
 
     def on_up(self) -> None:
         self.send(
@@ -177,6 +215,61 @@ class DisplayChannel(ChannelBase):
         for res in msg.resources:
             if res.type == ResourceType.PIXMAP:
                 self.session.pixmap_cache.remove(res.id)
+
+    # --- video streams -------------------------------------------------------------------------------------
+
+    def _on_stream_create(self, msg: Any) -> None:
+        if msg.id >= MAX_NUM_STREAMS:
+            self.errors += 1
+            self.log.warning("stream id %d out of range", msg.id)
+            return
+        self._destroy_stream(msg.id)
+        try:
+            decoder = VideoDecoder(msg.codec_type)
+        except DecodeError as exc:
+            self.errors += 1
+            self.log.warning("stream %d refused: %s", msg.id, exc)
+            return
+        self.stream_codecs[VideoCodecType(msg.codec_type).name] += 1
+        self.streams[msg.id] = Stream(msg.id, msg.surface_id, msg.flags, msg.codec_type, rect_box(msg.dest),
+                                      msg.clip, decoder)
+
+    def _on_stream_data(self, msg: Any) -> None:
+        stream = self.streams.get(msg.base.id)
+        if stream is None:
+            self.log.debug("data for unknown stream %d", msg.base.id)
+            return
+        surface = self.canvas.surfaces.get(stream.surface_id)
+        try:
+            pixels = stream.decoder.decode(msg.data)
+        except DecodeError as exc:
+            stream.drops += 1
+            self.errors += 1
+            self.log.warning("stream %d frame dropped: %s", stream.id, exc)
+            return
+        stream.frames += 1
+        self.stream_frames += 1
+        stream.last_mm_time = msg.base.multi_media_time
+        if pixels is None or surface is None:
+            return
+        box = put_frame(surface, stream, pixels, getattr(msg, "dest", None))
+        self.last_draw = time.monotonic()
+        if box is not None:
+            self._mark_dirty(surface.id, box)
+
+    def _on_stream_clip(self, msg: Any) -> None:
+        stream = self.streams.get(msg.id)
+        if stream is not None:
+            stream.clip = msg.clip
+
+    def _destroy_stream(self, stream_id: int) -> None:
+        stream = self.streams.pop(stream_id, None)
+        if stream is not None:
+            stream.decoder.close()
+
+    def _destroy_all_streams(self) -> None:
+        for stream_id in list(self.streams):
+            self._destroy_stream(stream_id)
 
     def _on_monitors_config(self, msg: Any) -> None:
         self.monitors = list(msg.heads)

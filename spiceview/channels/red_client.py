@@ -137,9 +137,17 @@ class RedClient(ChannelBase):
             for name, count in display.resolver.seen_types.items():
                 image_types[name] = image_types.get(name, 0) + count
             errors += display.errors
+        codecs: dict[str, int] = {}
+        frames = 0
+        for display in self.displays():
+            for name, count in display.stream_codecs.items():
+                codecs[name] = codecs.get(name, 0) + count
+            frames += display.stream_frames
         return {
             "channels": {c.name: dict(c.received) for c in [self, *self.all_channels()]},
             "image_types": image_types,
+            "stream_codecs": codecs,
+            "stream_frames_decoded": frames,
             "draw_errors": errors,
             "server_name": self.server_name,
         }

@@ -1,0 +1,57 @@
+"""Video streams on a surface: where each stream draws, and how a decoded frame is put there.
+
+As in the reference client's put_image: the frame (flipped when the stream is not top-down) is scaled to the
+destination rectangle with nearest-neighbour sampling and drawn inside the stream's clip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..codecs.video import VideoDecoder
+from ..protocol.constants import StreamFlags
+from .geometry import Box, clip_boxes, rect_box
+from .scale import scale_area
+from .surface import Surface
+
+
+@dataclass
+class Stream:
+    id: int
+    surface_id: int
+    flags: int
+    codec: int
+    dest: Box
+    clip: Any
+    decoder: VideoDecoder
+    frames: int = 0
+    drops: int = 0
+    first_mm_time: int = 0
+    last_mm_time: int = 0
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+
+
+def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | None = None) -> Box | None:
+    """Draw a decoded frame; returns the changed box."""
+    box = rect_box(dest) if dest is not None else stream.dest
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    if width <= 0 or height <= 0 or surface.is_alpha_only:
+        return None
+    if not stream.flags & StreamFlags.TOP_DOWN:
+        pixels = pixels[::-1]
+    fh, fw = pixels.shape[:2]
+    if (fw, fh) != (width, height):
+        pixels = scale_area(np.ascontiguousarray(pixels), "x8r8g8b8", (0, 0, fw, fh), width, height, nearest=True)
+    parts = clip_boxes(box, stream.clip, surface.bounds)
+    if not parts:
+        return None
+    with surface.lock:
+        for px0, py0, px1, py1 in parts:
+            block = surface.pixels[py0:py1, px0:px1]
+            block[..., :3] = pixels[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0, :3]
+            block[..., 3] = 0xFF
+    return (min(p[0] for p in parts), min(p[1] for p in parts), max(p[2] for p in parts), max(p[3] for p in parts))

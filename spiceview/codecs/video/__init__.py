@@ -1,0 +1,71 @@
+"""Video stream decoders: MJPEG through the project's JPEG decoder, VP8/VP9/H.264/H.265 through PyAV (FFmpeg).
+
+One decoder per stream; `decode` takes one frame's bytes and returns the picture as (H, W, 4) B,G,R,X in the
+order the frame is coded (the stream's TOP_DOWN flag says which way that is). Frames that only feed the
+decoder (no picture yet) give None; broken data raises DecodeError.
+"""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+from ...protocol.constants import VideoCodecType
+from ..errors import DecodeError
+from ..jpeg import decode_jpeg
+from ..jpeg.markers import jpeg_frame_size
+
+FFMPEG_NAMES = {
+    VideoCodecType.VP8: "vp8",
+    VideoCodecType.H264: "h264",
+    VideoCodecType.VP9: "vp9",
+    VideoCodecType.H265: "hevc",
+}
+MAX_FRAME_PIXELS = 1 << 26
+
+
+def supported_codecs() -> list[VideoCodecType]:
+    """Codecs this installation can decode (MJPEG always)."""
+    found = [VideoCodecType.MJPEG]
+    for codec, name in FFMPEG_NAMES.items():
+        try:
+            av.codec.Codec(name, "r")
+        except Exception:  # noqa: BLE001 - a missing decoder is simply not offered
+            continue
+        found.append(codec)
+    return found
+
+
+class VideoDecoder:
+    def __init__(self, codec: int) -> None:
+        try:
+            self.codec = VideoCodecType(codec)
+        except ValueError:
+            raise DecodeError(f"unknown video codec {codec}") from None
+        self._context: av.CodecContext | None = None
+        if self.codec is not VideoCodecType.MJPEG:
+            try:
+                self._context = av.CodecContext.create(FFMPEG_NAMES[self.codec], "r")
+                self._context.thread_type = "AUTO"
+            except Exception as exc:  # noqa: BLE001
+                raise DecodeError(f"no decoder for {self.codec.name}: {exc}") from None
+
+    def decode(self, data: bytes | memoryview) -> np.ndarray | None:
+        if self.codec is VideoCodecType.MJPEG:
+            view = memoryview(data)
+            width, height = jpeg_frame_size(view)
+            return decode_jpeg(view, width, height).pixels
+        assert self._context is not None
+        try:
+            frames = self._context.decode(av.Packet(bytes(data)))
+        except Exception as exc:  # noqa: BLE001 - FFmpeg errors of every kind mean a bad frame
+            raise DecodeError(f"{self.codec.name} frame: {exc}") from None
+        if not frames:
+            return None
+        frame = frames[-1]
+        if frame.width * frame.height > MAX_FRAME_PIXELS:
+            raise DecodeError(f"{self.codec.name} frame of {frame.width}x{frame.height} is absurd")
+        return frame.to_ndarray(format="bgra")
+
+    def close(self) -> None:
+        self._context = None

@@ -1,0 +1,74 @@
+"""Video streams from a real Xspice: mpv plays a clip while spiceview is connected; the server streams it with
+each codec it is told to use, spiceview decodes every frame, and once the video stops (the server then sends
+the area losslessly) the screenshot equals xwd -root."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from spiceview.lab.pixels import load_png
+from spiceview.lab.requirements import require
+from spiceview.lab.scenes import hide_cursor, wait_idle
+from spiceview.lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+
+pytestmark = pytest.mark.xspice
+
+CODECS = {"spice:mjpeg": "MJPEG", "gstreamer:vp8": "VP8", "gstreamer:h264": "H264", "gstreamer:vp9": "VP9"}
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    require("ffmpeg", "mpv")
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25",
+            "-t",
+            "4",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+        timeout=60,
+    )
+    return path
+
+
+@pytest.mark.parametrize("codecs", list(CODECS))
+def test_stream_codec(codecs: str, clip: Path, xspice, artifacts_dir: Path) -> None:
+    server = xspice(streaming_video="all", video_codecs=codecs)
+    shot, stats = artifacts_dir / "spiceview.png", artifacts_dir / "stats.json"
+    viewer = start_screenshot(server.uri, shot, "--delay-ms", "6000", "--stats-json", str(stats))
+    wait_first_frame(viewer)
+    hide_cursor(server.display)
+    player = server.run_client(
+        ["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--geometry=+40+40", str(clip)]
+    )
+    time.sleep(3.0)
+    os.kill(player.pid, signal.SIGSTOP)
+    _, err = viewer.communicate(timeout=90)
+    assert viewer.returncode == 0, err
+    truth = wait_idle(server.display)
+    received = json.loads(stats.read_text())
+    (artifacts_dir / "streams.json").write_text(
+        json.dumps({k: received[k] for k in ("stream_codecs", "stream_frames_decoded")})
+    )
+    assert CODECS[codecs] in received["stream_codecs"], received["stream_codecs"]
+    assert received["stream_frames_decoded"] >= 20
+    assert received["draw_errors"] == 0
+    assert_same_picture(load_png(shot), truth, artifacts_dir)
