@@ -28,8 +28,6 @@ PACKAGES: dict[str, str] = {
     "xmodmap": "x11-xserver-utils",
     "x11perf": "x11-apps",
     "xclock": "x11-apps",
-    "mpv": "mpv",
-    "ffmpeg": "ffmpeg",
     "display": "imagemagick",
     "convert": "imagemagick",
     "spicy-screenshot": "spice-client-gtk",

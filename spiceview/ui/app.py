@@ -9,12 +9,11 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
-from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
 from ..session.errors import ConfigError
 from ..session.params import ConnectionParams
-from .main_window import MainWindow
 from .style import ViewerStyle
+from .viewer import Viewer
 
 
 def ask_for_target() -> ConnectionParams | None:
@@ -43,30 +42,22 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         params = ask_for_target()
         if params is None:
             return 1
-    window = MainWindow(params.title)
-    if params.zoom:
-        window.screen_widget.zoom = params.zoom / 100.0
     client = client_from_params(params, connect_timeout=args.timeout)
+    viewer = Viewer(client, params.title, (params.zoom or 100) / 100.0)
+    window = viewer.placeholder
+    assert window is not None
     outcome = {"code": 0}
     where = params.host or params.unix_path or ""
-    window.set_status(f"Connecting to {where}...")
-
-    def on_display(display: DisplayChannel) -> None:
-        if display.channel_id == 0:
-            window.attach_display(display)
+    viewer.set_status(f"Connecting to {where}...")
 
     def on_closed(error: str) -> None:
         if error:
             outcome["code"] = 1
-            window.set_status(f"Disconnected: {error}")
+            viewer.set_status(f"Disconnected: {error}")
             print(f"spiceview: {error}", file=sys.stderr)
             QMessageBox.critical(window, "spiceview", f"Connection failed: {error}")
         app.quit()
 
-    client.display_added.connect(on_display)
-    client.channel_added.connect(window.attach_channel)
-    client.mouse_mode_changed.connect(window.set_mouse_mode)
-    client.name_changed.connect(window.set_server_name)
     client.session_closed.connect(on_closed)
     if params.fullscreen:
         window.showFullScreen()

@@ -1,20 +1,25 @@
-"""The window that shows one guest monitor, with a status line while connecting and on failure."""
+"""The window of one guest monitor: its RedScreen, menus, and a status line while connecting or on failure."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea
 
 from ..canvas.surface import Surface
-from ..channels.display_channel import DisplayChannel
 from .red_screen import RedScreen
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, title: str | None = None) -> None:
+    closed = Signal()
+
+    def __init__(self, title: str | None = None, monitor_id: int = 0) -> None:
         super().__init__()
         self.fixed_title = title
+        self.monitor_id = monitor_id
+        self.server_name = ""
         self.screen_widget = RedScreen()
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.screen_widget)
@@ -25,10 +30,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.scroll)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
-        self.display: DisplayChannel | None = None
+        self.actions_by_name: dict[str, object] = {}
         self._build_menus()
-        self.setWindowTitle(title or "spiceview")
+        self._update_title()
         self.resize(800, 600)
+        self._fitted = False
+
+    # --- menus --------------------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
         send = self.menuBar().addMenu("&Send key")
@@ -38,66 +46,61 @@ class MainWindow(QMainWindow):
         for label, names in combos:
             action = send.addAction(label)
             action.triggered.connect(lambda _=False, keys=names: self.screen_widget.input.send_keys(keys))
-        view = self.menuBar().addMenu("&View")
-        release = view.addAction("Release cursor")
+        self.view_menu = self.menuBar().addMenu("&View")
+        release = self.view_menu.addAction("Release cursor")
         release.triggered.connect(self.screen_widget.input.release_grabs)
+
+    def add_action(self, menu_name: str, label: str, handler: Callable[[], None], name: str) -> object:
+        """Menu entries the viewer adds (full screen, zoom, screenshot ...); kept by name for hotkeys and tests."""
+        menu = self.view_menu if menu_name == "view" else self._menu(menu_name)
+        action = menu.addAction(label)
+        action.triggered.connect(lambda _=False: handler())
+        self.actions_by_name[name] = action
+        return action
+
+    def _menu(self, name: str):  # noqa: ANN202
+        for action in self.menuBar().actions():
+            if action.text().replace("&", "").lower() == name:
+                return action.menu()
+        return self.menuBar().addMenu(name.capitalize())
+
+    # --- what the window shows ----------------------------------------------------------------------------
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
-        if text:
-            self.statusBar().show()
+        self.statusBar().setVisible(bool(text))
 
     def set_server_name(self, name: str) -> None:
-        if not self.fixed_title and name:
-            self.setWindowTitle(f"{name} - spiceview")
+        self.server_name = name
+        self._update_title()
 
-    def attach_channel(self, channel: object) -> None:
-        """Inputs and cursor channels drive this window's screen (one guest monitor for now)."""
-        from ..channels.cursor_channel import CursorChannel
-        from ..channels.inputs_channel import InputsChannel
+    def _update_title(self) -> None:
+        base = self.fixed_title or (f"{self.server_name} - spiceview" if self.server_name else "spiceview")
+        suffix = f" (monitor {self.monitor_id + 1})" if self.monitor_id else ""
+        self.setWindowTitle(base + suffix)
 
-        if isinstance(channel, InputsChannel):
-            self.screen_widget.input.set_inputs(channel)
-        elif isinstance(channel, CursorChannel) and channel.channel_id == 0:
-            self.screen_widget.set_cursor_channel(channel)
-
-    def set_mouse_mode(self, mode: int) -> None:
-        self.screen_widget.set_mouse_mode(mode)
-
-    def attach_display(self, display: DisplayChannel) -> None:
-        self.display = display
-        display.primary_created.connect(self._on_primary)
-        display.primary_destroyed.connect(lambda _id: self.screen_widget.set_surface(None))
-        display.dirty.connect(self._on_dirty)
-        if display.primary is not None:
-            self._on_primary(display.primary)
-
-    def _on_primary(self, surface: Surface) -> None:
-        self.screen_widget.set_surface(surface)
+    def show_monitor(self, surface: Surface | None, area: QRect | None = None) -> None:
+        self.screen_widget.set_surface(surface, area)
+        if surface is None:
+            return
         self.screen_widget.resize(self.screen_widget.sizeHint())
         self.set_status("")
-        self.statusBar().hide()
-        hint = self.screen_widget.sizeHint()
-        self._fit_to_guest(hint.width(), hint.height())
+        if not self._fitted and not self.isFullScreen():
+            self._fitted = True
+            self.fit_to_guest()
 
-    def _fit_to_guest(self, width: int, height: int) -> None:
-        # Show the guest 1:1 when the screen has room; otherwise as large as the screen allows (scrolling).
+    def fit_to_guest(self) -> None:
+        """Show the guest 1:1 when the screen has room; otherwise as large as the screen allows (scrolling)."""
+        hint = self.screen_widget.sizeHint()
         screen = self.screen() or QGuiApplication.primaryScreen()
         avail = screen.availableGeometry() if screen is not None else None
         chrome_h = self.height() - self.scroll.viewport().height()
         chrome_w = self.width() - self.scroll.viewport().width()
-        w, h = width + chrome_w, height + chrome_h
+        w, h = hint.width() + chrome_w, hint.height() + chrome_h
         if avail is not None:
             w, h = min(w, avail.width()), min(h, avail.height())
         self.resize(w, h)
 
-    def _on_dirty(self) -> None:
-        if self.display is None:
-            return
-        surface = self.screen_widget.display_layer.surface
-        for surface_id, (x0, y0, x1, y1) in self.display.take_dirty().items():
-            if surface is not None and surface.id == surface_id:
-                self.screen_widget.invalidate(x0, y0, x1 - x0, y1 - y0)
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.closed.emit()
         super().closeEvent(event)

@@ -43,12 +43,20 @@ class RedScreen(QWidget):
 
     # --- what is shown ------------------------------------------------------------------------------------
 
-    def set_surface(self, surface: Surface | None) -> None:
-        self.display_layer.set_surface(surface)
+    def set_surface(self, surface: Surface | None, area: QRect | None = None) -> None:
+        """Show `area` of `surface` (the whole surface by default): one guest monitor."""
+        self.display_layer.set_surface(surface, area)
         if surface is not None:
-            self.guest_size = QSize(surface.width, surface.height)
+            self.guest_size = self.display_layer.area.size()
             self.updateGeometry()
         self.update()
+
+    def invalidate_surface(self, x0: int, y0: int, x1: int, y1: int) -> None:
+        """A changed box in surface coordinates: repaint the part inside this monitor."""
+        area = self.display_layer.area
+        box = QRect(x0, y0, x1 - x0, y1 - y0).intersected(area)
+        if not box.isEmpty():
+            self.invalidate(box.x() - area.x(), box.y() - area.y(), box.width(), box.height())
 
     def add_layer(self, layer: ScreenLayer) -> None:
         self.layers.append(layer)

@@ -1,0 +1,189 @@
+"""The viewer of one session: a window per enabled guest monitor, kept in step with the server.
+
+Guest monitors come either from several display channels (QEMU with several qxl devices: one monitor each) or
+from one channel's MONITORS_CONFIG (several heads on one surface, e.g. Xspice --numheads, Linux qxl). Windows
+appear when a monitor is enabled and has a surface, and go away when it is disabled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRect, Signal
+
+from ..canvas.surface import Surface
+from ..channels.cursor_channel import CursorChannel
+from ..channels.display_channel import DisplayChannel
+from ..channels.inputs_channel import InputsChannel
+from ..channels.red_client import RedClient
+from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+MonitorKey = tuple[int, int]  # (display channel id, monitor id)
+
+
+@dataclass(frozen=True)
+class Monitor:
+    key: MonitorKey
+    surface: Surface
+    area: QRect
+
+    @property
+    def display_id(self) -> int:
+        """What SPICE's mouse position calls the display: the monitor id on channel 0, else the channel id."""
+        channel_id, monitor_id = self.key
+        return monitor_id if channel_id == 0 else channel_id
+
+
+def monitors_of(display: DisplayChannel) -> list[Monitor]:
+    primary = display.primary
+    if primary is None:
+        return []
+    heads = [h for h in display.monitors if h.width > 0 and h.height > 0]
+    if not heads:
+        return [Monitor((display.channel_id, 0), primary, QRect(0, 0, primary.width, primary.height))]
+    found = []
+    for head in heads:
+        surface = display.canvas.surfaces.get(head.surface_id) or primary
+        area = QRect(head.x, head.y, head.width, head.height).intersected(QRect(0, 0, surface.width, surface.height))
+        if not area.isEmpty():
+            found.append(Monitor((display.channel_id, head.monitor_id), surface, area))
+    return found
+
+
+class Viewer(QObject):
+    windows_changed = Signal()
+
+    def __init__(self, client: RedClient, title: str | None = None, zoom: float = 1.0) -> None:
+        super().__init__()
+        self.client = client
+        self.title = title
+        self.zoom = zoom
+        self.windows: dict[MonitorKey, MainWindow] = {}
+        self.monitors: dict[MonitorKey, Monitor] = {}
+        self.displays: dict[int, DisplayChannel] = {}
+        self.inputs: InputsChannel | None = None
+        self.cursor: CursorChannel | None = None
+        self.mouse_mode = 2
+        self.server_name = ""
+        self._watchers: list[_DisplayWatcher] = []
+        # The first window exists before any monitor, to show the connection status.
+        self.placeholder: MainWindow | None = self._new_window(0)
+        client.display_added.connect(self._on_display)
+        client.channel_added.connect(self._on_channel)
+        client.mouse_mode_changed.connect(self._on_mouse_mode)
+        client.name_changed.connect(self._on_name)
+
+    # --- windows ------------------------------------------------------------------------------------------
+
+    def _new_window(self, monitor_id: int) -> MainWindow:
+        window = MainWindow(self.title, monitor_id)
+        window.screen_widget.zoom = self.zoom
+        window.set_server_name(self.server_name)
+        self._wire(window)
+        return window
+
+    def _wire(self, window: MainWindow) -> None:
+        window.screen_widget.input.set_inputs(self.inputs)
+        window.screen_widget.set_mouse_mode(self.mouse_mode)
+        if self.cursor is not None:
+            window.screen_widget.set_cursor_channel(self.cursor)
+
+    def all_windows(self) -> list[MainWindow]:
+        windows = list(self.windows.values())
+        if self.placeholder is not None and self.placeholder not in windows:
+            windows.append(self.placeholder)
+        return windows
+
+    def set_status(self, text: str) -> None:
+        for window in self.all_windows():
+            window.set_status(text)
+
+    def refresh(self, display: DisplayChannel) -> None:
+        """Bring the windows of one display channel in line with its monitors."""
+        wanted = {m.key: m for m in monitors_of(display)}
+        for key in [k for k in self.windows if k[0] == display.channel_id and k not in wanted]:
+            window = self.windows.pop(key)
+            self.monitors.pop(key, None)
+            if not self.windows and self.placeholder is None:
+                self.placeholder = window  # keep one window open while a monitor comes back
+                window.show_monitor(None)
+            else:
+                window.close()
+        for key, monitor in sorted(wanted.items()):
+            window = self.windows.get(key)
+            if window is None:
+                if self.placeholder is not None:
+                    window, self.placeholder = self.placeholder, None
+                    window.monitor_id = key[1]
+                    window._update_title()
+                else:
+                    window = self._new_window(key[1])
+                    window.show()
+                self.windows[key] = window
+            window.screen_widget.input.display_id = monitor.display_id
+            if self.monitors.get(key) != monitor:
+                window.show_monitor(monitor.surface, monitor.area)
+                self.monitors[key] = monitor
+        self.windows_changed.emit()
+
+    # --- channels -----------------------------------------------------------------------------------------
+
+    def _on_display(self, display: DisplayChannel) -> None:
+        self.displays[display.channel_id] = display
+        # Signals come from the channel's thread: a receiver QObject in this thread makes Qt queue them here.
+        watcher = _DisplayWatcher(self, display)
+        self._watchers.append(watcher)
+        self.refresh(display)
+
+    def _on_dirty(self, display: DisplayChannel) -> None:
+        dirty = display.take_dirty()
+        for key, window in self.windows.items():
+            monitor = self.monitors.get(key)
+            if key[0] != display.channel_id or monitor is None:
+                continue
+            box = dirty.get(monitor.surface.id)
+            if box is not None:
+                window.screen_widget.invalidate_surface(*box)
+
+    def _on_channel(self, channel: Any) -> None:
+        if isinstance(channel, InputsChannel):
+            self.inputs = channel
+        elif isinstance(channel, CursorChannel) and channel.channel_id == 0:
+            self.cursor = channel
+        else:
+            return
+        for window in self.all_windows():
+            self._wire(window)
+
+    def _on_mouse_mode(self, mode: int) -> None:
+        self.mouse_mode = mode
+        for window in self.all_windows():
+            window.screen_widget.set_mouse_mode(mode)
+
+    def _on_name(self, name: str) -> None:
+        self.server_name = name
+        for window in self.all_windows():
+            window.set_server_name(name)
+
+
+class _DisplayWatcher(QObject):
+    """Receives one display channel's signals in the GUI thread and hands them to the viewer."""
+
+    def __init__(self, viewer: Viewer, display: DisplayChannel) -> None:
+        super().__init__(viewer)
+        self.viewer = viewer
+        self.display = display
+        display.primary_created.connect(self.on_changed)
+        display.primary_destroyed.connect(self.on_changed)
+        display.monitors_changed.connect(self.on_changed)
+        display.dirty.connect(self.on_dirty)
+
+    def on_changed(self, *_args: object) -> None:
+        self.viewer.refresh(self.display)
+
+    def on_dirty(self) -> None:
+        self.viewer._on_dirty(self.display)
