@@ -27,9 +27,14 @@ if TYPE_CHECKING:
     from ..channels.cursor_channel import CursorChannel
 
 
-class RedScreen(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+class ScreenMixin:
+    """Everything a guest-monitor widget does except drawing: the layers, coordinates, input and the cursor.
+
+    Mixed into a QWidget (software painting, RedScreen) or a QOpenGLWidget (GL painting, GLRedScreen);
+    the concrete class calls `_init_screen()` after its Qt base is initialised and implements painting.
+    """
+
+    def _init_screen(self) -> None:
         self.display_layer = DisplayLayer()
         self.cursor_layer = CursorLayer()
         self.layers: list[ScreenLayer] = [self.display_layer, self.cursor_layer]
@@ -37,7 +42,6 @@ class RedScreen(QWidget):
         self.zoom = 1.0  # logical widget pixels per guest pixel
         self.input = InputHandler(self)
         self.cursor_channel: CursorChannel | None = None
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
 
@@ -133,21 +137,20 @@ class RedScreen(QWidget):
         self.input.set_mouse_mode(mode)
         self._cursor_changed()
 
-    # --- painting -----------------------------------------------------------------------------------------
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        painter = QPainter(self)
-        rect = event.rect()
-        painter.fillRect(rect, QColor(0, 0, 0))
+    def paint_layers(self, painter: QPainter, rect: QRect) -> None:
+        """Paint the layers over a widget rectangle (the painter is in widget coordinates)."""
         if self.zoom != 1.0:
             painter.scale(self.zoom, self.zoom)
-            rect = QRect(int(rect.x() / self.zoom) - 1, int(rect.y() / self.zoom) - 1,
-                         int(rect.width() / self.zoom) + 3, int(rect.height() / self.zoom) + 3)
+            rect = QRect(
+                int(rect.x() / self.zoom) - 1,
+                int(rect.y() / self.zoom) - 1,
+                int(rect.width() / self.zoom) + 3,
+                int(rect.height() / self.zoom) + 3,
+            )
         guest = rect.intersected(QRect(0, 0, self.guest_size.width(), self.guest_size.height()))
         if not guest.isEmpty():
             for layer in self.layers:
                 layer.paint(painter, guest)
-        painter.end()
 
     # --- input --------------------------------------------------------------------------------------------
 
@@ -191,3 +194,19 @@ class RedScreen(QWidget):
     def leaveEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
         self.input.leave()
         super().leaveEvent(event)
+
+
+class RedScreen(ScreenMixin, QWidget):
+    """A guest monitor painted in software (QPainter over the shared surface memory)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        QWidget.__init__(self, parent)
+        self._init_screen()
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        rect = event.rect()
+        painter.fillRect(rect, QColor(0, 0, 0))
+        self.paint_layers(painter, rect)
+        painter.end()

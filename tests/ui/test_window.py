@@ -19,15 +19,17 @@ pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
 
 
 def find_picture(
-    screen: np.ndarray, picture: np.ndarray, near: tuple[int, int], search: int = 120
+    screen: np.ndarray, picture: np.ndarray, near: tuple[int, int], search: int = 100
 ) -> tuple[int, int] | None:
-    """Where `picture` appears in `screen` exactly, looking within `search` pixels of `near`."""
+    """Where `picture` appears in `screen` exactly, at most `search` pixels right of and below `near` (the window's
+    origin: the picture sits below the menu bar, maybe centred)."""
     h, w = picture.shape[:2]
     x0, y0 = near
     first = picture[0, :, :3]
-    for dy in range(max(0, y0 - search), min(screen.shape[0] - h, y0 + search) + 1):
-        for dx in range(max(0, x0 - search), min(screen.shape[1] - w, x0 + search) + 1):
-            if np.array_equal(screen[dy, dx : dx + w, :3], first) and np.array_equal(
+    for dy in range(max(0, y0), min(screen.shape[0] - h, y0 + search) + 1):
+        row = screen[dy, :, :3]
+        for dx in range(max(0, x0), min(screen.shape[1] - w, x0 + search) + 1):
+            if np.array_equal(row[dx : dx + w], first) and np.array_equal(
                 screen[dy : dy + h, dx : dx + w, :3], picture[..., :3]
             ):
                 return dx, dy
