@@ -27,6 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-t", "--title", help="window title (default: the server's name)")
     p.add_argument("-f", "--full-screen", action="store_true", help="open full screen")
     p.add_argument("-z", "--zoom", type=int, metavar="PERCENT", help="zoom level of the window, 10-400")
+    p.add_argument("--hotkeys", metavar="SPEC", help="e.g. toggle-fullscreen=shift+f11,release-cursor=shift+f12")
+    p.add_argument("-k", "--kiosk", action="store_true", help="full screen, no menus, no way out but the guest")
+    p.add_argument("--kiosk-quit", choices=["never", "on-disconnect"], help="in kiosk mode, quit on disconnect?")
+    p.add_argument("--renderer", choices=["cairo", "gl"], help="software (cairo, the default) or OpenGL")
+    p.add_argument("--scaling", choices=["fit", "1:1", "resize-guest"], help="how the guest fits the window")
+    p.add_argument("--monitor-mapping", metavar="MAP", help="guest:client monitor pairs for full screen, e.g. 1:2;2:1")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.add_argument("--debug", action="store_true", help="log every channel's details")
     p.add_argument("-w", "--password", help="password (prefer the URI or a .vv file; this shows in ps)")
@@ -79,6 +85,14 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         changes["title"] = args.title
     if args.full_screen:
         changes["fullscreen"] = True
+    if args.hotkeys:
+        from .session.params import parse_hotkeys_option
+
+        changes["hotkeys"] = parse_hotkeys_option(args.hotkeys)
+    if args.kiosk:
+        changes["kiosk"] = True
+    if args.kiosk_quit:
+        changes["kiosk_quit"] = args.kiosk_quit
     if args.zoom is not None:
         if not 10 <= args.zoom <= 400:
             raise ConfigError(f"--zoom {args.zoom}: must be between 10 and 400")

@@ -16,9 +16,11 @@ from PySide6.QtCore import Signal
 
 from ..canvas.caches import PaletteCache, PixmapCache
 from ..codecs.glz import GlzWindow
+from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType, MainCap, MouseMode
 from ..protocol.messages import main as mainmsg
 from ..transport.connect import Endpoint
+from .agent_link import AgentLink
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
@@ -45,6 +47,7 @@ class RedClient(ChannelBase):
         secure_channels: Callable[[int], bool] = lambda _type: False,
         connect_timeout: float = 10.0,
         preferred_compression: int | None = None,
+        display_settings: DisplaySettings | None = None,
     ) -> None:
         super().__init__(self, 0)
         self.session_id = 0
@@ -66,7 +69,7 @@ class RedClient(ChannelBase):
                 mainmsg.MSG_AGENT_CONNECTED_TOKENS: self._on_agent_connected_tokens,
                 mainmsg.MSG_AGENT_DISCONNECTED: self._on_agent_disconnected,
                 mainmsg.MSG_AGENT_TOKEN: self._on_agent_token,
-                mainmsg.MSG_AGENT_DATA: lambda m: None,
+                mainmsg.MSG_AGENT_DATA: lambda m: self.agent.on_agent_data(bytes(m.data)),
                 mainmsg.MSG_MIGRATE_BEGIN: self._on_migrate_begin,
                 mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS: self._on_migrate_begin,
                 mainmsg.MSG_MIGRATE_CANCEL: lambda m: self.log.info("migration cancelled"),
@@ -74,6 +77,7 @@ class RedClient(ChannelBase):
                 mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
             }
         )
+        self.agent = AgentLink(self, display_settings)
         self.pixmap_cache = PixmapCache()
         self.palette_cache = PaletteCache()
         self.glz_window: Any = None
@@ -175,6 +179,7 @@ class RedClient(ChannelBase):
             self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=MouseMode.CLIENT))
         self.mouse_mode_changed.emit(int(self.mouse_mode))
         self.send(mainmsg.MSGC_ATTACH_CHANNELS.cls())
+        self.agent.on_init(self.agent_connected, self.agent_tokens)
 
     def _on_channels_list(self, msg: Any) -> None:
         for entry in msg.channels:
@@ -243,17 +248,21 @@ class RedClient(ChannelBase):
 
     def _on_agent_connected(self, msg: Any) -> None:
         self.agent_connected = True
+        self.agent.on_agent_connected()
 
     def _on_agent_connected_tokens(self, msg: Any) -> None:
         self.agent_connected = True
         self.agent_tokens = msg.num_tokens
+        self.agent.on_agent_connected(msg.num_tokens)
 
     def _on_agent_disconnected(self, msg: Any) -> None:
         self.agent_connected = False
         self.agent_tokens = 0
+        self.agent.on_agent_disconnected(msg.error_code)
 
     def _on_agent_token(self, msg: Any) -> None:
         self.agent_tokens += msg.num_tokens
+        self.agent.on_agent_token(msg.num_tokens)
 
     def _on_migrate_begin(self, msg: Any) -> None:
         # Migration is not implemented yet: tell the server, so it does not wait for us.

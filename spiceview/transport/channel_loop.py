@@ -52,6 +52,7 @@ class ChannelLoop:
         self._wake_w.setblocking(False)
         self._stopping = False
         self._sock: socket.socket | None = None
+        self._timer: tuple[float, Callable[[], None]] | None = None
         self.bytes_in = 0
 
     # --- called from any thread -----------------------------------------------------------------------------
@@ -63,6 +64,13 @@ class ChannelLoop:
         with self._lock:
             self._queue.append(fn)
         self._wake()
+
+    def set_timer(self, deadline: float | None, fn: Callable[[], None]) -> None:
+        """Run fn on the loop thread at time.monotonic() >= deadline (one timer; None cancels it).
+
+        Call from the loop thread (handlers), or through call_soon.
+        """
+        self._timer = None if deadline is None else (deadline, fn)
 
     def stop(self) -> None:
         self._stopping = True
@@ -119,9 +127,16 @@ class ChannelLoop:
                     want_write = bool(mask & selectors.EVENT_WRITE)
                     sel.modify(sock, mask)
                 timeout = max(0.0, deadline - time.monotonic()) if not linked else None
+                if self._timer is not None:
+                    until_timer = max(0.0, self._timer[0] - time.monotonic())
+                    timeout = until_timer if timeout is None else min(timeout, until_timer)
                 ready = sel.select(timeout)
                 if not linked and not ready and time.monotonic() >= deadline:
                     raise TransportError("the server did not complete the link in time")
+                if self._timer is not None and time.monotonic() >= self._timer[0]:
+                    fn = self._timer[1]
+                    self._timer = None
+                    fn()
                 for key, events in ready:
                     if key.fileobj is self._wake_r:
                         self._drain_wake()

@@ -29,6 +29,22 @@ def ask_for_target() -> ConnectionParams | None:
         return None
 
 
+def parse_mapping(text: str | None) -> dict[int, int]:
+    """remote-viewer's monitor-mapping syntax: '1:2;2:1' = guest monitor 1 on client screen 2, 2 on 1."""
+    if not text:
+        return {}
+    mapping: dict[int, int] = {}
+    for pair in filter(None, (p.strip() for p in text.split(";"))):
+        guest, _, client = pair.partition(":")
+        if not (guest.strip().isdigit() and client.strip().isdigit()):
+            raise ConfigError(f"monitor mapping {text!r}: {pair!r} is not GUEST:CLIENT")
+        g, c = int(guest), int(client)
+        if g < 1 or c < 1 or g in mapping or c in mapping.values():
+            raise ConfigError(f"monitor mapping {text!r}: monitors count from 1, each once")
+        mapping[g] = c
+    return mapping
+
+
 def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("spiceview")
@@ -43,7 +59,16 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         if params is None:
             return 1
     client = client_from_params(params, connect_timeout=args.timeout)
-    viewer = Viewer(client, params.title, (params.zoom or 100) / 100.0)
+    viewer = Viewer(
+        client,
+        params.title,
+        (params.zoom or 100) / 100.0,
+        hotkeys=dict(params.hotkeys.items()),
+        kiosk=params.kiosk,
+        scaling=args.scaling or ("fit" if params.kiosk else "1:1"),
+        monitor_mapping=parse_mapping(args.monitor_mapping),
+        renderer=args.renderer or "cairo",
+    )
     window = viewer.placeholder
     assert window is not None
     outcome = {"code": 0}
@@ -59,10 +84,9 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         app.quit()
 
     client.session_closed.connect(on_closed)
-    if params.fullscreen:
-        window.showFullScreen()
-    else:
-        window.show()
+    window.show()
+    if params.fullscreen or params.kiosk:
+        viewer.set_fullscreen(True)
     # Without a window manager nobody else gives the new window the keyboard.
     window.raise_()
     window.activateWindow()

@@ -9,6 +9,7 @@ until the release hotkey (Ctrl+Alt by default).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -34,6 +35,8 @@ QT_BUTTONS = {
 MASKS = {MouseButton.LEFT: 1, MouseButton.MIDDLE: 2, MouseButton.RIGHT: 4, MouseButton.UP: 8, MouseButton.DOWN: 16,
          MouseButton.SIDE: 32, MouseButton.EXTRA: 64}  # fmt: skip
 MODIFIER_NAMES = {"ctrl", "alt", "shift", "super", "altgr", "meta"}
+# GTK accelerator names remote-viewer uses for keys that are a shifted character on a US keyboard.
+KEY_ALIASES = {"plus": "equal", "underscore": "minus"}
 
 
 def parse_hotkey(text: str) -> frozenset[str]:
@@ -45,6 +48,7 @@ def parse_hotkey(text: str) -> frozenset[str]:
     for part in (p.strip() for p in text.split("+")):
         if not part:
             continue
+        part = KEY_ALIASES.get(part.lower(), part)
         try:
             names.add(_hotkey_name(keymap.canonical_name(part)))
         except KeyError:
@@ -61,9 +65,13 @@ class InputHandler:
         self.buttons = 0
         self.pointer_grabbed = False
         self.keyboard_grabbed = False
-        self.release_hotkey = parse_hotkey("ctrl+alt")
+        # Viewer hotkeys by action (remote-viewer's names); only release-cursor is handled here, the others go
+        # to on_hotkey. A hotkey made of modifiers only still reaches the guest; one with another key does not.
+        self.hotkeys: dict[str, frozenset[str]] = {"release-cursor": parse_hotkey("ctrl+alt")}
+        self.on_hotkey: Callable[[str], None] | None = None
         self._held_names: set[str] = set()
-        self._hotkey_used = False
+        self._fired: set[str] = set()
+        self._swallowed: set[int] = set()
         self._wheel = 0
         self.on_grab_changed = None  # callable(bool), for a status line such as "Press Ctrl+Alt to release"
 
@@ -83,25 +91,42 @@ class InputHandler:
             self.ungrab()
 
     def set_release_hotkey(self, text: str) -> None:
-        self.release_hotkey = parse_hotkey(text)
+        self.hotkeys["release-cursor"] = parse_hotkey(text)
+
+    def set_hotkeys(self, hotkeys: dict[str, str]) -> None:
+        """Bindings by action name; '' disables an action."""
+        for action, text in hotkeys.items():
+            self.hotkeys[action] = parse_hotkey(text)
 
     # --- keys ---------------------------------------------------------------------------------------------
 
     def key_press(self, event: QKeyEvent) -> None:
         scancode = self._scancode(event)
-        log.debug("key press native %#x vk %#x -> scancode %s", event.nativeScanCode(), event.nativeVirtualKey(),
-                  None if scancode is None else hex(scancode))
+        log.debug(
+            "key press native %#x vk %#x -> scancode %s",
+            event.nativeScanCode(),
+            event.nativeVirtualKey(),
+            None if scancode is None else hex(scancode),
+        )
         name = keymap.name_of_scancode(scancode) if scancode is not None else None
         if name is not None and not event.isAutoRepeat():
             self._held_names.add(_hotkey_name(name))
-            if self.release_hotkey and self.release_hotkey <= self._held_names:
-                self._hotkey_used = True
-                self.release_grabs()
-                if not self.release_hotkey <= MODIFIER_NAMES:
-                    return  # a hotkey with an ordinary key is the viewer's, not the guest's
-        if scancode is None or self.inputs is None:
+            for action, keys in self.hotkeys.items():
+                if keys and keys <= self._held_names and action not in self._fired:
+                    self._fired.add(action)
+                    self._run_hotkey(action)
+                    if not keys <= MODIFIER_NAMES:
+                        # A hotkey with an ordinary key is the viewer's, not the guest's.
+                        self._swallowed.add(scancode)  # type: ignore[arg-type]
+        if scancode is None or self.inputs is None or scancode in self._swallowed:
             return
         self.send_scancode(scancode, down=True)
+
+    def _run_hotkey(self, action: str) -> None:
+        if action == "release-cursor":
+            self.release_grabs()
+        elif self.on_hotkey is not None:
+            self.on_hotkey(action)
 
     def key_release(self, event: QKeyEvent) -> None:
         if event.isAutoRepeat():
@@ -112,6 +137,10 @@ class InputHandler:
         name = keymap.name_of_scancode(scancode)
         if name is not None:
             self._held_names.discard(_hotkey_name(name))
+            self._fired = {a for a in self._fired if self.hotkeys.get(a, frozenset()) <= self._held_names}
+        if scancode in self._swallowed:
+            self._swallowed.discard(scancode)
+            return
         if self.inputs is not None and scancode in self.inputs.pressed:
             self.send_scancode(scancode, down=False)
 
@@ -236,6 +265,8 @@ class InputHandler:
 
     def focus_out(self) -> None:
         self.release_all_keys()
+        self._fired.clear()
+        self._swallowed.clear()
         self.release_grabs()
 
     def enter(self) -> None:
@@ -259,4 +290,3 @@ def _hotkey_name(name: str) -> str:
     if name[:1] in ("l", "r") and name[1:] in MODIFIER_NAMES:
         return name[1:]
     return name
-

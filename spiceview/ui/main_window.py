@@ -5,22 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QScreen
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea
 
 from ..canvas.surface import Surface
 from .red_screen import RedScreen
 
 
+def make_screen(renderer: str) -> RedScreen:
+    """The widget of a guest monitor: software painting, or OpenGL when asked for and available."""
+    if renderer == "gl":
+        try:
+            from .gl_screen import GLRedScreen
+
+            return GLRedScreen()  # type: ignore[return-value]
+        except ImportError:
+            pass
+    return RedScreen()
+
+
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, title: str | None = None, monitor_id: int = 0) -> None:
+    def __init__(self, title: str | None = None, monitor_id: int = 0, renderer: str = "cairo") -> None:
         super().__init__()
         self.fixed_title = title
         self.monitor_id = monitor_id
         self.server_name = ""
-        self.screen_widget = RedScreen()
+        self.scaling = "1:1"
+        self._normal_geometry: QRect | None = None
+        self.screen_widget = make_screen(renderer)
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.screen_widget)
         self.scroll.setWidgetResizable(False)
@@ -85,6 +99,7 @@ class MainWindow(QMainWindow):
             return
         self.screen_widget.resize(self.screen_widget.sizeHint())
         self.set_status("")
+        self._apply_scaling()
         if not self._fitted and not self.isFullScreen():
             self._fitted = True
             self.fit_to_guest()
@@ -100,6 +115,69 @@ class MainWindow(QMainWindow):
         if avail is not None:
             w, h = min(w, avail.width()), min(h, avail.height())
         self.resize(w, h)
+
+    # --- zoom, scaling, full screen ------------------------------------------------------------------------
+
+    def set_zoom(self, zoom: float) -> None:
+        self.scaling = "1:1" if self.scaling == "fit" else self.scaling
+        self.screen_widget.zoom = zoom
+        self.screen_widget.resize(self.screen_widget.sizeHint())
+        self.screen_widget.update()
+        if not self.isFullScreen():
+            self.fit_to_guest()
+
+    def set_scaling(self, mode: str) -> None:
+        self.scaling = mode
+        self._apply_scaling()
+
+    def _apply_scaling(self) -> None:
+        if self.scaling != "fit":
+            return
+        # Fit keeping the aspect ratio: the zoom that makes the guest just fill the viewport.
+        guest = self.screen_widget.guest_size
+        view = self.scroll.viewport().size()
+        if guest.width() <= 0 or guest.height() <= 0 or view.width() <= 0 or view.height() <= 0:
+            return
+        zoom = min(view.width() / guest.width(), view.height() / guest.height())
+        self.screen_widget.zoom = zoom
+        self.screen_widget.resize(self.screen_widget.sizeHint())
+        self.screen_widget.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._apply_scaling()
+
+    def enter_fullscreen(self, screen: QScreen | None, hide_menus: bool = True) -> None:
+        if not self.isFullScreen():
+            self._normal_geometry = self.geometry()
+        if hide_menus:
+            self.menuBar().hide()
+            self.statusBar().hide()
+        if screen is not None:
+            # Move first: a window goes full screen on the screen it is on.
+            self.setScreen(screen)
+            self.setGeometry(screen.geometry())
+        self.showFullScreen()
+
+    def leave_fullscreen(self, show_menus: bool = True) -> None:
+        if not self.isFullScreen():
+            return
+        self.showNormal()
+        if show_menus:
+            self.menuBar().show()
+        if self._normal_geometry is not None:
+            self.setGeometry(self._normal_geometry)
+
+    def save_screenshot(self, path: str) -> None:
+        """The guest monitor's own pixels (not the scaled window) as PNG."""
+        from ..headless.png import write_png
+
+        layer = self.screen_widget.display_layer
+        if layer.surface is None:
+            return
+        area = layer.area
+        rgb = layer.surface.rgb_copy()[area.y() : area.y() + area.height(), area.x() : area.x() + area.width()]
+        write_png(rgb, path)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.closed.emit()

@@ -24,6 +24,17 @@ log = logging.getLogger(__name__)
 
 MonitorKey = tuple[int, int]  # (display channel id, monitor id)
 
+# remote-viewer's default bindings ("plus" is the key that gives '+').
+DEFAULT_HOTKEYS = {
+    "toggle-fullscreen": "f11",
+    "release-cursor": "ctrl+alt",
+    "zoom-in": "ctrl+plus",
+    "zoom-out": "ctrl+minus",
+    "zoom-reset": "ctrl+0",
+    "secure-attention": "ctrl+alt+end",
+}
+ZOOM_STEPS = [10, 25, 33, 50, 67, 75, 90, 100, 110, 125, 150, 175, 200, 250, 300, 400]
+
 
 @dataclass(frozen=True)
 class Monitor:
@@ -57,11 +68,28 @@ def monitors_of(display: DisplayChannel) -> list[Monitor]:
 class Viewer(QObject):
     windows_changed = Signal()
 
-    def __init__(self, client: RedClient, title: str | None = None, zoom: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: RedClient,
+        title: str | None = None,
+        zoom: float = 1.0,
+        *,
+        hotkeys: dict[str, str] | None = None,
+        kiosk: bool = False,
+        scaling: str = "1:1",
+        monitor_mapping: dict[int, int] | None = None,
+        renderer: str = "cairo",
+    ) -> None:
         super().__init__()
         self.client = client
         self.title = title
         self.zoom = zoom
+        self.hotkeys = {**DEFAULT_HOTKEYS, **(hotkeys or {})}
+        self.kiosk = kiosk
+        self.scaling = scaling
+        self.monitor_mapping = monitor_mapping or {}
+        self.renderer = renderer
+        self.fullscreen = False
         self.windows: dict[MonitorKey, MainWindow] = {}
         self.monitors: dict[MonitorKey, Monitor] = {}
         self.displays: dict[int, DisplayChannel] = {}
@@ -80,11 +108,86 @@ class Viewer(QObject):
     # --- windows ------------------------------------------------------------------------------------------
 
     def _new_window(self, monitor_id: int) -> MainWindow:
-        window = MainWindow(self.title, monitor_id)
+        window = MainWindow(self.title, monitor_id, renderer=self.renderer)
         window.screen_widget.zoom = self.zoom
+        window.scaling = self.scaling
         window.set_server_name(self.server_name)
+        window.screen_widget.input.set_hotkeys(self.hotkeys)
+        window.screen_widget.input.on_hotkey = self.run_action
+        window.add_action("view", "Full screen", self.toggle_fullscreen, "toggle-fullscreen")
+        window.add_action("view", "Zoom in", lambda: self.step_zoom(+1), "zoom-in")
+        window.add_action("view", "Zoom out", lambda: self.step_zoom(-1), "zoom-out")
+        window.add_action("view", "Normal size", lambda: self.set_zoom(1.0), "zoom-reset")
+        window.add_action("view", "Fit to window", lambda: self.set_scaling("fit"), "scale-fit")
+        window.add_action("view", "1:1 (scroll)", lambda: self.set_scaling("1:1"), "scale-1-1")
+        window.add_action("file", "Screenshot...", lambda w=window: self.save_screenshot(w), "screenshot")
+        window.add_action("file", "Disconnect", self.client.disconnect_session, "disconnect")
+        if self.kiosk:
+            window.menuBar().hide()
         self._wire(window)
         return window
+
+    # --- actions (menus and hotkeys) ----------------------------------------------------------------------
+
+    def run_action(self, action: str) -> None:
+        if action == "toggle-fullscreen" and not self.kiosk:
+            self.toggle_fullscreen()
+        elif action == "zoom-in":
+            self.step_zoom(+1)
+        elif action == "zoom-out":
+            self.step_zoom(-1)
+        elif action == "zoom-reset":
+            self.set_zoom(1.0)
+        elif action == "secure-attention":
+            for window in list(self.windows.values())[:1]:
+                window.screen_widget.input.send_keys(["ctrl", "alt", "delete"])
+        else:
+            log.info("hotkey %s has no action here", action)
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = min(max(zoom, 0.1), 4.0)
+        for window in self.all_windows():
+            window.set_zoom(self.zoom)
+
+    def step_zoom(self, direction: int) -> None:
+        percent = round(self.zoom * 100)
+        if direction > 0:
+            bigger = [z for z in ZOOM_STEPS if z > percent]
+            self.set_zoom((bigger[0] if bigger else ZOOM_STEPS[-1]) / 100)
+        else:
+            smaller = [z for z in ZOOM_STEPS if z < percent]
+            self.set_zoom((smaller[-1] if smaller else ZOOM_STEPS[0]) / 100)
+
+    def set_scaling(self, mode: str) -> None:
+        self.scaling = mode
+        for window in self.all_windows():
+            window.set_scaling(mode)
+
+    def toggle_fullscreen(self) -> None:
+        self.set_fullscreen(not self.fullscreen)
+
+    def set_fullscreen(self, on: bool) -> None:
+        """Each guest monitor full screen on its own client screen: in order, or as the monitor mapping says."""
+        from PySide6.QtGui import QGuiApplication
+
+        self.fullscreen = on
+        screens = QGuiApplication.screens()
+        for index, (_key, window) in enumerate(sorted(self.windows.items())):
+            if on:
+                target = self.monitor_mapping.get(index + 1, index + 1) - 1
+                screen = screens[target % len(screens)] if screens else None
+                window.enter_fullscreen(screen, hide_menus=True)
+            else:
+                window.leave_fullscreen(show_menus=not self.kiosk)
+        if on and not self.windows and self.placeholder is not None:
+            self.placeholder.enter_fullscreen(None, hide_menus=True)
+
+    def save_screenshot(self, window: MainWindow) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(window, "Save screenshot", "screenshot.png", "PNG images (*.png)")
+        if path:
+            window.save_screenshot(path)
 
     def _wire(self, window: MainWindow) -> None:
         window.screen_widget.input.set_inputs(self.inputs)
@@ -128,6 +231,8 @@ class Viewer(QObject):
             if self.monitors.get(key) != monitor:
                 window.show_monitor(monitor.surface, monitor.area)
                 self.monitors[key] = monitor
+        if self.fullscreen:
+            self.set_fullscreen(True)  # new monitors go full screen too, on their screens
         self.windows_changed.emit()
 
     # --- channels -----------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def test_text_and_keys_same_layout(session: Session) -> None:
 
 
 KEYS = ["Up", "Down", "Left", "Right", "Home", "End", "Prior", "Next", "Insert", "Delete", "BackSpace", "Tab",
-        "Return", "Escape", "F1", "F5", "F11", "F12", "KP_Add", "KP_Subtract", "KP_Multiply", "KP_Enter",
+        "Return", "Escape", "F1", "F5", "F10", "F12", "KP_Add", "KP_Subtract", "KP_Multiply", "KP_Enter",
         "KP_Divide", "Control_L", "Control_R", "Alt_L", "Shift_R", "Super_L", "Menu", "Print"]  # fmt: skip
 
 
@@ -264,3 +264,17 @@ def test_guest_cursor_becomes_the_local_pointer(session: Session, name: str) -> 
                 f"hot {ghx},{ghy} ({diff} pixels differ)"
             )
         time.sleep(0.2)
+
+
+def test_fullscreen_hotkey_is_the_viewers(session: Session) -> None:
+    """F11 (remote-viewer's default toggle-fullscreen) stays with the viewer; the next key reaches the guest."""
+    session.keys("F11", "a")
+    events = wait_for_events(session.log, lambda ev: "a" in presses(ev))
+    assert "F11" not in presses(events)
+
+
+@pytest.mark.parametrize("session", [{"viewer_args": ("--hotkeys", "toggle-fullscreen=")}], indirect=True)
+def test_disabled_hotkey_reaches_the_guest(session: Session) -> None:
+    session.keys("F11")
+    events = wait_for_events(session.log, lambda ev: "F11" in presses(ev))
+    assert presses(events) == ["F11"]

@@ -1,0 +1,228 @@
+"""A scriptable SPICE session without a window: connect, wait, look, type, click, use the guest agent.
+
+    from spiceview.headless.session import HeadlessSession
+    with HeadlessSession("spice://127.0.0.1:5900") as s:
+        s.wait_for_frame()
+        s.type_text("hello\\n")
+        s.click(100, 200)
+        s.wait_idle()
+        s.screenshot("shot.png")
+
+Everything runs on the calling thread's Qt event loop (a QCoreApplication is made if none exists); each call
+returns when done or raises TimeoutError / ConnectionError with a clear message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEventLoop
+
+from ..channels.display_channel import DisplayChannel
+from ..channels.from_params import client_from_params
+from ..channels.red_client import RedClient
+from ..protocol.agent.messages import ClipboardType, Selection
+from ..protocol.agent.monitors import MonitorSpec
+from ..protocol.constants import MouseButton
+from ..session.uri import parse_spice_uri
+from .png import write_png
+
+BUTTON_MASKS = {MouseButton.LEFT: 1, MouseButton.MIDDLE: 2, MouseButton.RIGHT: 4}
+# US-layout characters as (key name, needs shift): what a physical US keyboard would press.
+_SHIFTED = dict(zip('~!@#$%^&*()_+{}|:"<>?', "`1234567890-=[]\\;',./", strict=True))
+
+
+class HeadlessSession:
+    def __init__(self, target: str | Any, *, password: str | None = None, timeout: float = 15.0) -> None:
+        self.app = QCoreApplication.instance() or QCoreApplication([])
+        params = parse_spice_uri(target) if isinstance(target, str) else target
+        if password is not None:
+            from dataclasses import replace
+
+            params = replace(params, password=password)
+        self.timeout = timeout
+        self.client: RedClient = client_from_params(params, connect_timeout=timeout)
+        self.error: str | None = None
+        self.closed = False
+        self.clipboard: dict[int, tuple[int, bytes]] = {}
+        self.guest_offers: dict[int, tuple[int, ...]] = {}
+        self.files_done: dict[int, str | None] = {}  # id -> None when finished, else the failure reason
+        self.replies: list[tuple[int, bool]] = []
+        self._buttons = 0
+        self.client.session_closed.connect(self._on_closed)
+        agent = self.client.agent
+        agent.clipboard_data.connect(self._on_clipboard_data)
+        agent.guest_clipboard_grab.connect(self._on_guest_grab)
+        agent.guest_clipboard_request.connect(self._on_guest_request)
+        agent.file_finished.connect(lambda xfer_id: self.files_done.__setitem__(xfer_id, None))
+        agent.file_failed.connect(lambda xfer_id, why: self.files_done.__setitem__(xfer_id, why))
+        agent.reply.connect(lambda kind, ok: self.replies.append((kind, ok)))
+        self._offered: dict[int, tuple[int, bytes]] = {}
+        self.client.connect_session()
+
+    # --- life cycle ---------------------------------------------------------------------------------------
+
+    def __enter__(self) -> HeadlessSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.client.disconnect_session()
+            self.client.wait_all(3000)
+
+    def _on_closed(self, error: str) -> None:
+        self.error = error or "the session closed"
+
+    # --- waiting ------------------------------------------------------------------------------------------
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float | None = None, what: str = "condition") -> None:
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not condition():
+            if self.error is not None:
+                raise ConnectionError(self.error)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out waiting for {what}")
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.005)
+
+    def display(self, channel_id: int = 0) -> DisplayChannel:
+        self.wait_until(lambda: any(d.channel_id == channel_id for d in self.client.displays()), what="a display")
+        return next(d for d in self.client.displays() if d.channel_id == channel_id)
+
+    def wait_for_frame(self, channel_id: int = 0, timeout: float | None = None) -> None:
+        """The primary surface exists and the server sent its first complete picture (MARK)."""
+        display = self.display(channel_id)
+        self.wait_until(lambda: display.primary is not None and display.mark_event.is_set(), timeout, "a frame")
+
+    def wait_idle(self, settle_ms: int = 300, channel_id: int = 0, timeout: float | None = None) -> None:
+        """Nothing drawn for settle_ms."""
+        display = self.display(channel_id)
+        self.wait_until(lambda: time.monotonic() - display.last_draw >= settle_ms / 1000, timeout, "quiet")
+
+    def wait_agent(self, timeout: float | None = None) -> None:
+        agent = self.client.agent
+        self.wait_until(lambda: agent.connected and bool(agent.caps), timeout, "the guest agent")
+
+    # --- looking ------------------------------------------------------------------------------------------
+
+    def screenshot(self, path: str | Path | None = None, channel_id: int = 0) -> np.ndarray:
+        """The primary surface as (H, W, 3) R, G, B; also written as PNG when a path is given."""
+        self.wait_for_frame(channel_id)
+        display = self.display(channel_id)
+        assert display.primary is not None
+        rgb = display.primary.rgb_copy()
+        if path is not None:
+            write_png(rgb, str(path))
+        return rgb
+
+    # --- keyboard and mouse -------------------------------------------------------------------------------
+
+    def _inputs(self) -> Any:
+        self.wait_until(lambda: self.client.inputs() is not None and self.client.inputs().is_linked, what="inputs")
+        return self.client.inputs()
+
+    def key(self, *names: str) -> None:
+        """Press the keys in order and release them in reverse: key("ctrl", "alt", "delete")."""
+        from ..ui import keymap
+
+        inputs = self._inputs()
+        codes = [keymap.scancode_for_name(n) for n in names]
+        for code in codes:
+            inputs.key_down(keymap.key_down_codes(code), code)
+        for code in reversed(codes):
+            inputs.key_up(keymap.key_up_codes(code), code)
+        self._flush()
+
+    def type_text(self, text: str) -> None:
+        """Type text as a US keyboard would (physical keys; the guest's layout decides the characters)."""
+        for ch in text:
+            if ch == "\n":
+                self.key("enter")
+            elif ch == "\t":
+                self.key("tab")
+            elif ch == " ":
+                self.key("space")
+            elif ch.isupper():
+                self.key("shift", ch.lower())
+            elif ch in _SHIFTED:
+                self.key("shift", _SHIFTED[ch])
+            else:
+                self.key(ch)
+
+    def move(self, x: int, y: int, display_id: int = 0) -> None:
+        self._inputs().position(x, y, self._buttons, display_id)
+        self._flush()
+
+    def click(self, x: int, y: int, button: int = MouseButton.LEFT, display_id: int = 0) -> None:
+        inputs = self._inputs()
+        inputs.position(x, y, self._buttons, display_id)
+        mask = BUTTON_MASKS.get(MouseButton(button), 0)
+        inputs.button_press(button, self._buttons | mask)
+        inputs.button_release(button, self._buttons)
+        self._flush()
+
+    def _flush(self) -> None:
+        self.app.processEvents()
+
+    # --- guest agent --------------------------------------------------------------------------------------
+
+    def resize(self, width: int, height: int) -> None:
+        """Ask the guest (through its agent) for one monitor of this size."""
+        self.set_monitors([MonitorSpec(width, height, 0, 0, True)])
+
+    def set_monitors(self, monitors: list[MonitorSpec]) -> None:
+        self.wait_agent()
+        self.client.agent.send_monitors(monitors)
+        self._flush()
+
+    def set_clipboard_text(self, text: str, selection: int = Selection.CLIPBOARD) -> None:
+        """Offer text as the client's clipboard; the guest can paste it."""
+        self.wait_agent()
+        self._offered[selection] = (ClipboardType.UTF8_TEXT, text.encode("utf-8"))
+        self.client.agent.clipboard_grab(selection, (ClipboardType.UTF8_TEXT,))
+        self._flush()
+
+    def set_clipboard(self, clip_type: int, data: bytes, selection: int = Selection.CLIPBOARD) -> None:
+        self.wait_agent()
+        self._offered[selection] = (clip_type, data)
+        self.client.agent.clipboard_grab(selection, (clip_type,))
+        self._flush()
+
+    def get_clipboard(self, clip_type: int = ClipboardType.UTF8_TEXT, selection: int = Selection.CLIPBOARD,
+                      timeout: float | None = None) -> bytes:
+        """What the guest has on its clipboard (it must offer clip_type)."""
+        self.wait_agent()
+        self.wait_until(lambda: clip_type in self.guest_offers.get(selection, ()), timeout, "the guest's clipboard")
+        self.clipboard.pop(selection, None)
+        self.client.agent.clipboard_request(selection, clip_type)
+        self.wait_until(lambda: selection in self.clipboard, timeout, "clipboard data")
+        return self.clipboard[selection][1]
+
+    def send_file(self, path: str | Path, timeout: float | None = None) -> None:
+        """Copy a file into the guest's transfer directory; raises on failure."""
+        self.wait_agent()
+        before = set(self.files_done)
+        self.client.agent.send_file(path)
+        self.wait_until(lambda: set(self.files_done) - before, timeout or max(self.timeout, 60), "the transfer")
+        xfer_id = next(iter(set(self.files_done) - before))
+        if self.files_done[xfer_id] is not None:
+            raise RuntimeError(f"file transfer failed: {self.files_done[xfer_id]}")
+
+    def _on_clipboard_data(self, selection: int, clip_type: int, data: bytes) -> None:
+        self.clipboard[selection] = (clip_type, data)
+
+    def _on_guest_grab(self, selection: int, types: tuple[int, ...]) -> None:
+        self.guest_offers[selection] = tuple(types)
+
+    def _on_guest_request(self, selection: int, clip_type: int) -> None:
+        offered = self._offered.get(selection)
+        data = offered[1] if offered is not None and offered[0] == clip_type else None
+        self.client.agent.clipboard_reply(selection, clip_type, data)
