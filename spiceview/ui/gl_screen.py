@@ -21,8 +21,9 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QOpenGLContext, QOpenGLFunctions, QPainter
+from PySide6.QtGui import QColor, QOffscreenSurface, QOpenGLContext, QOpenGLFunctions, QPainter
 from PySide6.QtOpenGL import (
     QOpenGLBuffer,
     QOpenGLShader,
@@ -44,6 +45,7 @@ GL_TEXTURE_2D = 0x0DE1
 GL_UNSIGNED_BYTE = 0x1401
 GL_FLOAT = 0x1406
 GL_BGRA = 0x80E1  # GL_BGRA_EXT on GLES has the same value
+GL_RGBA = 0x1908
 GL_TRIANGLE_STRIP = 0x0005
 GL_COLOR_BUFFER_BIT = 0x4000
 GL_BLEND = 0x0BE2
@@ -51,8 +53,6 @@ GL_SCISSOR_TEST = 0x0C11
 GL_DEPTH_TEST = 0x0B71
 GL_MAX_TEXTURE_SIZE = 0x0D33
 GL_UNPACK_ROW_LENGTH = 0x0CF2
-GL_UNPACK_SKIP_ROWS = 0x0CF3
-GL_UNPACK_SKIP_PIXELS = 0x0CF4
 GL_UNPACK_ALIGNMENT = 0x0CF5
 GL_TEXTURE0 = 0x84C0
 
@@ -187,8 +187,125 @@ def plan_tiles(shown: QRect, max_size: int) -> list[tuple[QRect, QRect]]:
 class _Tile:
     drawn: QRect  # monitor (guest) coordinates
     texels: QRect  # monitor coordinates of the texture's texels
-    texture: QOpenGLTexture | None = None
+    texture: QOpenGLTexture
     linear: bool | None = None
+
+
+class _GLObjects:
+    """The GL objects of one context: shader program, unit-square buffer, the textures of the shown surface.
+
+    A plain Python object (not the widget) listens to the context's aboutToBeDestroyed: while a QOpenGLWidget is
+    being deleted its Python wrapper is already dead, but this can still make the context current (on its own
+    offscreen surface) and free the textures, so nothing leaks into the window's shared context group.
+    """
+
+    def __init__(self, context: QOpenGLContext) -> None:
+        self.context = context
+        self.offscreen = QOffscreenSurface()
+        self.offscreen.setFormat(context.format())
+        self.offscreen.create()
+        self.program: QOpenGLShaderProgram | None = None
+        self.uniforms: dict[str, int] = {}
+        self.vbo: QOpenGLBuffer | None = None
+        self.vao: QOpenGLVertexArrayObject | None = None
+        self.tiles: list[_Tile] = []
+        self.layout: tuple[object, ...] | None = None  # what the tiles were made for
+        f = context.functions()
+        self.max_texture_size = int(f.glGetIntegerv(GL_MAX_TEXTURE_SIZE) or 0)
+        es = context.isOpenGLES()
+        self.bgra = not es or context.hasExtension(b"GL_EXT_texture_format_BGRA8888")  # else RGBA + swizzle
+        self.row_length = (  # else each rectangle is first copied to a packed buffer
+            not es or context.format().majorVersion() >= 3 or context.hasExtension(b"GL_EXT_unpack_subimage")
+        )
+        self.context_address = shiboken6.getCppPointer(context)[0]
+        context.aboutToBeDestroyed.connect(lambda: self.release(going=True), Qt.ConnectionType.DirectConnection)
+
+    def build(self) -> str | None:
+        """Compile and link the shaders and fill the vertex buffer; None, or what went wrong."""
+        program = QOpenGLShaderProgram()
+        if not program.addShaderFromSourceCode(QOpenGLShader.ShaderTypeBit.Vertex, _VERTEX_SHADER):
+            return f"vertex shader: {program.log()}"
+        if not program.addShaderFromSourceCode(QOpenGLShader.ShaderTypeBit.Fragment, _FRAGMENT_SHADER):
+            return f"fragment shader: {program.log()}"
+        program.bindAttributeLocation("a_corner", 0)
+        if not program.link():
+            return f"shader link: {program.log()}"
+        if self.max_texture_size < 64:
+            return f"GL_MAX_TEXTURE_SIZE is {self.max_texture_size}"
+        self.program = program
+        # Locations, not names: PySide6 6.11 rejects bytes names in setUniformValue.
+        self.uniforms = {name: program.uniformLocation(name) for name in _UNIFORMS}
+        vao = QOpenGLVertexArrayObject()
+        self.vao = vao if vao.create() else None  # needed by core profiles, optional in 2.1 / GLES2
+        if self.vao is not None:
+            self.vao.bind()
+        vbo = QOpenGLBuffer(QOpenGLBuffer.Type.VertexBuffer)
+        if not vbo.create():
+            return "cannot create a vertex buffer"
+        self.vbo = vbo
+        vbo.bind()
+        vbo.allocate(_UNIT_SQUARE, len(_UNIT_SQUARE))
+        program.bind()
+        program.enableAttributeArray(0)
+        program.setAttributeBuffer(0, GL_FLOAT, 0, 2, 0)
+        program.release()
+        vbo.release()
+        if self.vao is not None:
+            self.vao.release()
+        return None
+
+    def make_texture(self, width: int, height: int) -> QOpenGLTexture:
+        texture = QOpenGLTexture(QOpenGLTexture.Target.Target2D)
+        texture.setAutoMipMapGenerationEnabled(False)
+        texture.setMipLevels(1)
+        if self.bgra and self.context.isOpenGLES():
+            texture.setFormat(QOpenGLTexture.TextureFormat.BGRA_UNorm)  # EXT_texture_format_BGRA8888
+        else:
+            texture.setFormat(QOpenGLTexture.TextureFormat.RGBA8_UNorm)
+        texture.setSize(width, height)
+        texture.setWrapMode(QOpenGLTexture.WrapMode.ClampToEdge)
+        texture.setMinMagFilters(QOpenGLTexture.Filter.Nearest, QOpenGLTexture.Filter.Nearest)
+        pixel_format = QOpenGLTexture.PixelFormat.BGRA if self.bgra else QOpenGLTexture.PixelFormat.RGBA
+        texture.allocateStorage(pixel_format, QOpenGLTexture.PixelType.UInt8)
+        return texture
+
+    def drop_textures(self) -> None:
+        """Free the textures (the context must be current)."""
+        for tile in self.tiles:
+            if shiboken6.isValid(tile.texture):
+                tile.texture.destroy()
+        self.tiles = []
+        self.layout = None
+
+    def release(self, going: bool = False) -> None:
+        """Free everything. `going`: called from aboutToBeDestroyed, the context is still alive (even if its
+        Python wrapper died with the widget being deleted: it is wrapped again from its address)."""
+        if self.program is None and not self.tiles and self.vbo is None:
+            return
+        context: QOpenGLContext | None = self.context if shiboken6.isValid(self.context) else None
+        if context is None and going:
+            context = shiboken6.wrapInstance(self.context_address, QOpenGLContext)  # not owned: never deleted here
+        made_current = current = False
+        try:
+            if context is not None and QOpenGLContext.currentContext() is not context:
+                made_current = context.makeCurrent(self.offscreen)
+            current = context is not None and QOpenGLContext.currentContext() is context
+        except RuntimeError:  # at interpreter exit, wrappers die in any order
+            pass
+        if current:
+            self.drop_textures()
+            for thing in (self.vbo, self.vao):  # a VAO may have freed itself already (it watches the context too)
+                if thing is not None and shiboken6.isValid(thing):
+                    thing.destroy()
+        else:  # no GL calls without the context: let the wrappers go without running their destructors
+            for tile in self.tiles:
+                if shiboken6.isValid(tile.texture):
+                    shiboken6.invalidate(tile.texture)
+            self.tiles = []
+        self.vbo = self.vao = None
+        self.program = None
+        if made_current and context is not None:
+            context.doneCurrent()
 
 
 # --- the widget ----------------------------------------------------------------------------------------------
@@ -198,7 +315,8 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
     """A guest monitor presented through OpenGL; same interface and behaviour as RedScreen.
 
     `max_texture_size` (None: the driver's GL_MAX_TEXTURE_SIZE) caps the tile size; tests lower it to exercise
-    tiling. `uploads` counts the pixels and calls sent to GL (for tests and benchmarks).
+    tiling. `uploads` counts the calls and pixels sent to GL, `gl_inits` the contexts seen (for tests and
+    benchmarks). `software_fallback` is True when GL could not be set up and QPainter paints instead.
     """
 
     def __init__(self, parent: QWidget | None = None, max_texture_size: int | None = None) -> None:
@@ -206,26 +324,17 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
         self._init_screen()
         self.max_texture_size = max_texture_size
         self._dirty = DirtyRects()
-        self._tiles: list[_Tile] = []
-        self._layout: tuple[object, ...] | None = None  # what the tiles were made for
-        self._program: QOpenGLShaderProgram | None = None
-        self._uniforms: dict[str, int] = {}
-        self._vbo: QOpenGLBuffer | None = None
-        self._vao: QOpenGLVertexArrayObject | None = None
-        self._context: QOpenGLContext | None = None
-        self._gl_limit = 0
-        self._bgra = True  # GL_BGRA uploads (else RGBA uploads and a swizzle in the shader)
-        self._row_length = True  # GL_UNPACK_ROW_LENGTH (else rows are copied to a packed buffer first)
+        self._gl: _GLObjects | None = None
         self.software_fallback = False
-        self.gl_inits = 0  # how many times GL objects were (re)made: once per context
+        self.gl_inits = 0
         self.uploads = {"calls": 0, "pixels": 0}
 
     # --- what is shown: feed the texture logic, then the mixin --------------------------------------------
 
     def set_surface(self, surface: Surface | None, area: QRect | None = None) -> None:
         super().set_surface(surface, area)
-        # The same surface and area keep their textures (made again in paintGL otherwise); either way the
-        # content may have changed without an invalidate: upload all of it once.
+        # A new surface or area gets new textures in paintGL; the same one keeps them. Either way the content
+        # may have changed without an invalidate: upload all of it once.
         self._dirty.mark_full()
 
     def invalidate(self, x: int, y: int, w: int, h: int) -> None:
@@ -236,86 +345,21 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
 
     def initializeGL(self) -> None:  # noqa: N802 - Qt API
         """Called for every new context (first show, another top-level window, a context lost and re-made)."""
-        self._drop_gl_objects()  # objects of an earlier context are gone with it
-        context = self.context()
-        self._context = context
-        context.aboutToBeDestroyed.connect(self._context_going, Qt.ConnectionType.DirectConnection)
+        if self._gl is not None:
+            self._gl.release()  # objects of an earlier context (normally freed already when it went)
+        self._gl = _GLObjects(self.context())
         self.gl_inits += 1
         self._dirty.mark_full()
-        self._layout = None
-        self.software_fallback = False
-        f = context.functions()
-        self._gl_limit = int(f.glGetIntegerv(GL_MAX_TEXTURE_SIZE) or 0)
-        es = context.isOpenGLES()
-        self._bgra = not es or context.hasExtension(b"GL_EXT_texture_format_BGRA8888")
-        self._row_length = (
-            not es or context.format().majorVersion() >= 3 or context.hasExtension(b"GL_EXT_unpack_subimage")
-        )
-        problem = self._build_program()
-        if problem is None and self._gl_limit < 64:
-            problem = f"GL_MAX_TEXTURE_SIZE is {self._gl_limit}"
+        problem = self._gl.build()
+        self.software_fallback = problem is not None
         if problem is not None:
             log.warning("OpenGL presentation unavailable (%s): painting in software", problem)
-            self._drop_gl_objects()
-            self.software_fallback = True
-
-    def _build_program(self) -> str | None:
-        program = QOpenGLShaderProgram()
-        if not program.addShaderFromSourceCode(QOpenGLShader.ShaderTypeBit.Vertex, _VERTEX_SHADER):
-            return f"vertex shader: {program.log()}"
-        if not program.addShaderFromSourceCode(QOpenGLShader.ShaderTypeBit.Fragment, _FRAGMENT_SHADER):
-            return f"fragment shader: {program.log()}"
-        program.bindAttributeLocation("a_corner", 0)
-        if not program.link():
-            return f"shader link: {program.log()}"
-        self._program = program
-        # Locations, not names: PySide6 6.11 rejects bytes names in setUniformValue.
-        self._uniforms = {name: program.uniformLocation(name) for name in _UNIFORMS}
-        vao = QOpenGLVertexArrayObject()
-        self._vao = vao if vao.create() else None  # needed by core profiles, optional in 2.1 / GLES2
-        if self._vao is not None:
-            self._vao.bind()
-        vbo = QOpenGLBuffer(QOpenGLBuffer.Type.VertexBuffer)
-        if not vbo.create():
-            return "cannot create a vertex buffer"
-        vbo.bind()
-        vbo.allocate(_UNIT_SQUARE, len(_UNIT_SQUARE))
-        program.bind()
-        program.enableAttributeArray(0)
-        program.setAttributeBuffer(0, GL_FLOAT, 0, 2, 0)
-        program.release()
-        vbo.release()
-        if self._vao is not None:
-            self._vao.release()
-        self._vbo = vbo
-        return None
-
-    def _context_going(self) -> None:
-        """The context is about to be destroyed: free our GL objects while it can still be made current."""
-        if self._context is None:
-            return
-        self.makeCurrent()
-        self._drop_gl_objects()
-        self.doneCurrent()
-        self._context = None
-
-    def _drop_gl_objects(self) -> None:
-        current = QOpenGLContext.currentContext() is not None
-        for tile in self._tiles:
-            if tile.texture is not None and current:
-                tile.texture.destroy()
-        self._tiles = []
-        self._layout = None
-        if self._vbo is not None and current:
-            self._vbo.destroy()
-        if self._vao is not None and current:
-            self._vao.destroy()
-        self._vbo = self._vao = None
-        self._program = None  # QOpenGLShaderProgram frees its program with its context
+            self._gl.release()
+            self._gl = None
 
     def texture_limit(self) -> int:
-        """The tile size in use: the driver's limit, lowered by `max_texture_size`."""
-        limit = self._gl_limit or 16384
+        """The tile size in use: the driver's GL_MAX_TEXTURE_SIZE, lowered by `max_texture_size`."""
+        limit = (self._gl.max_texture_size if self._gl is not None else 0) or 16384
         return min(limit, self.max_texture_size) if self.max_texture_size else limit
 
     # --- textures ------------------------------------------------------------------------------------------
@@ -329,48 +373,43 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
         bounds = QRect(0, 0, surface.width, surface.height).intersected(layer.area)
         return bounds.translated(-layer.area.topLeft())
 
-    def _sync_textures(self, f: QOpenGLFunctions) -> None:
+    def _sync_textures(self, gl: _GLObjects, f: QOpenGLFunctions) -> None:
         """Make the textures match the surface and area, then upload what changed (under the surface lock)."""
         layer = self.display_layer
         shown = self._shown()
         limit = self.texture_limit()
-        layout = (layer.surface, QRect(layer.area), shown, limit)  # the surface compares by identity
-        if layout != self._layout:
-            for tile in self._tiles:
-                if tile.texture is not None:
-                    tile.texture.destroy()
-            self._tiles = [_Tile(drawn, texels) for drawn, texels in plan_tiles(shown, limit)]
-            for tile in self._tiles:
-                tile.texture = self._make_texture(tile.texels.width(), tile.texels.height())
-            self._layout = layout
+        # id(): holding the surface here would keep a replaced one alive. A new surface at a recycled address with
+        # the same size may keep the textures, which is right: set_surface() asked for a full upload anyway.
+        layout = (id(layer.surface), QRect(layer.area), shown, limit)
+        if layout != gl.layout:
+            gl.drop_textures()
+            gl.tiles = [
+                _Tile(drawn, texels, gl.make_texture(texels.width(), texels.height()))
+                for drawn, texels in plan_tiles(shown, limit)
+            ]
+            gl.layout = layout
             self._dirty.mark_full()
-            if len(self._tiles) > 1:
-                log.info(
-                    "surface area %dx%d shown as %d textures (limit %d)",
-                    shown.width(),
-                    shown.height(),
-                    len(self._tiles),
-                    limit,
-                )
+            if len(gl.tiles) > 1:
+                log.info("%dx%d shown as %d textures (limit %d)", shown.width(), shown.height(), len(gl.tiles), limit)
         rects = self._dirty.take(shown)
         surface = layer.surface
         if not rects or surface is None:
             return
         origin = layer.area.topLeft()
         f.glPixelStorei(GL_UNPACK_ALIGNMENT, 4)
-        if self._row_length:
+        if gl.row_length:
             f.glPixelStorei(GL_UNPACK_ROW_LENGTH, surface.stride // 4)  # pixels per row of the surface
-        fmt = GL_BGRA if self._bgra else 0x1908  # GL_RGBA
+        fmt = GL_BGRA if gl.bgra else GL_RGBA
         with surface.lock:
             storage = surface.storage
             stride = surface.stride
             # PySide6 takes the pixel pointer as a buffer: a flat view that starts at the rectangle's first pixel
             # (the rows after it are found through GL_UNPACK_ROW_LENGTH). No copy unless GL cannot skip rows.
-            flat = storage.reshape(-1) if self._row_length and storage.flags.c_contiguous else None
+            flat = storage.reshape(-1) if gl.row_length and storage.flags.c_contiguous else None
             for rect in rects:
-                for tile in self._tiles:
+                for tile in gl.tiles:
                     part = rect.intersected(tile.texels)
-                    if part.isEmpty() or tile.texture is None:
+                    if part.isEmpty():
                         continue
                     sx, sy = part.x() + origin.x(), part.y() + origin.y()  # surface coordinates
                     if flat is not None:
@@ -378,36 +417,13 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
                     else:
                         pixels = np.ascontiguousarray(storage[sy : sy + part.height(), sx : sx + part.width()])
                     tile.texture.bind()
-                    f.glTexSubImage2D(
-                        GL_TEXTURE_2D,
-                        0,
-                        part.x() - tile.texels.x(),
-                        part.y() - tile.texels.y(),
-                        part.width(),
-                        part.height(),
-                        fmt,
-                        GL_UNSIGNED_BYTE,
-                        pixels,
-                    )
+                    x, y = part.x() - tile.texels.x(), part.y() - tile.texels.y()
+                    w, h = part.width(), part.height()
+                    f.glTexSubImage2D(GL_TEXTURE_2D, 0, x, y, w, h, fmt, GL_UNSIGNED_BYTE, pixels)
                     self.uploads["calls"] += 1
-                    self.uploads["pixels"] += _area(part)
-        if self._row_length:
+                    self.uploads["pixels"] += w * h
+        if gl.row_length:
             f.glPixelStorei(GL_UNPACK_ROW_LENGTH, 0)  # QPainter's GL engine expects the defaults
-
-    def _make_texture(self, width: int, height: int) -> QOpenGLTexture:
-        texture = QOpenGLTexture(QOpenGLTexture.Target.Target2D)
-        texture.setAutoMipMapGenerationEnabled(False)
-        texture.setMipLevels(1)
-        if self._bgra and self.context().isOpenGLES():
-            texture.setFormat(QOpenGLTexture.TextureFormat.BGRA_UNorm)  # EXT_texture_format_BGRA8888
-        else:
-            texture.setFormat(QOpenGLTexture.TextureFormat.RGBA8_UNorm)
-        texture.setSize(width, height)
-        texture.setWrapMode(QOpenGLTexture.WrapMode.ClampToEdge)
-        texture.setMinMagFilters(QOpenGLTexture.Filter.Nearest, QOpenGLTexture.Filter.Nearest)
-        pixel_format = QOpenGLTexture.PixelFormat.BGRA if self._bgra else QOpenGLTexture.PixelFormat.RGBA
-        texture.allocateStorage(pixel_format, QOpenGLTexture.PixelType.UInt8)
-        return texture
 
     # --- painting --------------------------------------------------------------------------------------------
 
@@ -420,7 +436,8 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
         return not (_whole(self.zoom) or _whole(self.device_scale()))
 
     def paintGL(self) -> None:  # noqa: N802 - Qt API
-        if self.software_fallback or self._program is None:
+        gl = self._gl
+        if gl is None or gl.program is None:
             self._paint_software()
             return
         context = QOpenGLContext.currentContext()
@@ -438,32 +455,29 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
         f.glClearColor(0.0, 0.0, 0.0, 1.0)
         f.glClear(GL_COLOR_BUFFER_BIT)
         f.glActiveTexture(GL_TEXTURE0)
-        self._sync_textures(f)
-        if self._tiles:
-            self._draw_tiles(fb_w, fb_h)
+        self._sync_textures(gl, f)
+        if gl.tiles:
+            self._draw_tiles(gl, f, fb_w, fb_h)
         self._paint_overlays()
 
-    def _draw_tiles(self, fb_w: int, fb_h: int) -> None:
-        program, vbo = self._program, self._vbo
+    def _draw_tiles(self, gl: _GLObjects, f: QOpenGLFunctions, fb_w: int, fb_h: int) -> None:
+        program, vbo = gl.program, gl.vbo
         assert program is not None and vbo is not None
         scale = self.device_scale()
         linear = self.uses_linear_filter()
         program.bind()
-        if self._vao is not None:
-            self._vao.bind()
+        if gl.vao is not None:
+            gl.vao.bind()
         else:
             vbo.bind()
             program.enableAttributeArray(0)
             program.setAttributeBuffer(0, GL_FLOAT, 0, 2, 0)
-        u = self._uniforms
+        u = gl.uniforms
         program.setUniformValue(u["u_viewport"], float(fb_w), float(fb_h))
         program.setUniformValue1i(u["u_texture"], 0)
-        program.setUniformValue1i(u["u_swap_rb"], 0 if self._bgra else 1)
-        f = QOpenGLContext.currentContext().functions()
-        for tile in self._tiles:
+        program.setUniformValue1i(u["u_swap_rb"], 0 if gl.bgra else 1)
+        for tile in gl.tiles:
             texture = tile.texture
-            if texture is None:
-                continue
             texture.bind()
             if tile.linear != linear:
                 filt = QOpenGLTexture.Filter.Linear if linear else QOpenGLTexture.Filter.Nearest
@@ -477,22 +491,20 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
             )
             f.glDrawArrays(GL_TRIANGLE_STRIP, 0, 4)
             texture.release()
-        if self._vao is not None:
-            self._vao.release()
+        if gl.vao is not None:
+            gl.vao.release()
         else:
             program.disableAttributeArray(0)
             vbo.release()
         program.release()
 
-    def _overlays(self) -> list:
-        return [layer for layer in self.layers if layer is not self.display_layer]
-
     def _paint_overlays(self) -> None:
         """The layers above the display (the server-mode cursor), drawn by QPainter over the GL picture."""
         overlays = [
             layer
-            for layer in self._overlays()
-            if not isinstance(layer, CursorLayer) or (layer.visible and layer.image is not None)
+            for layer in self.layers
+            if layer is not self.display_layer
+            and (not isinstance(layer, CursorLayer) or (layer.visible and layer.image is not None))
         ]
         if not overlays:
             return
@@ -505,6 +517,7 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
         painter.end()
 
     def _paint_software(self) -> None:
+        """The fallback when GL could not be set up: what RedScreen paints, through QPainter."""
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(0, 0, 0))
         self.paint_layers(painter, self.rect())
