@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import CHANNEL_NAMES, ImageCompression
 from ..session.params import ConnectionParams
 from ..transport.connect import Endpoint
@@ -41,8 +42,23 @@ def endpoint_for(params: ConnectionParams, channel_type: int, tls: bool) -> Endp
     return Endpoint(host, params.port or 0, None, params.proxy)
 
 
+def display_settings(params: ConnectionParams) -> DisplaySettings | None:
+    """The .vv `disable-effects` and `color-depth` keys as the agent's DISPLAY_CONFIG."""
+    effects = set(params.disable_effects)
+    if not effects and not params.color_depth:
+        return None
+    every = "all" in effects
+    return DisplaySettings(
+        disable_wallpaper=every or "wallpaper" in effects,
+        disable_font_smooth=every or "font-smooth" in effects,
+        disable_animation=every or "animation" in effects,
+        color_depth=params.color_depth,
+    )
+
+
 def client_from_params(params: ConnectionParams, **kwargs: Any) -> RedClient:
     pref = COMPRESSION_BY_NAME.get(params.preferred_compression or "")
+    kwargs.setdefault("display_settings", display_settings(params))
     return RedClient(
         lambda ctype, tls: endpoint_for(params, ctype, tls),
         params.password or "",

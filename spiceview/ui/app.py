@@ -65,7 +65,7 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         (params.zoom or 100) / 100.0,
         hotkeys=dict(params.hotkeys.items()),
         kiosk=params.kiosk,
-        scaling=args.scaling or ("fit" if params.kiosk else "1:1"),
+        scaling=args.scaling or ("fit" if params.kiosk else "resize-guest"),
         monitor_mapping=parse_mapping(args.monitor_mapping),
         renderer=args.renderer or "cairo",
     )

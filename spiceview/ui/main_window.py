@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QScreen
-from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea
+from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QToolButton
 
 from ..canvas.surface import Surface
 from .red_screen import RedScreen
@@ -26,6 +26,7 @@ def make_screen(renderer: str) -> RedScreen:
 
 class MainWindow(QMainWindow):
     closed = Signal()
+    resized = Signal()
 
     def __init__(self, title: str | None = None, monitor_id: int = 0, renderer: str = "cairo") -> None:
         super().__init__()
@@ -44,11 +45,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.scroll)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.clicked.connect(lambda: self.cancel_transfers())
+        self.cancel_button.hide()
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.cancel_transfers: Callable[[], None] = lambda: None
         self.actions_by_name: dict[str, object] = {}
         self._build_menus()
         self._update_title()
         self.resize(800, 600)
         self._fitted = False
+        self._guest_size: tuple[int, int] | None = None
 
     # --- menus --------------------------------------------------------------------------------------------
 
@@ -84,6 +92,10 @@ class MainWindow(QMainWindow):
         self.status.setText(text)
         self.statusBar().setVisible(bool(text))
 
+    def set_transfer_status(self, text: str, busy: bool) -> None:
+        self.set_status(text)
+        self.cancel_button.setVisible(busy)
+
     def set_server_name(self, name: str) -> None:
         self.server_name = name
         self._update_title()
@@ -100,9 +112,15 @@ class MainWindow(QMainWindow):
         self.screen_widget.resize(self.screen_widget.sizeHint())
         self.set_status("")
         self._apply_scaling()
-        if not self._fitted and not self.isFullScreen():
-            self._fitted = True
-            self.fit_to_guest()
+        size = (surface.width, surface.height) if area is None else (area.width(), area.height())
+        new_size = size != self._guest_size
+        self._guest_size = size
+        # 1:1 windows follow the guest's size, as remote-viewer does; when the guest follows the window (resize
+        # mode) the window must not follow back, or each would chase the other.
+        if self.isFullScreen() or (self._fitted and (self.scaling != "1:1" or not new_size)):
+            return
+        self._fitted = True
+        self.fit_to_guest()
 
     def fit_to_guest(self) -> None:
         """Show the guest 1:1 when the screen has room; otherwise as large as the screen allows (scrolling)."""
@@ -146,6 +164,7 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._apply_scaling()
+        self.resized.emit()
 
     def enter_fullscreen(self, screen: QScreen | None, hide_menus: bool = True) -> None:
         if not self.isFullScreen():

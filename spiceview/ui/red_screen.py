@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QMimeData, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QEnterEvent,
     QFocusEvent,
     QKeyEvent,
@@ -42,6 +45,8 @@ class ScreenMixin:
         self.zoom = 1.0  # logical widget pixels per guest pixel
         self.input = InputHandler(self)
         self.cursor_channel: CursorChannel | None = None
+        self.on_files_dropped = None  # callable(list[str]): files dropped on the guest go to its agent
+        self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
 
@@ -154,6 +159,20 @@ class ScreenMixin:
 
     # --- input --------------------------------------------------------------------------------------------
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if self.on_files_dropped is not None and _local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt API
+        if self.on_files_dropped is not None and _local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        files = _local_files(event.mimeData())
+        if files and self.on_files_dropped is not None:
+            event.acceptProposedAction()
+            self.on_files_dropped(files)
+
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt API: Tab belongs to the guest
         return False
 
@@ -194,6 +213,15 @@ class ScreenMixin:
     def leaveEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
         self.input.leave()
         super().leaveEvent(event)
+
+
+def _local_files(mime: QMimeData) -> list[str]:
+    """Regular local files in a drop (folders and remote URLs are not sent)."""
+    import os
+
+    if not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and os.path.isfile(u.toLocalFile())]
 
 
 class RedScreen(ScreenMixin, QWidget):

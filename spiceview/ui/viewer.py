@@ -11,13 +11,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, Signal
+from PySide6.QtCore import QObject, QRect, QTimer, Signal
 
 from ..canvas.surface import Surface
 from ..channels.cursor_channel import CursorChannel
 from ..channels.display_channel import DisplayChannel
 from ..channels.inputs_channel import InputsChannel
 from ..channels.red_client import RedClient
+from ..protocol.agent.monitors import MonitorSpec
+from .clipboard_bridge import ClipboardBridge
 from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,9 @@ DEFAULT_HOTKEYS = {
     "secure-attention": "ctrl+alt+end",
 }
 ZOOM_STEPS = [10, 25, 33, 50, 67, 75, 90, 100, 110, 125, 150, 175, 200, 250, 300, 400]
+# Window resizes are sent to the guest once the user has stopped dragging for this long.
+RESIZE_DEBOUNCE_MS = 300
+MAX_GUEST_MONITORS = 4
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Viewer(QObject):
         scaling: str = "1:1",
         monitor_mapping: dict[int, int] | None = None,
         renderer: str = "cairo",
+        share_clipboard: bool = True,
     ) -> None:
         super().__init__()
         self.client = client
@@ -90,6 +96,19 @@ class Viewer(QObject):
         self.monitor_mapping = monitor_mapping or {}
         self.renderer = renderer
         self.fullscreen = False
+        self.guest_monitor_count = 1
+        self.transfers: dict[int, tuple[str, int, int]] = {}  # id -> (name, sent, size)
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(RESIZE_DEBOUNCE_MS)
+        self._resize_timer.timeout.connect(self.send_guest_layout)
+        self.clipboard = ClipboardBridge(client.agent, enabled=share_clipboard)
+        agent = client.agent
+        agent.connected_changed.connect(self._agent_changed)
+        agent.capabilities_changed.connect(self._agent_changed)
+        agent.file_progress.connect(self._file_progress)
+        agent.file_finished.connect(self._file_finished)
+        agent.file_failed.connect(self._file_failed)
         self.windows: dict[MonitorKey, MainWindow] = {}
         self.monitors: dict[MonitorKey, Monitor] = {}
         self.displays: dict[int, DisplayChannel] = {}
@@ -120,7 +139,15 @@ class Viewer(QObject):
         window.add_action("view", "Normal size", lambda: self.set_zoom(1.0), "zoom-reset")
         window.add_action("view", "Fit to window", lambda: self.set_scaling("fit"), "scale-fit")
         window.add_action("view", "1:1 (scroll)", lambda: self.set_scaling("1:1"), "scale-1-1")
+        window.add_action("view", "Resize guest to window", lambda: self.set_scaling("resize-guest"), "scale-guest")
+        for count in range(1, MAX_GUEST_MONITORS + 1):
+            label = f"{count} guest monitor{'s' if count > 1 else ''}"
+            window.add_action("displays", label, lambda n=count: self.set_guest_monitor_count(n), f"monitors-{count}")
+        window.add_action("file", "Send file...", lambda w=window: self.choose_files(w), "send-file")
         window.add_action("file", "Screenshot...", lambda w=window: self.save_screenshot(w), "screenshot")
+        window.cancel_transfers = self.cancel_transfers
+        window.resized.connect(self._window_resized)
+        window.screen_widget.on_files_dropped = self.send_files
         window.add_action("file", "Disconnect", self.client.disconnect_session, "disconnect")
         if self.kiosk:
             window.menuBar().hide()
@@ -162,6 +189,103 @@ class Viewer(QObject):
         self.scaling = mode
         for window in self.all_windows():
             window.set_scaling(mode)
+        if mode == "resize-guest":
+            self.send_guest_layout()
+
+    # --- the guest's monitors through its agent -----------------------------------------------------------
+
+    def agent_ready(self) -> bool:
+        from ..protocol.agent.messages import AgentCap
+
+        agent = self.client.agent
+        return agent.connected and AgentCap.MONITORS_CONFIG in agent.caps
+
+    def _agent_changed(self, *_args: object) -> None:
+        for window in self.all_windows():
+            action = window.actions_by_name.get("scale-guest")
+            if action is not None:
+                action.setEnabled(self.agent_ready())
+                action.setToolTip("" if self.agent_ready() else "Needs the guest agent (spice-vdagent) in the guest")
+        if self.agent_ready() and self.scaling == "resize-guest":
+            self.send_guest_layout()
+
+    def _window_resized(self) -> None:
+        if self.scaling == "resize-guest" and self.agent_ready():
+            self._resize_timer.start()
+
+    def set_guest_monitor_count(self, count: int) -> None:
+        """Ask the guest for `count` monitors (windows appear as the guest enables them)."""
+        self.guest_monitor_count = max(1, min(count, MAX_GUEST_MONITORS))
+        self.send_guest_layout(force=True)
+
+    def guest_layout(self) -> list[MonitorSpec]:
+        """A monitor per wanted guest monitor, sized like its window (its screen in full screen), side by side."""
+        from PySide6.QtGui import QGuiApplication
+
+        windows = [w for _k, w in sorted(self.windows.items())] or self.all_windows()
+        screens = QGuiApplication.screens()
+        specs = []
+        x = 0
+        for index in range(self.guest_monitor_count):
+            if self.fullscreen and screens:
+                target = self.monitor_mapping.get(index + 1, index + 1) - 1
+                size = screens[target % len(screens)].size()
+            elif index < len(windows):
+                size = windows[index].scroll.viewport().size()
+            else:
+                size = windows[0].scroll.viewport().size() if windows else None
+            if size is None or size.width() <= 0 or size.height() <= 0:
+                continue
+            specs.append(MonitorSpec(size.width(), size.height(), x, 0, True))
+            x += size.width()
+        return specs
+
+    def send_guest_layout(self, force: bool = False) -> None:
+        if not self.agent_ready() or (self.scaling != "resize-guest" and not force):
+            return
+        layout = self.guest_layout()
+        if layout:
+            log.info("asking the guest for %s", [(m.width, m.height, m.x, m.y) for m in layout])
+            self.client.agent.send_monitors(layout)
+
+    # --- files --------------------------------------------------------------------------------------------
+
+    def choose_files(self, window: MainWindow) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        paths, _ = QFileDialog.getOpenFileNames(window, "Send files to the guest")
+        self.send_files(paths)
+
+    def send_files(self, paths: list[str]) -> None:
+        for path in paths:
+            self.client.agent.send_file(path)
+        if paths:
+            self.set_status(f"Sending {len(paths)} file{'s' if len(paths) > 1 else ''}...")
+
+    def cancel_transfers(self) -> None:
+        for xfer_id in list(self.transfers):
+            self.client.agent.cancel_file(xfer_id)
+
+    def _file_progress(self, xfer_id: int, sent: int, size: int) -> None:
+        name = self.client.agent.files.get(xfer_id, "file")
+        self.transfers[xfer_id] = (name, sent, size)
+        total = sum(s for _, _, s in self.transfers.values()) or 1
+        done = sum(d for _, d, _ in self.transfers.values())
+        self._transfer_status(f"Sending {len(self.transfers)} file(s): {100 * done // total}%")
+
+    def _file_finished(self, xfer_id: int) -> None:
+        name = self.client.agent.files.get(xfer_id, "file")
+        self.transfers.pop(xfer_id, None)
+        self._transfer_status("" if self.transfers else f"Sent {name}")
+
+    def _file_failed(self, xfer_id: int, reason: str) -> None:
+        self.transfers.pop(xfer_id, None)
+        log.warning("file transfer failed: %s", reason)
+        self._transfer_status(f"File transfer failed: {reason}")
+
+    def _transfer_status(self, text: str) -> None:
+        for window in self.all_windows():
+            window.set_transfer_status(text, busy=bool(self.transfers))
 
     def toggle_fullscreen(self) -> None:
         self.set_fullscreen(not self.fullscreen)
