@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--renderer", choices=["cairo", "gl"], help="software (cairo, the default) or OpenGL")
     p.add_argument("--scaling", choices=["fit", "1:1", "resize-guest"], help="how the guest fits the window")
     p.add_argument("--monitor-mapping", metavar="MAP", help="guest:client monitor pairs for full screen, e.g. 1:2;2:1")
+    p.add_argument("--guest-monitors", type=int, metavar="N", help="ask the guest agent for N monitors (1-4)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.add_argument("--debug", action="store_true", help="log every channel's details")
     p.add_argument("-w", "--password", help="password (prefer the URI or a .vv file; this shows in ps)")

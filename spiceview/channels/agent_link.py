@@ -37,10 +37,13 @@ class AgentLink(QObject):
     file_failed = Signal(int, str)
     reply = Signal(int, bool)  # message type the agent answered, ok
 
-    def __init__(self, client: RedClient, display_settings: DisplaySettings | None = None) -> None:
+    def __init__(
+        self, client: RedClient, display_settings: DisplaySettings | None = None, max_clipboard: int | None = None
+    ) -> None:
         super().__init__()
         self.client = client
-        self.session = AgentSession(display_settings=display_settings)
+        options = {} if max_clipboard is None else {"max_clipboard": max_clipboard}
+        self.session = AgentSession(display_settings=display_settings, **options)
         self.connected = False
         self.caps: frozenset[int] = frozenset()
         self.files: dict[int, str] = {}

@@ -48,6 +48,7 @@ class RedClient(ChannelBase):
         connect_timeout: float = 10.0,
         preferred_compression: int | None = None,
         display_settings: DisplaySettings | None = None,
+        max_clipboard: int | None = None,
     ) -> None:
         super().__init__(self, 0)
         self.session_id = 0
@@ -77,7 +78,7 @@ class RedClient(ChannelBase):
                 mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
             }
         )
-        self.agent = AgentLink(self, display_settings)
+        self.agent = AgentLink(self, display_settings, max_clipboard)
         self.pixmap_cache = PixmapCache()
         self.palette_cache = PaletteCache()
         self.glz_window: Any = None

@@ -37,7 +37,9 @@ _SHIFTED = dict(zip('~!@#$%^&*()_+{}|:"<>?', "`1234567890-=[]\\;',./", strict=Tr
 
 
 class HeadlessSession:
-    def __init__(self, target: str | Any, *, password: str | None = None, timeout: float = 15.0) -> None:
+    def __init__(
+        self, target: str | Any, *, password: str | None = None, timeout: float = 15.0, max_clipboard: int | None = None
+    ) -> None:
         self.app = QCoreApplication.instance() or QCoreApplication([])
         params = parse_spice_uri(target) if isinstance(target, str) else target
         if password is not None:
@@ -45,7 +47,7 @@ class HeadlessSession:
 
             params = replace(params, password=password)
         self.timeout = timeout
-        self.client: RedClient = client_from_params(params, connect_timeout=timeout)
+        self.client: RedClient = client_from_params(params, connect_timeout=timeout, max_clipboard=max_clipboard)
         self.error: str | None = None
         self.closed = False
         self.clipboard: dict[int, tuple[int, bytes]] = {}
@@ -61,6 +63,8 @@ class HeadlessSession:
         agent.file_finished.connect(lambda xfer_id: self.files_done.__setitem__(xfer_id, None))
         agent.file_failed.connect(lambda xfer_id, why: self.files_done.__setitem__(xfer_id, why))
         agent.reply.connect(lambda kind, ok: self.replies.append((kind, ok)))
+        agent.clipboard_failed.connect(lambda sel, kind, why: self.clipboard_failures.append((sel, why)))
+        self.clipboard_failures: list[tuple[int, str]] = []
         self._offered: dict[int, tuple[int, bytes]] = {}
         self.client.connect_session()
 
@@ -203,7 +207,12 @@ class HeadlessSession:
         self.wait_until(lambda: clip_type in self.guest_offers.get(selection, ()), timeout, "the guest's clipboard")
         self.clipboard.pop(selection, None)
         self.client.agent.clipboard_request(selection, clip_type)
-        self.wait_until(lambda: selection in self.clipboard, timeout, "clipboard data")
+        failures = len(self.clipboard_failures)
+        self.wait_until(
+            lambda: selection in self.clipboard or len(self.clipboard_failures) > failures, timeout, "clipboard data"
+        )
+        if selection not in self.clipboard:
+            raise RuntimeError(f"the guest's clipboard was refused: {self.clipboard_failures[-1][1]}")
         return self.clipboard[selection][1]
 
     def send_file(self, path: str | Path, timeout: float | None = None) -> None:

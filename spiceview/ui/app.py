@@ -84,6 +84,8 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         app.quit()
 
     client.session_closed.connect(on_closed)
+    if args.guest_monitors:
+        viewer.guest_monitor_count = max(1, min(args.guest_monitors, 4))
     window.show()
     if params.fullscreen or params.kiosk:
         viewer.set_fullscreen(True)

@@ -206,8 +206,8 @@ class Viewer(QObject):
             if action is not None:
                 action.setEnabled(self.agent_ready())
                 action.setToolTip("" if self.agent_ready() else "Needs the guest agent (spice-vdagent) in the guest")
-        if self.agent_ready() and self.scaling == "resize-guest":
-            self.send_guest_layout()
+        if self.agent_ready() and (self.scaling == "resize-guest" or self.guest_monitor_count > 1):
+            self.send_guest_layout(force=True)
 
     def _window_resized(self) -> None:
         if self.scaling == "resize-guest" and self.agent_ready():
@@ -349,6 +349,7 @@ class Viewer(QObject):
                     window._update_title()
                 else:
                     window = self._new_window(key[1])
+                    self._place_beside(window)
                     window.show()
                 self.windows[key] = window
             window.screen_widget.input.display_id = monitor.display_id
@@ -358,6 +359,15 @@ class Viewer(QObject):
         if self.fullscreen:
             self.set_fullscreen(True)  # new monitors go full screen too, on their screens
         self.windows_changed.emit()
+
+    def _place_beside(self, window: MainWindow) -> None:
+        """A new monitor's window opens to the right of the others (a window manager may still move it)."""
+        others = [w for w in self.windows.values() if w.isVisible()]
+        if not others:
+            return
+        right = max(w.frameGeometry().right() for w in others) + 1
+        top = min(w.frameGeometry().top() for w in others)
+        window.move(right, top)
 
     # --- channels -----------------------------------------------------------------------------------------
 
