@@ -32,8 +32,10 @@ class Session:
         client_layout: str = "us",
         viewer_args: tuple[str, ...] = (),
         zoom: float = 1.0,
+        scale_factor: float = 1.0,
     ) -> None:
-        self.zoom = zoom
+        # Client (device) pixels per guest pixel: the zoom times Qt's device pixel ratio.
+        self.zoom = zoom * scale_factor
         require("xdotool", "xev", "setxkbmap")
         self.guest = xspice()
         self.client = xvfb(width=1400, height=1000)
@@ -55,7 +57,7 @@ class Session:
                 *viewer_args,
                 self.guest.uri,
             ],
-            env={**self.client.env, "QT_QPA_PLATFORM": "xcb"},
+            env={**self.client.env, "QT_QPA_PLATFORM": "xcb", "QT_SCALE_FACTOR": str(scale_factor)},
             stdout=subprocess.DEVNULL,
             stderr=(artifacts / "viewer.log").open("w"),
         )
@@ -278,3 +280,17 @@ def test_disabled_hotkey_reaches_the_guest(session: Session) -> None:
     session.keys("F11")
     events = wait_for_events(session.log, lambda ev: "F11" in presses(ev))
     assert presses(events) == ["F11"]
+
+
+@pytest.mark.parametrize("session", [{"scale_factor": 1.5}, {"zoom": 1.5, "scale_factor": 1.5}], indirect=True)
+def test_pointer_at_fractional_device_pixel_ratio(session: Session) -> None:
+    """QT_SCALE_FACTOR=1.5 (and also zoomed): the click lands on the guest pixel under the client pointer."""
+    # Targets that stay on the 1400x1000 client screen at 2.25 client pixels per guest pixel.
+    for x, y in [(100, 100), (333, 217), (401, 303)]:
+        session.move_to_guest(x, y)
+        time.sleep(0.4)
+        assert session.guest_pointer() == (x, y)
+    session.click(1)
+    events = wait_for_events(session.log, lambda ev: any(e.kind == "ButtonRelease" for e in ev))
+    press = next(e for e in events if e.kind == "ButtonPress")
+    assert (press.root_x, press.root_y) == (401, 303)
