@@ -7,26 +7,21 @@ import signal
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..channels.from_params import client_from_params
 from ..session.errors import ConfigError
 from ..session.params import ConnectionParams
+from .preferences import Preferences
 from .style import ViewerStyle
 from .viewer import Viewer
 
 
 def ask_for_target() -> ConnectionParams | None:
-    from ..session.uri import parse_spice_uri
+    """The connection dialog (recent connections, .vv files) when spiceview starts without a target."""
+    from .connect_dialog import ConnectDialog
 
-    text, ok = QInputDialog.getText(None, "spiceview", "Connect to (spice://host:port):", text="spice://")
-    if not ok or not text.strip():
-        return None
-    try:
-        return parse_spice_uri(text.strip())
-    except ConfigError as exc:
-        QMessageBox.critical(None, "spiceview", str(exc))
-        return None
+    return ConnectDialog().exec_and_get()
 
 
 def parse_mapping(text: str | None) -> dict[int, int]:
@@ -58,17 +53,25 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         params = ask_for_target()
         if params is None:
             return 1
+    prefs = Preferences.load()
     client = client_from_params(params, connect_timeout=args.timeout)
+    hotkeys = {"release-cursor": prefs.release_hotkey, **dict(params.hotkeys.items())}
     viewer = Viewer(
         client,
         params.title,
-        (params.zoom or 100) / 100.0,
-        hotkeys=dict(params.hotkeys.items()),
+        (params.zoom or prefs.zoom) / 100.0,
+        hotkeys=hotkeys,
         kiosk=params.kiosk,
-        scaling=args.scaling or ("fit" if params.kiosk else "resize-guest"),
+        # An explicit zoom means that zoom, not a fitted one.
+        scaling=args.scaling or ("fit" if params.kiosk else "1:1" if params.zoom else prefs.scaling),
         monitor_mapping=parse_mapping(args.monitor_mapping),
-        renderer=args.renderer or "cairo",
+        renderer=args.renderer or prefs.renderer,
+        share_clipboard=prefs.share_clipboard,
     )
+    if not args.monitor_mapping:
+        # A mapping saved for this guest (remote-viewer keeps them per guest UUID too).
+        client.uuid_changed.connect(lambda uuid: viewer.set_monitor_mapping(prefs.monitor_mapping(uuid)))
+    viewer.preferences = prefs
     window = viewer.placeholder
     assert window is not None
     outcome = {"code": 0}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QScreen
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QToolButton
 
@@ -34,6 +34,8 @@ class MainWindow(QMainWindow):
         self.monitor_id = monitor_id
         self.server_name = ""
         self.scaling = "1:1"
+        self.user_zoom = 1.0
+        self.guest_follows = False
         self._normal_geometry: QRect | None = None
         self.screen_widget = make_screen(renderer)
         self.scroll = QScrollArea()
@@ -124,7 +126,8 @@ class MainWindow(QMainWindow):
 
     def fit_to_guest(self) -> None:
         """Show the guest 1:1 when the screen has room; otherwise as large as the screen allows (scrolling)."""
-        hint = self.screen_widget.sizeHint()
+        guest = self.screen_widget.guest_size
+        hint = QSize(round(guest.width() * self.user_zoom), round(guest.height() * self.user_zoom))
         screen = self.screen() or QGuiApplication.primaryScreen()
         avail = screen.availableGeometry() if screen is not None else None
         chrome_h = self.height() - self.scroll.viewport().height()
@@ -137,19 +140,33 @@ class MainWindow(QMainWindow):
     # --- zoom, scaling, full screen ------------------------------------------------------------------------
 
     def set_zoom(self, zoom: float) -> None:
+        """The user's zoom: leaves fitting, and sizes the window for the zoomed guest."""
         self.scaling = "1:1" if self.scaling == "fit" else self.scaling
-        self.screen_widget.zoom = zoom
-        self.screen_widget.resize(self.screen_widget.sizeHint())
-        self.screen_widget.update()
+        self.user_zoom = zoom
+        self._set_screen_zoom(zoom)
         if not self.isFullScreen():
             self.fit_to_guest()
+
+    def _set_screen_zoom(self, zoom: float) -> None:
+        if self.screen_widget.zoom != zoom:
+            self.screen_widget.zoom = zoom
+            self.screen_widget.resize(self.screen_widget.sizeHint())
+            self.screen_widget.update()
 
     def set_scaling(self, mode: str) -> None:
         self.scaling = mode
         self._apply_scaling()
 
+    def set_guest_follows(self, follows: bool) -> None:
+        """Whether the guest resizes itself to the window (an agent is there to ask)."""
+        self.guest_follows = follows
+        self._apply_scaling()
+
     def _apply_scaling(self) -> None:
-        if self.scaling != "fit":
+        # Resize-guest without an agent to ask falls back to fitting the picture, as remote-viewer does.
+        fit = self.scaling == "fit" or (self.scaling == "resize-guest" and not self.guest_follows)
+        if not fit:
+            self._set_screen_zoom(self.user_zoom)
             return
         # Fit keeping the aspect ratio: the zoom that makes the guest just fill the viewport.
         guest = self.screen_widget.guest_size
@@ -157,9 +174,9 @@ class MainWindow(QMainWindow):
         if guest.width() <= 0 or guest.height() <= 0 or view.width() <= 0 or view.height() <= 0:
             return
         zoom = min(view.width() / guest.width(), view.height() / guest.height())
-        self.screen_widget.zoom = zoom
-        self.screen_widget.resize(self.screen_widget.sizeHint())
-        self.screen_widget.update()
+        if abs(zoom - self.user_zoom) < 0.005:
+            zoom = self.user_zoom  # a window sized for the guest shows it as zoomed, pixel exact at 1:1
+        self._set_screen_zoom(zoom)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

@@ -131,7 +131,8 @@ class Preferences:
     """What the user chose once for every session (the defaults are remote-viewer's behaviour)."""
 
     renderer: Literal["cairo", "gl"] = "cairo"
-    scaling: Literal["fit", "1:1", "resize-guest"] = "fit"
+    # Resize the guest to the window when its agent can, else fit the picture (what remote-viewer does).
+    scaling: Literal["fit", "1:1", "resize-guest"] = "resize-guest"
     share_clipboard: bool = True
     auto_resize: bool = True  # resize the window when the guest changes its resolution
     release_hotkey: str = DEFAULT_RELEASE_HOTKEY

@@ -129,6 +129,7 @@ class Viewer(QObject):
     def _new_window(self, monitor_id: int) -> MainWindow:
         window = MainWindow(self.title, monitor_id, renderer=self.renderer)
         window.screen_widget.zoom = self.zoom
+        window.user_zoom = self.zoom
         window.scaling = self.scaling
         window.set_server_name(self.server_name)
         window.screen_widget.input.set_hotkeys(self.hotkeys)
@@ -143,6 +144,7 @@ class Viewer(QObject):
         for count in range(1, MAX_GUEST_MONITORS + 1):
             label = f"{count} guest monitor{'s' if count > 1 else ''}"
             window.add_action("displays", label, lambda n=count: self.set_guest_monitor_count(n), f"monitors-{count}")
+        window.add_action("file", "Preferences...", lambda w=window: self.edit_preferences(w), "preferences")
         window.add_action("file", "Send file...", lambda w=window: self.choose_files(w), "send-file")
         window.add_action("file", "Screenshot...", lambda w=window: self.save_screenshot(w), "screenshot")
         window.cancel_transfers = self.cancel_transfers
@@ -192,6 +194,29 @@ class Viewer(QObject):
         if mode == "resize-guest":
             self.send_guest_layout()
 
+    def set_monitor_mapping(self, mapping: dict[int, int]) -> None:
+        self.monitor_mapping = mapping
+        if self.fullscreen:
+            self.set_fullscreen(True)
+
+    def edit_preferences(self, window: MainWindow) -> None:
+        from .preferences import Preferences, PreferencesDialog
+
+        prefs = getattr(self, "preferences", None) or Preferences.load()
+        uuid = self.client.server_uuid or None
+        dialog = PreferencesDialog(prefs, window, agent_connected=self.agent_ready(), guest_uuid=uuid)
+        chosen = dialog.exec_and_get()
+        if chosen is None:
+            return
+        chosen.save()
+        self.preferences = chosen
+        self.set_scaling(chosen.scaling)
+        self.clipboard.enabled = chosen.share_clipboard
+        for each in self.all_windows():
+            each.screen_widget.input.set_release_hotkey(chosen.release_hotkey)
+        if uuid:
+            self.set_monitor_mapping(chosen.monitor_mapping(uuid))
+
     # --- the guest's monitors through its agent -----------------------------------------------------------
 
     def agent_ready(self) -> bool:
@@ -202,6 +227,7 @@ class Viewer(QObject):
 
     def _agent_changed(self, *_args: object) -> None:
         for window in self.all_windows():
+            window.set_guest_follows(self.agent_ready())
             action = window.actions_by_name.get("scale-guest")
             if action is not None:
                 action.setEnabled(self.agent_ready())
