@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtGui import QScreen
 
 from ..canvas.surface import Surface
 from ..channels.cursor_channel import CursorChannel
@@ -96,6 +97,7 @@ class Viewer(QObject):
         self.monitor_mapping = monitor_mapping or {}
         self.renderer = renderer
         self.fullscreen = False
+        self._windowed_guest: list[MonitorSpec] = []
         self.guest_monitor_count = 1
         self.transfers: dict[int, tuple[str, int, int]] = {}  # id -> (name, sent, size)
         self._resize_timer = QTimer(self)
@@ -232,7 +234,7 @@ class Viewer(QObject):
             if action is not None:
                 action.setEnabled(self.agent_ready())
                 action.setToolTip("" if self.agent_ready() else "Needs the guest agent (spice-vdagent) in the guest")
-        if self.agent_ready() and (self.scaling == "resize-guest" or self.guest_monitor_count > 1):
+        if self.agent_ready() and (self.scaling == "resize-guest" or self.wanted_guest_monitors() > 1):
             self.send_guest_layout(force=True)
 
     def _window_resized(self) -> None:
@@ -244,27 +246,58 @@ class Viewer(QObject):
         self.guest_monitor_count = max(1, min(count, MAX_GUEST_MONITORS))
         self.send_guest_layout(force=True)
 
-    def guest_layout(self) -> list[MonitorSpec]:
-        """A monitor per wanted guest monitor, sized like its window (its screen in full screen), side by side."""
+    def wanted_guest_monitors(self) -> int:
+        """Full screen asks for a guest monitor per client screen (or per mapped one); windowed, the chosen count."""
         from PySide6.QtGui import QGuiApplication
 
-        windows = [w for _k, w in sorted(self.windows.items())] or self.all_windows()
+        if self.fullscreen:
+            screens = len(QGuiApplication.screens()) or 1
+            mapped = [g for g, c in self.monitor_mapping.items() if 1 <= c <= screens]
+            return min(max(mapped) if mapped else screens, MAX_GUEST_MONITORS)
+        return self.guest_monitor_count
+
+    def fullscreen_screen(self, index: int) -> QScreen | None:
+        """The client screen that guest monitor `index` (0-based) goes full screen on."""
+        from PySide6.QtGui import QGuiApplication
+
         screens = QGuiApplication.screens()
+        if not screens:
+            return None
+        return screens[(self.monitor_mapping.get(index + 1, index + 1) - 1) % len(screens)]
+
+    def guest_layout(self) -> list[MonitorSpec]:
+        """A monitor per wanted guest monitor, sized like its window, side by side; in full screen each takes
+        its client screen's size and place, so the guest's desktop is laid out like the client's screens."""
+        if self.fullscreen:
+            return self._fullscreen_layout()
+        windows = [w for _k, w in sorted(self.windows.items())] or self.all_windows()
         specs = []
         x = 0
         for index in range(self.guest_monitor_count):
-            if self.fullscreen and screens:
-                target = self.monitor_mapping.get(index + 1, index + 1) - 1
-                size = screens[target % len(screens)].size()
-            elif index < len(windows):
-                size = windows[index].scroll.viewport().size()
-            else:
-                size = windows[0].scroll.viewport().size() if windows else None
+            window = windows[index] if index < len(windows) else (windows[0] if windows else None)
+            size = window.scroll.viewport().size() if window is not None else None
             if size is None or size.width() <= 0 or size.height() <= 0:
                 continue
             specs.append(MonitorSpec(size.width(), size.height(), x, 0, True))
             x += size.width()
         return specs
+
+    def _fullscreen_layout(self) -> list[MonitorSpec]:
+        areas = []
+        for index in range(self.wanted_guest_monitors()):
+            screen = self.fullscreen_screen(index)
+            if screen is None:
+                return []
+            areas.append(screen.geometry())
+        left = min(a.x() for a in areas)
+        top = min(a.y() for a in areas)
+        places = [(a.x() - left, a.y() - top) for a in areas]
+        if len(set(places)) < len(places):  # two guest monitors on one screen: fall back to side by side
+            places, x = [], 0
+            for area in areas:
+                places.append((x, 0))
+                x += area.width()
+        return [MonitorSpec(a.width(), a.height(), x, y, True) for a, (x, y) in zip(areas, places, strict=True)]
 
     def send_guest_layout(self, force: bool = False) -> None:
         if not self.agent_ready() or (self.scaling != "resize-guest" and not force):
@@ -317,20 +350,40 @@ class Viewer(QObject):
         self.set_fullscreen(not self.fullscreen)
 
     def set_fullscreen(self, on: bool) -> None:
-        """Each guest monitor full screen on its own client screen: in order, or as the monitor mapping says."""
-        from PySide6.QtGui import QGuiApplication
+        """Each guest monitor full screen on its own client screen: in order, or as the monitor mapping says.
 
+        With the guest agent the guest gets a monitor per client screen at that screen's size; leaving full
+        screen goes back to the windowed layout and puts the windows back where they were.
+        """
+        changed = on != self.fullscreen
+        if changed and on:
+            self._windowed_guest = self.current_guest_layout()
         self.fullscreen = on
-        screens = QGuiApplication.screens()
+        self._place_windows()
+        if not changed or not self.agent_ready():
+            return
+        if on or self.scaling == "resize-guest":
+            self.send_guest_layout(force=True)
+        elif self._windowed_guest:
+            # Fit or 1:1: the guest gets back the monitors it had before full screen.
+            log.info("giving the guest back %s", [(m.width, m.height, m.x, m.y) for m in self._windowed_guest])
+            self.client.agent.send_monitors(self._windowed_guest)
+
+    def current_guest_layout(self) -> list[MonitorSpec]:
+        """The guest's monitors as shown now (what leaving full screen goes back to)."""
+        return [
+            MonitorSpec(m.area.width(), m.area.height(), m.area.x(), m.area.y(), True)
+            for _key, m in sorted(self.monitors.items())
+        ]
+
+    def _place_windows(self) -> None:
         for index, (_key, window) in enumerate(sorted(self.windows.items())):
-            if on:
-                target = self.monitor_mapping.get(index + 1, index + 1) - 1
-                screen = screens[target % len(screens)] if screens else None
-                window.enter_fullscreen(screen, hide_menus=True)
+            if self.fullscreen:
+                window.enter_fullscreen(self.fullscreen_screen(index), hide_menus=True)
             else:
                 window.leave_fullscreen(show_menus=not self.kiosk)
-        if on and not self.windows and self.placeholder is not None:
-            self.placeholder.enter_fullscreen(None, hide_menus=True)
+        if self.fullscreen and not self.windows and self.placeholder is not None:
+            self.placeholder.enter_fullscreen(self.fullscreen_screen(0), hide_menus=True)
 
     def save_screenshot(self, window: MainWindow) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -383,7 +436,7 @@ class Viewer(QObject):
                 window.show_monitor(monitor.surface, monitor.area)
                 self.monitors[key] = monitor
         if self.fullscreen:
-            self.set_fullscreen(True)  # new monitors go full screen too, on their screens
+            self._place_windows()  # new monitors go full screen too, on their screens
         self.windows_changed.emit()
 
     def _place_beside(self, window: MainWindow) -> None:
