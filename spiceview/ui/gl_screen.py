@@ -356,6 +356,8 @@ class GLRedScreen(ScreenMixin, QOpenGLWidget):
             log.warning("OpenGL presentation unavailable (%s): painting in software", problem)
             self._gl.release()
             self._gl = None
+        else:
+            log.info("OpenGL presentation ready (textures up to %d pixels)", self.texture_limit())
 
     def texture_limit(self) -> int:
         """The tile size in use: the driver's GL_MAX_TEXTURE_SIZE, lowered by `max_texture_size`."""
