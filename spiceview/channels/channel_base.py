@@ -99,6 +99,10 @@ class ChannelBase(QObject):
     def wait(self, timeout_ms: int = 5000) -> bool:
         return self._thread.wait(timeout_ms) if self._thread is not None else True
 
+    def finished(self) -> bool:
+        """The channel's thread has ended (or never started)."""
+        return self._thread is None or self._thread.isFinished()
+
     # --- ChannelHandler (called on the channel thread) -------------------------------------------------------
 
     def on_linked(self, event: Linked) -> None:

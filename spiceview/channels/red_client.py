@@ -127,6 +127,10 @@ class RedClient(ChannelBase):
             channel.wait(timeout_ms)
         self.wait(timeout_ms)
 
+    def finished_all(self) -> bool:
+        """Every thread of the session (main and channels) has ended."""
+        return self.finished() and all(c.finished() for c in self.all_channels())
+
     def all_channels(self) -> list[ChannelBase]:
         with self._channels_lock:
             return list(self.channels.values())

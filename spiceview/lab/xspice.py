@@ -79,6 +79,7 @@ class XspiceServer:
         startup_timeout: float = 20.0,
         extra_args: Sequence[str] = (),
         keep_files: bool = False,
+        port: int | None = None,
     ) -> None:
         _choice("image_compression", image_compression, IMAGE_COMPRESSIONS)
         _choice("jpeg_wan_compression", jpeg_wan_compression, WAN_COMPRESSIONS)
@@ -106,6 +107,7 @@ class XspiceServer:
         self.startup_timeout = startup_timeout
         self.extra_args = tuple(extra_args)
         self.keep_files = keep_files
+        self.wanted_port = port  # a fixed plaintext port (a server coming back where a client reconnects)
 
         self.tmpdir: Path | None = None
         self.display_number: int | None = None
@@ -211,6 +213,8 @@ class XspiceServer:
         self._reservation = reserve_display()
         self.display_number = self._reservation.number
         ports = free_ports(int(self.plaintext) + int(self.tls))
+        if self.wanted_port is not None and self.plaintext:
+            ports[0] = self.wanted_port
         if any(port_accepts(p) for p in ports):  # taken since: its listener would fake our readiness
             raise XspiceError(f"port {ports} taken before Xspice started: Address already in use")
         self.port = ports.pop(0) if self.plaintext else None

@@ -119,6 +119,14 @@ class ClipboardBridge(QObject):
         agent.clipboard_failed.connect(self._guest_failed)
         agent.capabilities_changed.connect(lambda _caps: self._offer_current())
 
+    def detach(self) -> None:
+        """Stop following the local clipboard (the session is over; a new one brings its own bridge)."""
+        self.enabled = False
+        try:
+            self.clipboard.changed.disconnect(self._local_changed)
+        except (RuntimeError, TypeError):
+            pass
+
     # --- client -> guest ----------------------------------------------------------------------------------
 
     def _selections(self) -> list[int]:

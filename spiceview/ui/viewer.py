@@ -158,6 +158,16 @@ class Viewer(QObject):
         self._wire(window)
         return window
 
+    def shutdown(self) -> None:
+        """The session is over: let go of the clipboard and close every window (a reconnect makes a new Viewer)."""
+        self._resize_timer.stop()
+        self.clipboard.detach()
+        windows = self.all_windows()
+        self.windows.clear()
+        self.placeholder = None
+        for window in windows:
+            window.close()
+
     # --- actions (menus and hotkeys) ----------------------------------------------------------------------
 
     def run_action(self, action: str) -> None:
