@@ -29,7 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-z", "--zoom", type=int, metavar="PERCENT", help="zoom level of the window, 10-400")
     p.add_argument("--hotkeys", metavar="SPEC", help="e.g. toggle-fullscreen=shift+f11,release-cursor=shift+f12")
     p.add_argument("-k", "--kiosk", action="store_true", help="full screen, no menus, no way out but the guest")
-    p.add_argument("--kiosk-quit", choices=["never", "on-disconnect"], help="in kiosk mode, quit on disconnect?")
+    p.add_argument(
+        "--kiosk-quit",
+        choices=["never", "on-disconnect"],
+        help="kiosk: never = reconnect after a lost session (default), on-disconnect = quit",
+    )
     p.add_argument("--renderer", choices=["cairo", "gl"], help="software (cairo, the default) or OpenGL")
     p.add_argument("--scaling", choices=["fit", "1:1", "resize-guest"], help="how the guest fits the window")
     p.add_argument("--monitor-mapping", metavar="MAP", help="guest:client monitor pairs for full screen, e.g. 1:2;2:1")

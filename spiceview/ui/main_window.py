@@ -130,9 +130,11 @@ class MainWindow(QMainWindow):
         hint = QSize(round(guest.width() * self.user_zoom), round(guest.height() * self.user_zoom))
         screen = self.screen() or QGuiApplication.primaryScreen()
         avail = screen.availableGeometry() if screen is not None else None
-        chrome_h = self.height() - self.scroll.viewport().height()
-        chrome_w = self.width() - self.scroll.viewport().width()
-        w, h = hint.width() + chrome_w, hint.height() + chrome_h
+        # From the bars' own heights, not window minus viewport: a bar just hidden (the status line once
+        # connected) still takes room until the layout runs again, which would leave black bands around the guest.
+        chrome_h = sum(bar.sizeHint().height() for bar in (self.menuBar(), self.statusBar()) if bar.isVisibleTo(self))
+        frame = 2 * self.scroll.frameWidth()
+        w, h = hint.width() + frame, hint.height() + chrome_h + frame
         if avail is not None:
             w, h = min(w, avail.width()), min(h, avail.height())
         self.resize(w, h)

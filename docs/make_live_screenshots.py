@@ -1,0 +1,97 @@
+"""Screenshots of spiceview showing a real Xspice guest: docs/window.png and docs/fullscreen.png.
+
+    python3 docs/make_live_screenshots.py [OUTPUT_DIR]
+
+window.png: the viewer's window (menus, title bar from openbox) on an Xvfb. fullscreen.png: the whole client
+X screen of an Xorg with two 1024x768 monitors (dummy driver), where `spiceview -f` has asked the guest agent
+for two monitors and put each on its own screen. Needs what the live tests need (packaging/debian-deps.sh --test).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from spiceview.lab import xwd
+from spiceview.lab.pixels import save_png
+from spiceview.lab.xorg_dummy import XorgDummyServer
+from spiceview.lab.xspice import XspiceServer
+from spiceview.lab.xvfb import XvfbServer
+
+
+def furnish(guest: XspiceServer, width: int) -> None:
+    """A desktop worth looking at: a coloured root, a terminal, a clock and the X logo on each monitor."""
+    guest.run(["xsetroot", "-solid", "#2e5c8a"])
+    guest.run_client(["xterm", "-geometry", "72x20+40+40", "-fa", "DejaVu Sans Mono", "-fs", "10",
+                      "-e", "sh", "-c", "echo guest: Xspice, shown by spiceview; echo; ls -l /usr; sleep 3600"])
+    guest.run_client(["xclock", "-analog", "-update", "1", "-geometry", "200x200+620+60"])
+    guest.run_client(["xlogo", "-geometry", "220x220+640+420"])
+    if width > 1024:
+        guest.run_client(["xeyes", "-geometry", "300x200+1200+100"])
+        guest.run_client(["xcalc", "-geometry", "+1500+300"])
+    time.sleep(2.0)
+
+
+def viewer(display_env: dict[str, str], guest: XspiceServer, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "spiceview", "-t", "build-vm", *args, guest.uri],
+        env={**display_env, "QT_QPA_PLATFORM": "xcb"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def window_shot(out: Path) -> None:
+    with XspiceServer(size=(1024, 768)) as guest, XvfbServer(1400, 1000) as client:
+        client.run_client(["openbox"])
+        time.sleep(1.0)
+        furnish(guest, 1024)
+        proc = viewer(client.env, guest, "--scaling", "1:1")
+        try:
+            time.sleep(5.0)
+            for window in subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
+                                         env=client.env, capture_output=True, text=True).stdout.split():
+                subprocess.run(["xdotool", "windowmove", window, "24", "48"], env=client.env)  # all on screen
+            time.sleep(1.5)
+            screen = xwd.capture(client.display)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    # The window sits at the top left under openbox; keep its frame and a little of the root around it.
+    rows = (screen[..., :3] != screen[-1, -1, :3]).any(axis=2)
+    ys, xs = rows.nonzero()
+    top, left = max(ys.min() - 8, 0), max(xs.min() - 8, 0)
+    save_png(screen[top : ys.max() + 9, left : xs.max() + 9], out / "window.png")
+    print(out / "window.png")
+
+
+def fullscreen_shot(out: Path) -> None:
+    with XspiceServer(vdagent=True, numheads=2) as guest, XorgDummyServer(monitors=2) as client:
+        proc = viewer(client.env, guest, "-f")
+        try:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:
+                if "qxl-1" in guest.run(["xrandr", "--listactivemonitors"]).stdout:
+                    break
+                time.sleep(0.5)
+            furnish(guest, 2048)
+            time.sleep(3.0)
+            save_png(xwd.capture(client.display), out / "fullscreen.png")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    print(out / "fullscreen.png")
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    out.mkdir(parents=True, exist_ok=True)
+    window_shot(out)
+    fullscreen_shot(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
