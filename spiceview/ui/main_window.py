@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QScreen
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QToolButton
 
@@ -44,6 +44,9 @@ class MainWindow(QMainWindow):
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setStyleSheet("background: black")
+        # Fitting follows the viewport itself: hiding the menu bar (full screen) or a scroll bar coming and going
+        # changes it without resizing the window.
+        self.scroll.viewport().installEventFilter(self)
         self.setCentralWidget(self.scroll)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
@@ -167,6 +170,10 @@ class MainWindow(QMainWindow):
     def _apply_scaling(self) -> None:
         # Resize-guest without an agent to ask falls back to fitting the picture, as remote-viewer does.
         fit = self.scaling == "fit" or (self.scaling == "resize-guest" and not self.guest_follows)
+        # A fitted picture never needs scroll bars; one shown for a moment would shrink the fit for good.
+        policy = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fit else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.scroll.setHorizontalScrollBarPolicy(policy)
+        self.scroll.setVerticalScrollBarPolicy(policy)
         if not fit:
             self._set_screen_zoom(self.user_zoom)
             return
@@ -179,6 +186,11 @@ class MainWindow(QMainWindow):
         if abs(zoom - self.user_zoom) < 0.005:
             zoom = self.user_zoom  # a window sized for the guest shows it as zoomed, pixel exact at 1:1
         self._set_screen_zoom(zoom)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._apply_scaling()
+        return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
