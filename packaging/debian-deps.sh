@@ -13,6 +13,7 @@ TEST=(
     xserver-xspice xvfb x11-apps x11-xserver-utils x11-utils xdotool imagemagick xterm fonts-dejavu-core
     spice-client-gtk virt-viewer openssl libgl1-mesa-dri spice-vdagent qemu-system-x86 xclip
     x11-xkb-utils adwaita-icon-theme libxtst6 libxdamage1 libxfixes3 xserver-xorg-core xserver-xorg-video-dummy openbox
+    pulseaudio pulseaudio-utils libasound2-plugins
     mpv ffmpeg gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
 )
 

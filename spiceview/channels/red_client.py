@@ -49,6 +49,8 @@ class RedClient(ChannelBase):
         preferred_compression: int | None = None,
         display_settings: DisplaySettings | None = None,
         max_clipboard: int | None = None,
+        audio_sink_factory: Callable[[], Any] | None = None,
+        audio_opus: bool = True,
     ) -> None:
         super().__init__(self, 0)
         self.session_id = 0
@@ -84,6 +86,9 @@ class RedClient(ChannelBase):
         self.glz_window: Any = None
         self.image_recorder: Callable[[Any, Any], None] | None = None  # --record-images
         self.want_cursor_channel = True  # a headless screenshot has no pointer to show
+        # Where the guest's sound goes (an AudioSink per playback channel); None: no playback channel.
+        self.audio_sink_factory = audio_sink_factory
+        self.audio_opus = audio_opus  # offer Opus (else the server sends raw PCM)
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._channels_lock = threading.Lock()
@@ -175,7 +180,7 @@ class RedClient(ChannelBase):
         self.mouse_mode = MouseMode(msg.current_mouse_mode & 3) or MouseMode.SERVER
         self.agent_connected = bool(msg.agent_connected)
         self.agent_tokens = msg.agent_tokens
-        self._set_mm_time(msg.multi_media_time)
+        self.set_mm_time(msg.multi_media_time)
         # Size the GLZ window from the server's RAM hint, within spice-gtk's bounds.
         self.glz_window_bytes = max(MIN_GLZ_WINDOW_BYTES, min(msg.ram_hint // 3, MAX_GLZ_WINDOW_BYTES))
         if self.glz_window is None:
@@ -218,6 +223,19 @@ class RedClient(ChannelBase):
             from .cursor_channel import CursorChannel
 
             return CursorChannel(self, channel_id)
+        if channel_type == ChannelType.PLAYBACK and self.audio_sink_factory is not None:
+            from .playback_channel import PlaybackChannel
+
+            return PlaybackChannel(self, channel_id, self.audio_sink_factory)
+        return None
+
+    def playback(self) -> Any:
+        """The playback channel, once attached (None before, without audio, or if the server offers none)."""
+        from .playback_channel import PlaybackChannel
+
+        for channel in self.all_channels():
+            if isinstance(channel, PlaybackChannel):
+                return channel
         return None
 
     def inputs(self) -> Any:
@@ -246,10 +264,16 @@ class RedClient(ChannelBase):
         self.mouse_mode_changed.emit(int(self.mouse_mode))
 
     def _on_mm_time(self, msg: Any) -> None:
-        self._set_mm_time(msg.time)
+        self.set_mm_time(msg.time)
 
-    def _set_mm_time(self, mm_time: int) -> None:
+    def set_mm_time(self, mm_time: int) -> None:
+        """The server's multimedia clock now (from the main channel, or from playback for lip-sync)."""
         self.mm_time_offset = mm_time - time.monotonic() * 1000.0
+
+    def mm_time(self) -> int | None:
+        """The server's multimedia time now, as this client follows it (None before the first)."""
+        offset = self.mm_time_offset
+        return None if offset is None else int(time.monotonic() * 1000.0 + offset) & 0xFFFFFFFF
 
     def _on_agent_connected(self, msg: Any) -> None:
         self.agent_connected = True

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop
 
+from ..audio import MemorySink
 from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
 from ..channels.red_client import RedClient
@@ -38,8 +39,17 @@ _SHIFTED = dict(zip('~!@#$%^&*()_+{}|:"<>?', "`1234567890-=[]\\;',./", strict=Tr
 
 class HeadlessSession:
     def __init__(
-        self, target: str | Any, *, password: str | None = None, timeout: float = 15.0, max_clipboard: int | None = None
+        self,
+        target: str | Any,
+        *,
+        password: str | None = None,
+        timeout: float = 15.0,
+        max_clipboard: int | None = None,
+        audio: bool = False,
+        opus: bool = True,
     ) -> None:
+        """`audio`: link the playback channel and keep what the guest plays (see :meth:`played_audio`);
+        `opus`: offer Opus for it (else the server sends raw PCM)."""
         self.app = QCoreApplication.instance() or QCoreApplication([])
         params = parse_spice_uri(target) if isinstance(target, str) else target
         if password is not None:
@@ -47,7 +57,13 @@ class HeadlessSession:
 
             params = replace(params, password=password)
         self.timeout = timeout
-        self.client: RedClient = client_from_params(params, connect_timeout=timeout, max_clipboard=max_clipboard)
+        self.client: RedClient = client_from_params(
+            params,
+            connect_timeout=timeout,
+            max_clipboard=max_clipboard,
+            audio_sink_factory=MemorySink if audio else None,
+            audio_opus=opus,
+        )
         self.error: str | None = None
         self.closed = False
         self.clipboard: dict[int, tuple[int, bytes]] = {}
@@ -84,6 +100,26 @@ class HeadlessSession:
 
     def _on_closed(self, error: str) -> None:
         self.error = error or "the session closed"
+
+    # --- sound ------------------------------------------------------------------------------------------
+
+    def played_audio(self) -> np.ndarray:
+        """What the guest has played so far (volume and mute applied): S16 samples shaped (frames, channels)."""
+        playback = self.client.playback()
+        if playback is None or not isinstance(playback.sink, MemorySink):
+            raise RuntimeError("no playback: open the session with audio=True (and a server that has sound)")
+        return playback.sink.samples()
+
+    def wait_audio(self, seconds: float, timeout: float | None = None) -> np.ndarray:
+        """Wait until at least `seconds` of the guest's sound has arrived; return all of it."""
+
+        def enough() -> bool:
+            playback = self.client.playback()
+            rate = playback.sink.rate if playback is not None else 0
+            return rate > 0 and playback.frames_played >= seconds * rate
+
+        self.wait_until(enough, timeout, what=f"{seconds} s of the guest's sound")
+        return self.played_audio()
 
     # --- waiting ------------------------------------------------------------------------------------------
 

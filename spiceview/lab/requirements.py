@@ -39,6 +39,7 @@ PACKAGES: dict[str, str] = {
     "openbox": "openbox",
     "pulseaudio": "pulseaudio",
     "pactl": "pulseaudio-utils",
+    "parec": "pulseaudio-utils",
     "mpv": "mpv",
     "ffmpeg": "ffmpeg",
     "openssl": "openssl",

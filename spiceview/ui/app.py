@@ -10,6 +10,7 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..audio.device_sink import SoundDeviceSink
 from ..channels.from_params import client_from_params
 from ..channels.red_client import RedClient
 from ..session.errors import ConfigError
@@ -68,7 +69,11 @@ class SessionRunner:
     def start(self) -> None:
         params, args, prefs = self.params, self.args, self.prefs
         previous = self.viewer
-        client = client_from_params(params, connect_timeout=args.timeout)
+        client = client_from_params(
+            params,
+            connect_timeout=args.timeout,
+            audio_sink_factory=None if getattr(args, "spice_disable_audio", False) else SoundDeviceSink,
+        )
         hotkeys = {"release-cursor": prefs.release_hotkey, **dict(params.hotkeys.items())}
         viewer = Viewer(
             client,
