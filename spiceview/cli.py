@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto-glz", "auto-lz", "quic", "glz", "lz", "lz4", "off"],
         help="ask the server for an image compression",
     )
-    p.add_argument("--spice-disable-audio", action="store_true", help="do not play the guest's sound")
+    p.add_argument("--spice-disable-audio", action="store_true", help="no sound either way (playback and microphone)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the connection (default 10)")
     shot = p.add_argument_group("headless screenshot")
     shot.add_argument("--screenshot", metavar="FILE.png", help="connect without a window, save display 0, exit")

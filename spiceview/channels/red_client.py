@@ -50,6 +50,7 @@ class RedClient(ChannelBase):
         display_settings: DisplaySettings | None = None,
         max_clipboard: int | None = None,
         audio_sink_factory: Callable[[], Any] | None = None,
+        audio_source_factory: Callable[[], Any] | None = None,
         audio_opus: bool = True,
     ) -> None:
         super().__init__(self, 0)
@@ -88,7 +89,9 @@ class RedClient(ChannelBase):
         self.want_cursor_channel = True  # a headless screenshot has no pointer to show
         # Where the guest's sound goes (an AudioSink per playback channel); None: no playback channel.
         self.audio_sink_factory = audio_sink_factory
-        self.audio_opus = audio_opus  # offer Opus (else the server sends raw PCM)
+        # What the guest records (an AudioSource per record channel); None: no record channel.
+        self.audio_source_factory = audio_source_factory
+        self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._channels_lock = threading.Lock()
@@ -227,14 +230,23 @@ class RedClient(ChannelBase):
             from .playback_channel import PlaybackChannel
 
             return PlaybackChannel(self, channel_id, self.audio_sink_factory)
+        if channel_type == ChannelType.RECORD and self.audio_source_factory is not None:
+            from .record_channel import RecordChannel
+
+            return RecordChannel(self, channel_id, self.audio_source_factory)
         return None
 
     def playback(self) -> Any:
         """The playback channel, once attached (None before, without audio, or if the server offers none)."""
-        from .playback_channel import PlaybackChannel
+        return self._channel_of(ChannelType.PLAYBACK)
 
+    def record(self) -> Any:
+        """The record channel, once attached (None before, without recording, or if the server offers none)."""
+        return self._channel_of(ChannelType.RECORD)
+
+    def _channel_of(self, channel_type: int) -> Any:
         for channel in self.all_channels():
-            if isinstance(channel, PlaybackChannel):
+            if channel.channel_type == channel_type:
                 return channel
         return None
 

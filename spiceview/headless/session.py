@@ -23,6 +23,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop
 
 from ..audio import MemorySink
+from ..audio.source import QueueSource
 from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
 from ..channels.red_client import RedClient
@@ -46,10 +47,11 @@ class HeadlessSession:
         timeout: float = 15.0,
         max_clipboard: int | None = None,
         audio: bool = False,
+        record: bool = False,
         opus: bool = True,
     ) -> None:
         """`audio`: link the playback channel and keep what the guest plays (see :meth:`played_audio`);
-        `opus`: offer Opus for it (else the server sends raw PCM)."""
+        `record`: link the record channel, fed by :meth:`send_audio`; `opus`: use Opus where the server can."""
         self.app = QCoreApplication.instance() or QCoreApplication([])
         params = parse_spice_uri(target) if isinstance(target, str) else target
         if password is not None:
@@ -62,6 +64,7 @@ class HeadlessSession:
             connect_timeout=timeout,
             max_clipboard=max_clipboard,
             audio_sink_factory=MemorySink if audio else None,
+            audio_source_factory=QueueSource if record else None,
             audio_opus=opus,
         )
         self.error: str | None = None
@@ -120,6 +123,16 @@ class HeadlessSession:
 
         self.wait_until(enough, timeout, what=f"{seconds} s of the guest's sound")
         return self.played_audio()
+
+    def send_audio(self, samples: np.ndarray, timeout: float | None = None) -> None:
+        """Send int16 samples (frames, channels) as the client's microphone, once the guest records."""
+        self.wait_until(self.recording, timeout, what="the guest to start recording")
+        self.client.record().source.push(samples)
+
+    def recording(self) -> bool:
+        """The guest is recording now (the server sent RECORD_START)."""
+        record = self.client.record()
+        return record is not None and isinstance(record.source, QueueSource) and record.source.is_open
 
     # --- waiting ------------------------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ PACKAGES: dict[str, str] = {
     "pulseaudio": "pulseaudio",
     "pactl": "pulseaudio-utils",
     "parec": "pulseaudio-utils",
+    "pacat": "pulseaudio-utils",
     "mpv": "mpv",
     "ffmpeg": "ffmpeg",
     "openssl": "openssl",

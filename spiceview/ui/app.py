@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..audio.device_sink import SoundDeviceSink
+from ..audio.device_source import SoundDeviceSource
 from ..channels.from_params import client_from_params
 from ..channels.red_client import RedClient
 from ..session.errors import ConfigError
@@ -69,10 +70,12 @@ class SessionRunner:
     def start(self) -> None:
         params, args, prefs = self.params, self.args, self.prefs
         previous = self.viewer
+        no_audio = getattr(args, "spice_disable_audio", False)
         client = client_from_params(
             params,
             connect_timeout=args.timeout,
-            audio_sink_factory=None if getattr(args, "spice_disable_audio", False) else SoundDeviceSink,
+            audio_sink_factory=None if no_audio else SoundDeviceSink,
+            audio_source_factory=None if no_audio else SoundDeviceSource,
         )
         hotkeys = {"release-cursor": prefs.release_hotkey, **dict(params.hotkeys.items())}
         viewer = Viewer(
