@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 
 from ..canvas.canvas import Canvas
 from ..canvas.errors import DrawError
+from ..canvas.frame_schedule import FrameSchedule, PendingFrame
 from ..canvas.geometry import rect_box
 from ..canvas.images import ImageResolver
 from ..canvas.streams import Stream, put_frame
@@ -113,6 +114,10 @@ class DisplayChannel(ChannelBase):
         self.streams: dict[int, Stream] = {}
         self.stream_codecs: Counter[str] = Counter()
         self.stream_frames = 0
+        # Lip-sync: while the guest's sound plays, frames wait for their mm-time. Without sound there is
+        # nothing to wait for, and frames are shown as they arrive (spice-gtk delays them by the server's
+        # ~400 ms mm-time margin even then).
+        self.schedule = FrameSchedule()
 
     def channel_caps(self) -> frozenset[int]:
         # Only what is really handled, so the server picks what it can send.
@@ -252,7 +257,32 @@ class DisplayChannel(ChannelBase):
         stream.last_mm_time = msg.base.multi_media_time
         if pixels is None or surface is None:
             return
-        box = put_frame(surface, stream, pixels, getattr(msg, "dest", None))
+        frame = PendingFrame(stream.id, msg.base.multi_media_time, pixels, getattr(msg, "dest", None))
+        now = self.session.mm_time()
+        if now is None or not self.session.playback_active():
+            self._show_frame(frame)
+            return
+        self.schedule.push(frame, now)
+        self._run_schedule()
+
+    def _run_schedule(self) -> None:
+        """Show the frames whose time has come, and wake up for the next one (channel thread)."""
+        now = self.session.mm_time()
+        if now is None:
+            return
+        for frame in self.schedule.take_due(now):
+            self._show_frame(frame)
+        wait = self.schedule.next_wait_ms(now)
+        if self._loop is not None:
+            deadline = None if wait is None else time.monotonic() + wait / 1000.0
+            self._loop.set_timer(deadline, self._run_schedule)
+
+    def _show_frame(self, frame: PendingFrame) -> None:
+        stream = self.streams.get(frame.stream_id)
+        surface = self.canvas.surfaces.get(stream.surface_id) if stream is not None else None
+        if stream is None or surface is None:
+            return
+        box = put_frame(surface, stream, frame.pixels, frame.dest)
         self.last_draw = time.monotonic()
         if box is not None:
             self._mark_dirty(surface.id, box)
@@ -263,6 +293,7 @@ class DisplayChannel(ChannelBase):
             stream.clip = msg.clip
 
     def _destroy_stream(self, stream_id: int) -> None:
+        self.schedule.drop_stream(stream_id)
         stream = self.streams.pop(stream_id, None)
         if stream is not None:
             stream.decoder.close()

@@ -61,7 +61,13 @@ class PlaybackChannel(ChannelBase):
             caps.add(PlaybackCap.OPUS)
         return frozenset(caps)
 
+    @property
+    def active(self) -> bool:
+        """Between the server's START and STOP, with a stream this client can play."""
+        return self.decoder is not None
+
     def on_down(self) -> None:
+        self.decoder = None
         self.sink.close()
 
     def _on_mode(self, msg: Any) -> None:

@@ -240,6 +240,11 @@ class RedClient(ChannelBase):
         """The playback channel, once attached (None before, without audio, or if the server offers none)."""
         return self._channel_of(ChannelType.PLAYBACK)
 
+    def playback_active(self) -> bool:
+        """The guest's sound is playing now (what video frames are synchronised with)."""
+        playback = self.playback()
+        return playback is not None and playback.active
+
     def record(self) -> Any:
         """The record channel, once attached (None before, without recording, or if the server offers none)."""
         return self._channel_of(ChannelType.RECORD)

@@ -1,0 +1,151 @@
+"""FrameSchedule on its own, and DisplayChannel holding stream frames until their mm-time while sound plays."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from spiceview.canvas.frame_schedule import MAX_WAIT_MS, FrameSchedule, PendingFrame, mm_diff
+from spiceview.channels.display_channel import DisplayChannel
+from spiceview.channels.red_client import RedClient
+from spiceview.protocol.constants import ClipType, StreamFlags, SurfaceFlags, SurfaceFmt, VideoCodecType
+from spiceview.protocol.messages import display as d
+from spiceview.protocol.messages import types as t
+from spiceview.transport.connect import Endpoint
+
+
+def frame(mm: int, stream: int = 0, tag: int = 0) -> PendingFrame:
+    return PendingFrame(stream, mm & 0xFFFFFFFF, tag, None)
+
+
+def test_mm_diff_wraps() -> None:
+    assert mm_diff(5, 0xFFFFFFFB) == 10
+    assert mm_diff(0xFFFFFFFB, 5) == -10
+
+
+def test_frames_wait_for_their_time() -> None:
+    s = FrameSchedule()
+    s.push(frame(1100, tag=1), now=1000)
+    s.push(frame(1050, tag=2), now=1000)
+    assert s.take_due(1000) == []
+    assert s.next_wait_ms(1000) == 50
+    assert [f.pixels for f in s.take_due(1060)] == [2]
+    assert s.next_wait_ms(1060) == 40
+    assert [f.pixels for f in s.take_due(1100)] == [1]
+    assert s.next_wait_ms(1100) is None and s.dropped == 0
+
+
+def test_of_several_overdue_frames_only_the_newest_is_shown() -> None:
+    s = FrameSchedule()
+    for i in range(3):
+        s.push(frame(900 + 10 * i, tag=i), now=1000)
+    s.push(frame(900, stream=1, tag=9), now=1000)
+    shown = {f.stream_id: f.pixels for f in s.take_due(1000)}
+    assert shown == {0: 2, 1: 9}
+    assert s.dropped == 2 and s.late == 4
+
+
+def test_across_the_u32_wrap() -> None:
+    s = FrameSchedule()
+    s.push(frame(5, tag=1), now=0xFFFFFFF0)
+    assert s.take_due(0xFFFFFFFF) == []
+    assert s.next_wait_ms(0xFFFFFFFF) == 6
+    assert [f.pixels for f in s.take_due(10)] == [1]
+
+
+def test_a_frame_far_ahead_is_not_held_for_ever() -> None:
+    s = FrameSchedule()
+    s.push(frame(1000 + 3_600_000), now=1000)
+    assert s.next_wait_ms(1000) == MAX_WAIT_MS
+
+
+# --- in the display channel ---------------------------------------------------------------------------------
+
+
+class ColourDecoder:
+    """Stands in for a video decoder: each 'frame' is one byte, the colour of the whole picture."""
+
+    def decode(self, data) -> np.ndarray:
+        picture = np.zeros((4, 4, 4), dtype=np.uint8)
+        picture[..., :3] = bytes(data)[0]
+        return picture
+
+    def close(self) -> None:
+        pass
+
+
+def make_display(sound: bool) -> DisplayChannel:
+    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1))
+    client.playback_active = lambda: sound  # type: ignore[method-assign]
+    client.set_mm_time(10_000)
+    display = DisplayChannel(client, 0)
+    display.on_message(
+        d.MSG_SURFACE_CREATE.cls(
+            surface_id=0, width=8, height=8, format=SurfaceFmt.FMT_32_xRGB, flags=SurfaceFlags.PRIMARY
+        ),
+        1,
+    )
+    display.on_message(
+        d.MSG_STREAM_CREATE.cls(
+            surface_id=0,
+            id=3,
+            flags=StreamFlags.TOP_DOWN,
+            codec_type=VideoCodecType.MJPEG,
+            stamp=0,
+            stream_width=4,
+            stream_height=4,
+            src_width=4,
+            src_height=4,
+            dest=t.Rect.cls(top=0, left=0, bottom=4, right=4),
+            clip=t.Clip.cls(type=ClipType.NONE),
+        ),
+        2,
+    )
+    display.streams[3].decoder = ColourDecoder()
+    return display
+
+
+def send_frame(display: DisplayChannel, mm: int, colour: int) -> None:
+    header = t.StreamDataHeader.cls(id=3, multi_media_time=mm & 0xFFFFFFFF)
+    display.on_message(d.MSG_STREAM_DATA.cls(base=header, data_size=1, data=bytes([colour])), 3)
+
+
+def shown(display: DisplayChannel) -> int:
+    return int(display.canvas.surfaces[0].pixels[0, 0, 0])
+
+
+def test_without_sound_frames_are_shown_as_they_arrive() -> None:
+    display = make_display(sound=False)
+    send_frame(display, display.session.mm_time() + 400, 0x40)
+    assert shown(display) == 0x40
+
+
+def test_with_sound_a_frame_waits_for_its_time() -> None:
+    display = make_display(sound=True)
+    send_frame(display, display.session.mm_time() + 80, 0x40)
+    assert shown(display) == 0
+    time.sleep(0.1)
+    display._run_schedule()  # what the channel loop's timer does
+    assert shown(display) == 0x40
+
+
+def test_with_sound_late_frames_catch_up() -> None:
+    display = make_display(sound=True)
+    now = display.session.mm_time()
+    send_frame(display, now - 30, 0x10)  # late: shown at once
+    assert shown(display) == 0x10
+    send_frame(display, now + 60, 0x20)
+    send_frame(display, now + 70, 0x30)
+    time.sleep(0.12)
+    display._run_schedule()
+    assert shown(display) == 0x30 and display.schedule.dropped == 1
+
+
+def test_destroyed_stream_frames_are_never_shown() -> None:
+    display = make_display(sound=True)
+    send_frame(display, display.session.mm_time() + 50, 0x40)
+    display.on_message(d.MSG_STREAM_DESTROY.cls(id=3), 4)
+    time.sleep(0.08)
+    display._run_schedule()
+    assert shown(display) == 0 and not display.schedule.pending
