@@ -54,6 +54,8 @@ class ChannelBase(QObject):
         self._retried_tls = False
         self._loop: ChannelLoop | None = None
         self._thread: ChannelThread | None = None
+        self._generation = 0  # which connection is current (a reconnect makes earlier ones stale)
+        self._old_threads: list[ChannelThread] = []  # replaced connections' threads, kept until they end
 
     # --- what subclasses declare --------------------------------------------------------------------------
 
@@ -82,7 +84,11 @@ class ChannelBase(QObject):
             channel_caps=self.channel_caps(),
         )
         timeout = self.session.connect_timeout
-        self._loop = ChannelLoop(conn, lambda: open_socket(endpoint, timeout), self, link_timeout=timeout)
+        self._generation += 1
+        events = _ConnectionEvents(self, self._generation)
+        self._loop = ChannelLoop(conn, lambda: open_socket(endpoint, timeout), events, link_timeout=timeout)
+        if self._thread is not None and not self._thread.isFinished():
+            self._old_threads.append(self._thread)
         self._thread = ChannelThread(self._loop, self.name)
         self.log.debug("connecting to %s", endpoint.describe())
         self._thread.start()
@@ -96,12 +102,20 @@ class ChannelBase(QObject):
         if self._loop is not None:
             self._loop.stop()
 
+    def reconnect(self) -> None:
+        """Drop this connection and open a new one (same channel object); the old one's events are ignored."""
+        if self._loop is not None:
+            self._loop.stop()
+        self.is_linked = False
+        self._start_thread()
+
     def wait(self, timeout_ms: int = 5000) -> bool:
-        return self._thread.wait(timeout_ms) if self._thread is not None else True
+        threads = [t for t in [*self._old_threads, self._thread] if t is not None]
+        return all(t.wait(timeout_ms) for t in threads)
 
     def finished(self) -> bool:
-        """The channel's thread has ended (or never started)."""
-        return self._thread is None or self._thread.isFinished()
+        """The channel's threads have ended (or never started)."""
+        return all(t.isFinished() for t in [*self._old_threads, self._thread] if t is not None)
 
     # --- ChannelHandler (called on the channel thread) -------------------------------------------------------
 
@@ -160,3 +174,28 @@ class ChannelBase(QObject):
 
     def _on_migrate(self, msg: Any) -> None:
         self.log.info("migrate request (flags %#x) ignored: migration is handled by the main channel", msg.flags)
+
+
+class _ConnectionEvents:
+    """Hands one connection's events to its channel, as long as that connection is the channel's current one."""
+
+    def __init__(self, channel: ChannelBase, generation: int) -> None:
+        self.channel = channel
+        self.generation = generation
+
+    def _current(self) -> bool:
+        return self.channel._generation == self.generation
+
+    def on_linked(self, event: Linked) -> None:
+        if self._current():
+            self.channel.on_linked(event)
+
+    def on_message(self, message: Any, serial: int) -> None:
+        if self._current():
+            self.channel.on_message(message, serial)
+
+    def on_closed(self, error: BaseException | None) -> None:
+        if self._current():
+            self.channel.on_closed(error)
+        else:
+            self.channel.log.debug("earlier connection closed (%s)", error or "on purpose")

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -20,12 +21,14 @@ from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType, MainCap, MouseMode
 from ..protocol.messages import main as mainmsg
 from ..transport.connect import Endpoint
+from ..transport.tls_config import TlsConfig
 from .agent_link import AgentLink
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 
 EndpointFactory = Callable[[int, bool], Endpoint]
+NO_PORT = 0xFFFF  # what a server's u16 port field holds for "none" (QEMU sends -1 for a missing TLS port)
 
 
 class RedClient(ChannelBase):
@@ -37,6 +40,7 @@ class RedClient(ChannelBase):
     channel_added = Signal(object)  # any ChannelBase
     mouse_mode_changed = Signal(int)
     session_closed = Signal(str)  # "" on a clean disconnect, else the reason
+    host_switched = Signal(str)  # the new server, after a live migration moved the session there
 
     def __init__(
         self,
@@ -103,17 +107,32 @@ class RedClient(ChannelBase):
         self.agent_tokens = 0
         self.mm_time_offset: float | None = None
         self._closing = False
+        # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
+        self.redirect: tuple[str, int, int, str | None] | None = None
+        self.retired_channels: list[ChannelBase] = []  # the previous server's channels, until their threads end
         self.closed.connect(self._main_closed)
 
     # --- session configuration used by every channel ------------------------------------------------------
 
     def endpoint_for(self, channel_type: int, tls: bool) -> Endpoint:
-        return self._endpoint_for(channel_type, tls)
+        if self.redirect is None:
+            return self._endpoint_for(channel_type, tls)
+        host, port, sport, subject = self.redirect
+        try:
+            base = self._endpoint_for(channel_type, tls)
+        except ValueError:  # the first server had no TLS port; the new one has
+            base = Endpoint(host, sport, TlsConfig())
+        tls_config = base.tls
+        if tls_config is not None and subject:
+            tls_config = replace(tls_config, host_subject=subject)
+        return replace(base, host=host, port=sport if tls else port, tls=tls_config)
 
     def wants_tls(self, channel_type: int) -> bool:
         return self._secure_channels(channel_type)
 
     def can_use_tls(self) -> bool:
+        if self.redirect is not None:
+            return self.redirect[2] > 0
         return self._can_use_tls
 
     def channel_caps(self) -> frozenset[int]:
@@ -130,14 +149,14 @@ class RedClient(ChannelBase):
             channel.stop()
         self.stop()
 
-    def wait_all(self, timeout_ms: int = 5000) -> None:
-        for channel in self.all_channels():
-            channel.wait(timeout_ms)
-        self.wait(timeout_ms)
-
     def finished_all(self) -> bool:
         """Every thread of the session (main and channels) has ended."""
-        return self.finished() and all(c.finished() for c in self.all_channels())
+        return self.finished() and all(c.finished() for c in [*self.all_channels(), *self.retired_channels])
+
+    def wait_all(self, timeout_ms: int = 5000) -> None:
+        for channel in [*self.all_channels(), *self.retired_channels]:
+            channel.wait(timeout_ms)
+        self.wait(timeout_ms)
 
     def all_channels(self) -> list[ChannelBase]:
         with self._channels_lock:
@@ -316,7 +335,33 @@ class RedClient(ChannelBase):
         self.send(mainmsg.MSGC_MIGRATE_CONNECT_ERROR.cls())
 
     def _on_switch_host(self, msg: Any) -> None:
-        self.log.info("server asks to switch host; not supported yet")
+        """The VM moved to another server (live migration without a seamless hand-over): go there.
+
+        As spice-gtk does: every channel but main is closed, the caches are emptied, and main reconnects to the
+        new host with a fresh connection id; the new server then lists its channels as on a first connection.
+        """
+        host = _c_string(msg.host_data)
+        subject = _c_string(msg.cert_subject_data) or None
+        port, sport = (p if p != NO_PORT else 0 for p in (msg.port, msg.sport))
+        if not host or not (port or sport):
+            self.log.warning("switch-host without a usable destination ignored")
+            return
+        self.log.info("the session moves to %s (port %d, TLS port %d)", host, port, sport)
+        self.redirect = (host, port, sport, subject)
+        with self._channels_lock:
+            old = list(self.channels.values())
+            self.channels.clear()
+        for channel in old:
+            channel.stop()
+        self.retired_channels = [c for c in [*self.retired_channels, *old] if not c.finished()]
+        self.agent.on_agent_disconnected(0)
+        self.agent_connected = False
+        self.pixmap_cache.clear()
+        self.palette_cache.clear()
+        self.glz_window = None  # a new server, a new GLZ dictionary
+        self.session_id = 0
+        self.reconnect()
+        self.host_switched.emit(f"{host}:{port or sport}")
 
 
 def _type_name(channel_type: int) -> str:
@@ -324,3 +369,8 @@ def _type_name(channel_type: int) -> str:
         return ChannelType(channel_type).name.lower()
     except ValueError:
         return str(channel_type)
+
+
+def _c_string(data: Any) -> str:
+    """A NUL-terminated string field (None or empty when absent)."""
+    return bytes(data or b"").split(b"\0", 1)[0].decode("utf-8", "replace")

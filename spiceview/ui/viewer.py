@@ -462,6 +462,11 @@ class Viewer(QObject):
 
     def _on_display(self, display: DisplayChannel) -> None:
         self.displays[display.channel_id] = display
+        # A display channel that replaces one with the same id (the session moved to another server): the
+        # old one's late signals must not touch the windows any more.
+        for old in [w for w in self._watchers if w.display.channel_id == display.channel_id]:
+            old.detach()
+            self._watchers.remove(old)
         # Signals come from the channel's thread: a receiver QObject in this thread makes Qt queue them here.
         watcher = _DisplayWatcher(self, display)
         self._watchers.append(watcher)
@@ -505,13 +510,23 @@ class _DisplayWatcher(QObject):
         super().__init__(viewer)
         self.viewer = viewer
         self.display = display
+        self.detached = False
         display.primary_created.connect(self.on_changed)
         display.primary_destroyed.connect(self.on_changed)
         display.monitors_changed.connect(self.on_changed)
         display.dirty.connect(self.on_dirty)
 
+    def detach(self) -> None:
+        self.detached = True
+        for signal in (self.display.primary_created, self.display.primary_destroyed, self.display.monitors_changed):
+            signal.disconnect(self.on_changed)
+        self.display.dirty.disconnect(self.on_dirty)
+        self.deleteLater()
+
     def on_changed(self, *_args: object) -> None:
-        self.viewer.refresh(self.display)
+        if not self.detached:
+            self.viewer.refresh(self.display)
 
     def on_dirty(self) -> None:
-        self.viewer._on_dirty(self.display)
+        if not self.detached:
+            self.viewer._on_dirty(self.display)
