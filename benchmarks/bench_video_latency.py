@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_input_roundtrip import REPO, _geometry, find_window, viewer_argv  # noqa: E402
+from bench_input_roundtrip import REPO, find_window, viewer_argv  # noqa: E402
 
 from spiceview.lab import procs, xinput  # noqa: E402
 from spiceview.lab.scenes import hide_cursor  # noqa: E402
@@ -124,7 +124,6 @@ def run_viewer(viewer: str, server: XspiceServer, seconds: float) -> dict[str, o
         finally:
             procs.stop_child(proc)
     times, missed = latencies(guest_on, viewer_on)
-    _ = _geometry  # the window's own geometry is not needed: positions are found from the pictures
     return {"viewer": viewer, "times": times, "missed": missed, "flashes": len(guest_on)}
 
 
