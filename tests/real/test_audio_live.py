@@ -107,7 +107,9 @@ def test_viewer_plays_the_guest_sound_on_the_sound_server(xspice, tmp_path, arti
     from spiceview.lab.pulse import PulseNullSink
 
     server = xspice(audio=True)
-    pcm = tone(440, 3.0)
+    # Long enough to outlast PulseAudio's slow start of a new stream (1.5 s here, more under load: the viewer
+    # drops what it cannot play rather than fall behind for good).
+    pcm = tone(440, 6.0)
     log = artifacts_dir / "viewer.log"
     with PulseNullSink() as pulse:
         viewer = subprocess.Popen(
@@ -123,7 +125,7 @@ def test_viewer_plays_the_guest_sound_on_the_sound_server(xspice, tmp_path, arti
                 time.sleep(0.1)
             recorder = pulse.record()
             writer = play_into(server, pcm)
-            writer.join(15)
+            writer.join(20)
             time.sleep(1.0)  # what is still buffered in the viewer and the sound server
             heard = pulse.stop_recording(recorder)
         finally:
