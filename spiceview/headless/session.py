@@ -46,11 +46,12 @@ class HeadlessSession:
         password: str | None = None,
         timeout: float = 15.0,
         max_clipboard: int | None = None,
-        audio: bool = False,
+        audio: bool | Callable[[], MemorySink] = False,
         record: bool = False,
         opus: bool = True,
     ) -> None:
-        """`audio`: link the playback channel and keep what the guest plays (see :meth:`played_audio`);
+        """`audio`: link the playback channel and keep what the guest plays (see :meth:`played_audio`); a
+        MemorySink class or factory instead of True stands for a particular sound device (its delay, say);
         `record`: link the record channel, fed by :meth:`send_audio`; `opus`: use Opus where the server can."""
         self.app = QCoreApplication.instance() or QCoreApplication([])
         params = parse_spice_uri(target) if isinstance(target, str) else target
@@ -63,7 +64,7 @@ class HeadlessSession:
             params,
             connect_timeout=timeout,
             max_clipboard=max_clipboard,
-            audio_sink_factory=MemorySink if audio else None,
+            audio_sink_factory=(audio if callable(audio) else MemorySink) if audio else None,
             audio_source_factory=QueueSource if record else None,
             audio_opus=opus,
         )
