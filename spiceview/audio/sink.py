@@ -24,7 +24,8 @@ class AudioSink:
         self.rate = 0
         self.channels = 0
         self.gain = 1.0
-        self.muted = False
+        self.muted = False  # the guest's mute
+        self.local_muted = False  # the user's, in the viewer: kept apart so the guest cannot undo it
 
     def open(self, rate: int, channels: int) -> None:
         self.rate, self.channels = rate, channels
@@ -52,7 +53,7 @@ class AudioSink:
         """Stop playing now; a later open() starts again."""
 
     def effective_gain(self) -> float:
-        return 0.0 if self.muted else self.gain
+        return 0.0 if self.muted or self.local_muted else self.gain
 
 
 class NullSink(AudioSink):

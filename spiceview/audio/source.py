@@ -17,7 +17,8 @@ class AudioSource:
         self.rate = 0
         self.channels = 0
         self.gain = 1.0
-        self.muted = False
+        self.muted = False  # the guest's mute
+        self.local_muted = False  # the user's: the guest hears silence, whatever it asks
         self._deliver: Deliver | None = None
 
     def open(self, rate: int, channels: int, deliver: Deliver) -> None:
@@ -41,7 +42,7 @@ class AudioSource:
         deliver = self._deliver
         if deliver is None or samples.ndim != 2 or samples.shape[1] != self.channels:
             return
-        if self.muted:
+        if self.muted or self.local_muted:
             samples = np.zeros_like(samples, dtype=np.int16)
         elif self.gain != 1.0:
             samples = (samples.astype(np.float32) * self.gain).astype(np.int16)

@@ -20,6 +20,7 @@ from ..channels.display_channel import DisplayChannel
 from ..channels.inputs_channel import InputsChannel
 from ..channels.red_client import RedClient
 from ..protocol.agent.monitors import MonitorSpec
+from ..protocol.constants import ChannelType
 from .clipboard_bridge import ClipboardBridge
 from .main_window import MainWindow
 
@@ -100,6 +101,7 @@ class Viewer(QObject):
         self._windowed_guest: list[MonitorSpec] = []
         self.guest_monitor_count = 1
         self.transfers: dict[int, tuple[str, int, int]] = {}  # id -> (name, sent, size)
+        self.muted = {"mute-sound": False, "mute-microphone": False}
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(RESIZE_DEBOUNCE_MS)
@@ -146,6 +148,10 @@ class Viewer(QObject):
         for count in range(1, MAX_GUEST_MONITORS + 1):
             label = f"{count} guest monitor{'s' if count > 1 else ''}"
             window.add_action("displays", label, lambda n=count: self.set_guest_monitor_count(n), f"monitors-{count}")
+        for name, label in (("mute-sound", "Mute guest sound"), ("mute-microphone", "Mute microphone")):
+            action = window.add_action("sound", label, lambda n=name: self.toggle_mute(n), name)
+            action.setCheckable(True)
+            action.setChecked(self.muted[name])
         window.add_action("file", "Preferences...", lambda w=window: self.edit_preferences(w), "preferences")
         window.add_action("file", "Send file...", lambda w=window: self.choose_files(w), "send-file")
         window.add_action("file", "Screenshot...", lambda w=window: self.save_screenshot(w), "screenshot")
@@ -184,6 +190,25 @@ class Viewer(QObject):
                 window.screen_widget.input.send_keys(["ctrl", "alt", "delete"])
         else:
             log.info("hotkey %s has no action here", action)
+
+    def toggle_mute(self, name: str) -> None:
+        self.set_muted(name, not self.muted[name])
+
+    def set_muted(self, name: str, on: bool) -> None:
+        """Mute the guest's sound ("mute-sound") or the microphone ("mute-microphone") on this side."""
+        self.muted[name] = on
+        for window in self.all_windows():
+            action = window.actions_by_name.get(name)
+            if action is not None:
+                action.setChecked(on)
+        self._apply_mutes()
+
+    def _apply_mutes(self) -> None:
+        playback, record = self.client.playback(), self.client.record()
+        if playback is not None:
+            playback.sink.local_muted = self.muted["mute-sound"]
+        if record is not None:
+            record.source.local_muted = self.muted["mute-microphone"]
 
     def set_zoom(self, zoom: float) -> None:
         self.zoom = min(max(zoom, 0.1), 4.0)
@@ -483,6 +508,9 @@ class Viewer(QObject):
                 window.screen_widget.invalidate_surface(*box)
 
     def _on_channel(self, channel: Any) -> None:
+        if channel.channel_type in (ChannelType.PLAYBACK, ChannelType.RECORD):
+            self._apply_mutes()
+            return
         if isinstance(channel, InputsChannel):
             self.inputs = channel
         elif isinstance(channel, CursorChannel) and channel.channel_id == 0:
