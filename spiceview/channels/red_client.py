@@ -276,12 +276,7 @@ class RedClient(ChannelBase):
 
     def inputs(self) -> Any:
         """The inputs channel, once attached (None before, or if the server offers none)."""
-        from .inputs_channel import InputsChannel
-
-        for channel in self.all_channels():
-            if isinstance(channel, InputsChannel):
-                return channel
-        return None
+        return self._channel_of(ChannelType.INPUTS)
 
     def request_mouse_mode(self, mode: int) -> None:
         self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=mode))
