@@ -2,11 +2,16 @@
 
 Lip-sync as spice-gtk does it: each DATA carries the server's multimedia time of its first sample; the session's
 mm-time is set to that time minus what is still queued in the sink, so video frames stamped with mm-time are
-shown when their sound is heard.
+shown when their sound is heard. Unlike spice-gtk, the clock is not set from each packet alone: a packet handled
+late (a busy machine, a network burst) would pull it back and show frames early. Lateness only ever makes that
+estimate smaller, so the clock follows the largest estimate of the last second, and starts again from the newest
+when they disagree by more than a jump could explain (a new stream, a migration).
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
     from .red_client import RedClient
 
 SinkFactory = Callable[[], AudioSink]
+CLOCK_WINDOW = 100  # packets (about a second of Opus or raw 10 ms packets) the clock's estimate spans
+CLOCK_RESYNC_MS = 300  # an estimate this far from the others restarts the clock from it
 
 
 class PlaybackChannel(ChannelBase):
@@ -43,6 +50,7 @@ class PlaybackChannel(ChannelBase):
         self.latency_ms = 0
         self.frames_played = 0
         self.errors = 0
+        self._clock: deque[float] = deque(maxlen=CLOCK_WINDOW)  # estimates of mm-time minus monotonic ms
         self.handlers.update(
             {
                 amsg.MSG_PLAYBACK_MODE: self._on_mode,
@@ -81,6 +89,7 @@ class PlaybackChannel(ChannelBase):
     def _on_start(self, msg: Any) -> None:
         self.last_time = msg.time
         self.decoder = None
+        self._clock.clear()
         if msg.format != AudioFmt.S16:
             self.errors += 1
             self.log.warning("playback in sample format %d is not supported; staying silent", msg.format)
@@ -112,7 +121,16 @@ class PlaybackChannel(ChannelBase):
         self.last_time = msg.time
         self.sink.write(samples)
         self.frames_played += len(samples)
-        self.session.set_mm_time(msg.time - int(self.sink.delay_ms()))
+        self._follow_clock(msg.time - self.sink.delay_ms())
+
+    def _follow_clock(self, heard_mm_time: float) -> None:
+        """The session's mm-time: what is being heard now, estimated from this packet and the last ones."""
+        now = time.monotonic() * 1000.0
+        estimate = heard_mm_time - now
+        if self._clock and abs(estimate - max(self._clock)) > CLOCK_RESYNC_MS:
+            self._clock.clear()
+        self._clock.append(estimate)
+        self.session.set_mm_time(int(now + max(self._clock)) & 0xFFFFFFFF)
 
     def _on_stop(self, msg: Any) -> None:
         self.sink.stop()

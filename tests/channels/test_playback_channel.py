@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +129,22 @@ def test_random_playback_messages_never_escape(seed: int) -> None:
     before = len(channel.sink.samples())
     channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=0, data=pcm(10).tobytes()), 999)
     assert len(channel.sink.samples()) == before + 10
+
+
+def test_a_packet_handled_late_does_not_pull_the_clock_back() -> None:
+    channel = make_playback(DelayedSink)
+    start(channel)
+    channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=50_000, data=pcm(480).tobytes()), 3)
+    # The next packet is handled so late that its estimate of the clock is 90 ms behind the first one's.
+    channel._follow_clock(channel._clock[-1] - 90 + time.monotonic() * 1000.0)
+    now = channel.session.mm_time()
+    assert now is not None and abs(now - (50_000 - 80)) <= 5
+
+
+def test_a_jump_restarts_the_clock() -> None:
+    channel = make_playback(DelayedSink)
+    start(channel)
+    channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=50_000, data=pcm(480).tobytes()), 3)
+    channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=10_000, data=pcm(480).tobytes()), 4)
+    now = channel.session.mm_time()
+    assert now is not None and abs(now - (10_000 - 80)) <= 5
