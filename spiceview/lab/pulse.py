@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +21,29 @@ from spiceview.lab.requirements import require
 
 SINK = "vsink"
 RATE = 48000
+
+
+class Recording:
+    """parec's output, read as it comes: a pipe left unread fills after a third of a second and parec stalls."""
+
+    def __init__(self, proc: subprocess.Popen, channels: int) -> None:
+        self.proc, self.channels = proc, channels
+        self.chunks: list[tuple[float, bytes]] = []  # (time.monotonic() when read, data)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while data := self.proc.stdout.read1(1 << 16):
+            self.chunks.append((time.monotonic(), data))
+
+    def stop(self) -> np.ndarray:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self._reader.join(10)
+        data = b"".join(chunk for _, chunk in self.chunks)
+        usable = len(data) - len(data) % (2 * self.channels)
+        return np.frombuffer(data[:usable], dtype="<i2").reshape(-1, self.channels)
 
 
 class PulseNullSink:
@@ -72,9 +96,9 @@ class PulseNullSink:
         done = subprocess.run(["pactl", "info"], env=self.env, capture_output=True, timeout=10)
         return done.returncode == 0
 
-    def record(self) -> subprocess.Popen:
-        """Start recording the sink's monitor as raw S16LE; stop it with :meth:`stop_recording`."""
-        return subprocess.Popen(
+    def record(self) -> Recording:
+        """Start recording the sink's monitor as raw S16LE; end it with :meth:`stop_recording`."""
+        proc = subprocess.Popen(
             [
                 "parec",
                 f"--device={SINK}.monitor",
@@ -88,13 +112,11 @@ class PulseNullSink:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        return Recording(proc, self.channels)
 
-    def stop_recording(self, recorder: subprocess.Popen) -> np.ndarray:
+    def stop_recording(self, recording: Recording) -> np.ndarray:
         """End a recording; what the sink played meanwhile, shaped (frames, channels)."""
-        recorder.terminate()
-        data, _ = recorder.communicate(timeout=10)
-        usable = len(data) - len(data) % (2 * self.channels)
-        return np.frombuffer(data[:usable], dtype="<i2").reshape(-1, self.channels)
+        return recording.stop()
 
     def stop(self) -> None:
         if self.proc is not None:
