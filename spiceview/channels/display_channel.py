@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 
 from ..canvas.canvas import Canvas
 from ..canvas.errors import DrawError
-from ..canvas.frame_schedule import FrameSchedule, PendingFrame
+from ..canvas.frame_schedule import FrameSchedule, PendingFrame, mm_diff
 from ..canvas.geometry import rect_box
 from ..canvas.images import ImageResolver
 from ..canvas.streams import Stream, put_frame
@@ -30,6 +30,7 @@ from ..protocol.constants import (
 from ..protocol.messages import display as dmsg
 from .channel_base import ChannelBase
 from .limits import IMAGES_CACHE_BYTES
+from .stream_report import StreamReport, unknown_stream_report
 
 if TYPE_CHECKING:
     from .red_client import RedClient
@@ -108,7 +109,7 @@ class DisplayChannel(ChannelBase):
                 dmsg.MSG_STREAM_CLIP: self._on_stream_clip,
                 dmsg.MSG_STREAM_DESTROY: lambda m: self._destroy_stream(m.id),
                 dmsg.MSG_STREAM_DESTROY_ALL: lambda m: self._destroy_all_streams(),
-                dmsg.MSG_STREAM_ACTIVATE_REPORT: lambda m: None,
+                dmsg.MSG_STREAM_ACTIVATE_REPORT: self._on_activate_report,
             }
         )
         self.streams: dict[int, Stream] = {}
@@ -118,6 +119,8 @@ class DisplayChannel(ChannelBase):
         # nothing to wait for, and frames are shown as they arrive (spice-gtk delays them by the server's
         # ~400 ms mm-time margin even then).
         self.schedule = FrameSchedule()
+        self.reports: dict[int, StreamReport] = {}  # streams the server wants reports for
+        self.reports_sent = 0
 
     def channel_caps(self) -> frozenset[int]:
         # Only what is really handled, so the server picks what it can send.
@@ -128,6 +131,7 @@ class DisplayChannel(ChannelBase):
             DisplayCap.A8_SURFACE,
             DisplayCap.SIZED_STREAM,
             DisplayCap.MULTI_CODEC,
+            DisplayCap.STREAM_REPORT,
         }
         caps |= {CODEC_CAPS[codec] for codec in supported_codecs()}
         return frozenset(caps)
@@ -243,7 +247,10 @@ class DisplayChannel(ChannelBase):
         stream = self.streams.get(msg.base.id)
         if stream is None:
             self.log.debug("data for unknown stream %d", msg.base.id)
+            if DisplayCap.STREAM_REPORT in self.server_caps:
+                self._send_report(unknown_stream_report(msg.base.id))
             return
+        self._count_for_report(stream.id, msg.base.multi_media_time)
         surface = self.canvas.surfaces.get(stream.surface_id)
         try:
             pixels = stream.decoder.decode(msg.data)
@@ -264,6 +271,30 @@ class DisplayChannel(ChannelBase):
             return
         self.schedule.push(frame, now)
         self._run_schedule()
+
+    def _on_activate_report(self, msg: Any) -> None:
+        if msg.stream_id not in self.streams:
+            self.log.debug("report asked for unknown stream %d", msg.stream_id)
+            return
+        self.reports[msg.stream_id] = StreamReport(
+            msg.stream_id, msg.unique_id, max(1, msg.max_window_size), msg.timeout_ms / 1000.0
+        )
+
+    def _count_for_report(self, stream_id: int, frame_mm_time: int) -> None:
+        report = self.reports.get(stream_id)
+        if report is None:
+            return
+        now = self.session.mm_time()
+        margin = mm_diff(frame_mm_time, now) if now is not None else 0
+        playback = self.session.playback() if self.session.playback_active() else None
+        audio_delay = int(playback.sink.delay_ms()) if playback is not None else None
+        message = report.on_frame(frame_mm_time, margin, audio_delay)
+        if message is not None:
+            self._send_report(message)
+
+    def _send_report(self, message: Any) -> None:
+        self.reports_sent += 1
+        self.send(message)
 
     def _run_schedule(self) -> None:
         """Show the frames whose time has come, and wake up for the next one (channel thread)."""
@@ -294,6 +325,7 @@ class DisplayChannel(ChannelBase):
 
     def _destroy_stream(self, stream_id: int) -> None:
         self.schedule.drop_stream(stream_id)
+        self.reports.pop(stream_id, None)
         stream = self.streams.pop(stream_id, None)
         if stream is not None:
             stream.decoder.close()

@@ -1,4 +1,5 @@
-"""FrameSchedule on its own, and DisplayChannel holding stream frames until their mm-time while sound plays."""
+"""FrameSchedule on its own; DisplayChannel holding stream frames until their mm-time while sound plays, and
+reporting how they arrive when the server asks (adaptive streaming)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 from spiceview.canvas.frame_schedule import MAX_WAIT_MS, FrameSchedule, PendingFrame, mm_diff
 from spiceview.channels.display_channel import DisplayChannel
 from spiceview.channels.red_client import RedClient
-from spiceview.protocol.constants import ClipType, StreamFlags, SurfaceFlags, SurfaceFmt, VideoCodecType
+from spiceview.protocol.constants import ClipType, DisplayCap, StreamFlags, SurfaceFlags, SurfaceFmt, VideoCodecType
 from spiceview.protocol.messages import display as d
 from spiceview.protocol.messages import types as t
 from spiceview.transport.connect import Endpoint
@@ -149,3 +150,57 @@ def test_destroyed_stream_frames_are_never_shown() -> None:
     time.sleep(0.08)
     display._run_schedule()
     assert shown(display) == 0 and not display.schedule.pending
+
+
+# --- stream reports (adaptive streaming) ---------------------------------------------------------------------
+
+
+def activate_report(display: DisplayChannel, window: int = 5, timeout_ms: int = 10_000) -> list:
+    sent: list = []
+    display.send = sent.append  # type: ignore[method-assign]
+    display.server_caps = frozenset({DisplayCap.STREAM_REPORT})
+    display.on_message(
+        d.MSG_STREAM_ACTIVATE_REPORT.cls(stream_id=3, unique_id=77, max_window_size=window, timeout_ms=timeout_ms), 9
+    )
+    return sent
+
+
+def test_a_report_per_window_of_frames() -> None:
+    display = make_display(sound=False)
+    sent = activate_report(display, window=5)
+    now = display.session.mm_time()
+    for i in range(12):
+        send_frame(display, now + 400 + 40 * i, 0x10)
+    assert len(sent) == 2
+    first = sent[0]
+    assert (first.stream_id, first.unique_id, first.num_frames, first.num_drops) == (3, 77, 5, 0)
+    assert first.start_frame_mm_time == (now + 400) & 0xFFFFFFFF
+    assert first.end_frame_mm_time == (now + 400 + 160) & 0xFFFFFFFF
+    assert 390 <= first.last_frame_delay - 160 <= 410
+    assert first.audio_delay == 0xFFFFFFFF  # no sound playing
+
+
+def test_three_late_frames_in_a_row_are_reported_at_once() -> None:
+    display = make_display(sound=False)
+    sent = activate_report(display, window=100)
+    now = display.session.mm_time()
+    send_frame(display, now + 50, 0x10)
+    for _ in range(3):
+        send_frame(display, now - 100, 0x10)
+    assert len(sent) == 1 and sent[0].num_frames == 4 and sent[0].num_drops == 3
+    assert sent[0].last_frame_delay < 0
+
+
+def test_frames_of_an_unknown_stream_are_reported_as_all_dropped() -> None:
+    display = make_display(sound=False)
+    sent = activate_report(display)
+    header = t.StreamDataHeader.cls(id=9, multi_media_time=1)
+    display.on_message(d.MSG_STREAM_DATA.cls(base=header, data_size=1, data=b"\x01"), 5)
+    assert sent[-1].stream_id == 9 and sent[-1].num_drops == 0xFFFFFFFF and sent[-1].num_frames == 0
+
+
+def test_no_reports_once_the_stream_is_gone() -> None:
+    display = make_display(sound=False)
+    sent = activate_report(display, window=1)
+    display.on_message(d.MSG_STREAM_DESTROY.cls(id=3), 4)
+    assert display.reports == {} and sent == []
