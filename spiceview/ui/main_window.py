@@ -66,6 +66,9 @@ class MainWindow(QMainWindow):
     # --- menus --------------------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
+        # remote-viewer's order: File, View, Send key; the viewer adds Displays and Sound after them.
+        self.menuBar().addMenu("&File")
+        self.view_menu = self.menuBar().addMenu("&View")
         send = self.menuBar().addMenu("&Send key")
         combos = [("Ctrl+Alt+Del", ["ctrl", "alt", "delete"]), ("Ctrl+Alt+Backspace", ["ctrl", "alt", "backspace"])]
         combos += [(f"Ctrl+Alt+F{n}", ["ctrl", "alt", f"f{n}"]) for n in range(1, 13)]
@@ -73,7 +76,6 @@ class MainWindow(QMainWindow):
         for label, names in combos:
             action = send.addAction(label)
             action.triggered.connect(lambda _=False, keys=names: self.screen_widget.input.send_keys(keys))
-        self.view_menu = self.menuBar().addMenu("&View")
         release = self.view_menu.addAction("Release cursor")
         release.triggered.connect(self.screen_widget.input.release_grabs)
 
