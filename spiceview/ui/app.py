@@ -75,7 +75,8 @@ class SessionRunner:
             params,
             connect_timeout=args.timeout,
             audio_sink_factory=None if no_audio else SoundDeviceSink,
-            audio_source_factory=None if no_audio else SoundDeviceSource,
+            # Without consent the microphone is never opened, not merely muted.
+            audio_source_factory=None if no_audio or not prefs.share_microphone else SoundDeviceSource,
         )
         hotkeys = {"release-cursor": prefs.release_hotkey, **dict(params.hotkeys.items())}
         viewer = Viewer(
@@ -94,6 +95,7 @@ class SessionRunner:
             # A mapping saved for this guest (remote-viewer keeps them per guest UUID too).
             client.uuid_changed.connect(lambda uuid: viewer.set_monitor_mapping(prefs.monitor_mapping(uuid)))
         viewer.preferences = prefs
+        viewer.set_muted("mute-sound", not prefs.play_sound)
         self.client, self.viewer = client, viewer
         self.sessions += 1
         window = viewer.placeholder

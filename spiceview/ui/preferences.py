@@ -134,6 +134,8 @@ class Preferences:
     # Resize the guest to the window when its agent can, else fit the picture (what remote-viewer does).
     scaling: Literal["fit", "1:1", "resize-guest"] = "resize-guest"
     share_clipboard: bool = True
+    play_sound: bool = True  # the guest's sound on this computer's speakers (off: muted in the viewer)
+    share_microphone: bool = True  # the guest may record this computer's microphone (from the next connection)
     auto_resize: bool = True  # resize the window when the guest changes its resolution
     release_hotkey: str = DEFAULT_RELEASE_HOTKEY
     zoom: int = 100  # percent, for new windows
@@ -145,7 +147,7 @@ class Preferences:
             raise ConfigError(f"unknown renderer {self.renderer!r}", expected=" or ".join(RENDERERS))
         if self.scaling not in SCALING_MODES:
             raise ConfigError(f"unknown scaling mode {self.scaling!r}", expected=", ".join(SCALING_MODES))
-        for name in ("share_clipboard", "auto_resize"):
+        for name in ("share_clipboard", "play_sound", "share_microphone", "auto_resize"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{_key(name)} {getattr(self, name)!r} is not true or false")
         check_release_hotkey(self.release_hotkey)
@@ -318,6 +320,10 @@ class PreferencesDialog(QDialog):
         session_form = QFormLayout(session)
         self.clipboard_check = QCheckBox("Share the clip&board with the guest")
         session_form.addRow(self.clipboard_check)
+        self.sound_check = QCheckBox("Play the guest's &sound")
+        session_form.addRow(self.sound_check)
+        self.microphone_check = QCheckBox("Let the guest record the micro&phone (from the next connection)")
+        session_form.addRow(self.microphone_check)
         self.hotkey_edit = QLineEdit()
         self.hotkey_edit.setPlaceholderText(DEFAULT_RELEASE_HOTKEY)
         self.hotkey_edit.setToolTip(
@@ -371,6 +377,8 @@ class PreferencesDialog(QDialog):
         self.scaling_buttons.get(prefs.scaling, self.scaling_buttons["fit"]).setChecked(True)
         self.auto_resize_check.setChecked(prefs.auto_resize)
         self.clipboard_check.setChecked(prefs.share_clipboard)
+        self.sound_check.setChecked(prefs.play_sound)
+        self.microphone_check.setChecked(prefs.share_microphone)
         self.hotkey_edit.setText(prefs.release_hotkey)
         if self._guest_uuid is not None:
             self.mapping_edit.setText(prefs.monitor_mappings.get(self._guest_uuid, ""))
@@ -388,6 +396,8 @@ class PreferencesDialog(QDialog):
             renderer=self.renderer_combo.currentData(),
             scaling=next(name for name, b in self.scaling_buttons.items() if b.isChecked()),
             share_clipboard=self.clipboard_check.isChecked(),
+            play_sound=self.sound_check.isChecked(),
+            share_microphone=self.microphone_check.isChecked(),
             auto_resize=self.auto_resize_check.isChecked(),
             release_hotkey=hotkey,
             zoom=self.zoom_spin.value(),

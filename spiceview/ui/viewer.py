@@ -249,6 +249,7 @@ class Viewer(QObject):
         self.preferences = chosen
         self.set_scaling(chosen.scaling)
         self.clipboard.enabled = chosen.share_clipboard
+        self.set_muted("mute-sound", not chosen.play_sound)
         for each in self.all_windows():
             each.screen_widget.input.set_release_hotkey(chosen.release_hotkey)
         if uuid:

@@ -452,7 +452,8 @@ def test_preferences_round_trip(qapp, tmp_path: Path) -> None:
     ini = tmp_path / "prefs.ini"
     assert Preferences.load(ini) == Preferences()
     prefs = Preferences(
-        renderer="gl", scaling="1:1", share_clipboard=False, auto_resize=False, release_hotkey="Shift+F12", zoom=150
+        renderer="gl", scaling="1:1", share_clipboard=False, auto_resize=False, release_hotkey="Shift+F12", zoom=150,
+        play_sound=False, share_microphone=False,
     )
     prefs.set_monitor_mapping(GUEST, "2:1; 1:2")
     assert prefs.monitor_mappings == {GUEST.lower(): "1:2;2:1"}
@@ -500,6 +501,7 @@ def test_preferences_dialog_edits_a_copy(qapp) -> None:
     dlg.renderer_combo.setCurrentIndex(dlg.renderer_combo.findData("gl"))
     dlg.scaling_buttons["resize-guest"].setChecked(True)
     dlg.clipboard_check.setChecked(False)
+    dlg.microphone_check.setChecked(False)
     dlg.zoom_spin.setValue(80)
     dlg.hotkey_edit.setText("Ctrl + Alt + End")
     dlg.mapping_edit.setText("1:2;2:1;")
@@ -507,6 +509,7 @@ def test_preferences_dialog_edits_a_copy(qapp) -> None:
     result = dlg.result_preferences
     assert result is not None and not dlg.isVisible()
     assert (result.renderer, result.scaling, result.share_clipboard, result.zoom) == ("gl", "resize-guest", False, 80)
+    assert (result.play_sound, result.share_microphone) == (True, False)
     assert result.release_hotkey == "ctrl+alt+end"
     assert result.monitor_mappings == {"11111111-2222-3333-4444-555555555555": "1:1", GUEST.lower(): "1:2;2:1"}
     assert prefs == Preferences(monitor_mappings={"11111111-2222-3333-4444-555555555555": "1:1"})
