@@ -23,6 +23,10 @@ class Qmp:
         self._buf = b""
         self.events: list[dict[str, Any]] = []
         self.greeting = self._read()
+        # An event can come first (a SPICE client connecting at once, e.g. to a port just reused): keep it.
+        while "event" in self.greeting:
+            self.events.append(self.greeting)
+            self.greeting = self._read()
         if "QMP" not in self.greeting:
             raise QmpError(f"not a QMP greeting: {self.greeting}")
         self.command("qmp_capabilities")
