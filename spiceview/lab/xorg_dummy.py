@@ -11,12 +11,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from spiceview.lab import procs
-from spiceview.lab.ports import DisplayReservation, clean_stale_display, reserve_display
+from spiceview.lab.ports import reserve_display
 from spiceview.lab.x11 import clean_env, wait_x_ready
+from spiceview.lab.x_server import LabXServer
 
 _CONF = """\
 Section "Device"
@@ -51,28 +51,15 @@ MODE_LINE = ["63.50", "1024", "1072", "1176", "1328", "768", "771", "775", "798"
 MODE_SIZE = (1024, 768)
 
 
-class XorgDummyServer:
+class XorgDummyServer(LabXServer):
     """Xorg + dummy driver on a free display with `monitors` outputs of 1024x768 side by side."""
 
     def __init__(self, monitors: int = 2, window_manager: str | None = "openbox") -> None:
+        super().__init__()
         self.monitors = monitors
         self.window_manager = window_manager
         self.proc: subprocess.Popen | None = None
         self.wm: subprocess.Popen | None = None
-        self.display_number: int | None = None
-        self.tmpdir: Path | None = None
-        self.clients: list[subprocess.Popen] = []
-        self._reservation: DisplayReservation | None = None
-
-    @property
-    def display(self) -> str:
-        if self.display_number is None:
-            raise RuntimeError("XorgDummyServer not started")
-        return f":{self.display_number}"
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {**clean_env(), "DISPLAY": self.display}
 
     @property
     def size(self) -> tuple[int, int]:
@@ -131,29 +118,12 @@ class XorgDummyServer:
         width, height = self.size
         self._xrandr(*outputs, "--fb", f"{width}x{height}")
 
-    def run_client(
-        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, log: Path | None = None
-    ) -> subprocess.Popen:
-        """Start an X client on this display (stopped by PID in stop())."""
-        assert self.tmpdir is not None
-        if log is None:
-            log = self.tmpdir / f"client-{len(self.clients)}-{Path(argv[0]).name}.log"
-        proc = procs.spawn(argv, env={**self.env, **(env or {})}, log=log)
-        self.clients.append(proc)
-        return proc
-
     def stop(self) -> None:
-        for proc in reversed(self.clients):
-            procs.stop_child(proc, timeout=2.0)
-        self.clients.clear()
+        self._stop_clients()
         if self.proc is not None:
             procs.stop_child(self.proc, timeout=5.0)
             self.proc = None
-        if self.display_number is not None:
-            clean_stale_display(self.display_number)
-        if self._reservation is not None:
-            self._reservation.release()
-            self._reservation = None
+        self._release_display()
         procs.unregister(self)
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -18,14 +18,13 @@ import numpy as np
 from spiceview.lab import procs, xwd
 from spiceview.lab.certs import X509Dir, make_x509_dir
 from spiceview.lab.ports import (
-    DisplayReservation,
-    clean_stale_display,
     free_ports,
     port_accepts,
     reserve_display,
 )
 from spiceview.lab.vdagent import Vdagent
 from spiceview.lab.x11 import clean_env, wait_x_ready
+from spiceview.lab.x_server import LabXServer
 from spiceview.lab.xspice_conf import VdagentPaths, xorg_conf, xorg_shim
 
 ImageCompression = Literal["off", "auto_glz", "auto_lz", "quic", "glz", "lz"]
@@ -50,7 +49,7 @@ def _choice(name: str, value: str | None, allowed: Sequence[str]) -> None:
         raise ValueError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
 
 
-class XspiceServer:
+class XspiceServer(LabXServer):
     """An Xspice X server that is a SPICE server on 127.0.0.1, for tests, benchmarks and the demo.
 
     Use as a context manager or call start()/stop(). After start(): `display` (":N"), `port` (plain TCP,
@@ -109,25 +108,16 @@ class XspiceServer:
         self.keep_files = keep_files
         self.wanted_port = port  # a fixed plaintext port (a server coming back where a client reconnects)
 
-        self.tmpdir: Path | None = None
-        self.display_number: int | None = None
+        super().__init__()
         self.port: int | None = None
         self.tls_port: int | None = None
         self.wrapper: subprocess.Popen | None = None  # the Xspice python wrapper (our child)
         self.xorg_pid: int | None = None  # Xorg, the wrapper's child
         self._xorg_started: int | None = None  # its start time, so a reused PID is never signalled
         self.vdagent: Vdagent | None = None
-        self.clients: list[subprocess.Popen] = []
         self.startup_seconds: float | None = None
-        self._reservation: DisplayReservation | None = None
 
     # -- public properties -------------------------------------------------------------------------
-
-    @property
-    def display(self) -> str:
-        if self.display_number is None:
-            raise RuntimeError("XspiceServer not started")
-        return f":{self.display_number}"
 
     @property
     def uri(self) -> str:
@@ -140,11 +130,6 @@ class XspiceServer:
     @property
     def ca_file(self) -> Path | None:
         return self.x509.ca_file if self.tls and self.x509 is not None else None
-
-    @property
-    def env(self) -> dict[str, str]:
-        """Environment for X clients of this display (no XSPICE_* leftovers, DISPLAY set)."""
-        return {**clean_env(), "DISPLAY": self.display}
 
     @property
     def transfer_dir(self) -> Path | None:
@@ -328,9 +313,7 @@ class XspiceServer:
 
     def stop(self) -> None:
         """Stop X clients, the agent, Xorg, then the wrapper, all by PID; remove our files. Idempotent."""
-        for proc in self.clients:
-            procs.stop_child(proc, timeout=2.0)
-        self.clients.clear()
+        self._stop_clients()
         if self.vdagent is not None:
             self.vdagent.stop()
         self._stop_server()
@@ -367,26 +350,11 @@ class XspiceServer:
                         break
                     time.sleep(0.01)
                 procs.stop_child(self.wrapper, timeout=1.0, sig=signal.SIGKILL)
-        if self.display_number is not None:
-            clean_stale_display(self.display_number)  # only if the lock's PID is gone
-        if self._reservation is not None:
-            self._reservation.release()
-            self._reservation = None
+        self._release_display()  # lock files only if their PID is gone
         self.wrapper = None
         self.xorg_pid = self._xorg_started = None
 
     # -- things to do with a running server --------------------------------------------------------
-
-    def run_client(
-        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, log: Path | None = None
-    ) -> subprocess.Popen:
-        """Start an X client on this display (tracked: stopped by PID in stop())."""
-        assert self.tmpdir is not None
-        if log is None:
-            log = self.tmpdir / f"client-{len(self.clients)}-{Path(argv[0]).name}.log"
-        proc = procs.spawn(argv, env={**self.env, **(env or {})}, log=log)
-        self.clients.append(proc)
-        return proc
 
     def run(self, argv: Sequence[str], timeout: float = 30.0) -> subprocess.CompletedProcess:
         """Run a short X command on this display to completion (xrandr, xdotool...); raises on failure."""

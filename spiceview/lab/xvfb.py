@@ -6,39 +6,27 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from spiceview.lab import procs
-from spiceview.lab.ports import DisplayReservation, clean_stale_display, reserve_display
+from spiceview.lab.ports import reserve_display
 from spiceview.lab.x11 import clean_env, wait_x_ready
+from spiceview.lab.x_server import LabXServer
 
 _ATTEMPTS = 4
 
 
-class XvfbServer:
+class XvfbServer(LabXServer):
     """Xvfb on a free display (unix socket only); a context manager, or start()/stop()."""
 
     def __init__(
         self, width: int = 1280, height: int = 1024, depth: int = 24, extra_args: Sequence[str] = ()
     ) -> None:
+        super().__init__()
         self.width, self.height, self.depth = width, height, depth
         self.extra_args = tuple(extra_args)
         self.proc: subprocess.Popen | None = None
-        self.display_number: int | None = None
-        self.tmpdir: Path | None = None
-        self.clients: list[subprocess.Popen] = []
-        self._reservation: DisplayReservation | None = None
-
-    @property
-    def display(self) -> str:
-        if self.display_number is None:
-            raise RuntimeError("XvfbServer not started")
-        return f":{self.display_number}"
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {**clean_env(), "DISPLAY": self.display}
 
     @property
     def log_path(self) -> Path:
@@ -84,21 +72,8 @@ class XvfbServer:
             time.sleep(0.1)  # let the log flush
             raise procs.LabProcessError(f"{e}; log tail:\n{procs.tail(self.log_path)}") from None
 
-    def run_client(
-        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, log: Path | None = None
-    ) -> subprocess.Popen:
-        """Start an X client on this display (tracked: stopped by PID in stop())."""
-        assert self.tmpdir is not None
-        if log is None:
-            log = self.tmpdir / f"client-{len(self.clients)}-{Path(argv[0]).name}.log"
-        proc = procs.spawn(argv, env={**self.env, **(env or {})}, log=log)
-        self.clients.append(proc)
-        return proc
-
     def stop(self) -> None:
-        for proc in self.clients:
-            procs.stop_child(proc, timeout=2.0)
-        self.clients.clear()
+        self._stop_clients()
         self._stop_server()
         procs.unregister(self)
         if self.tmpdir is not None:
@@ -108,11 +83,7 @@ class XvfbServer:
         if self.proc is not None:
             procs.stop_child(self.proc, timeout=5.0)
             self.proc = None
-        if self.display_number is not None:
-            clean_stale_display(self.display_number)
-        if self._reservation is not None:
-            self._reservation.release()
-            self._reservation = None
+        self._release_display()
 
     def __repr__(self) -> str:
         running = self.proc is not None and self.proc.poll() is None
