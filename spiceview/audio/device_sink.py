@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .portaudio import close_stream, open_stream
 from .sink import AudioSink
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,6 @@ MAX_EXCESS_MS = 200
 MAX_BUFFER_MS = 1000
 # PortAudio's own buffer: sound servers behind ALSA want tens of milliseconds; lip-sync accounts for it.
 DEVICE_LATENCY_S = 0.1
-
-
-class AudioDeviceError(RuntimeError):
-    """No sound device could be opened (no PortAudio library, no device, or it refused the format)."""
 
 
 class SoundDeviceSink(AudioSink):
@@ -50,21 +47,7 @@ class SoundDeviceSink(AudioSink):
             return
         self.close()
         super().open(rate, channels)
-        try:
-            import sounddevice  # imported here: a machine without PortAudio can still run spiceview without sound
-
-            self._stream = sounddevice.OutputStream(
-                samplerate=rate,
-                channels=channels,
-                dtype="int16",
-                device=self.device,
-                latency=DEVICE_LATENCY_S,
-                callback=self._callback,
-            )
-            self._stream.start()
-        except Exception as exc:  # noqa: BLE001 - OSError (no library) or PortAudioError (no device)
-            self._stream = None
-            raise AudioDeviceError(f"cannot play sound: {exc}") from None
+        self._stream = open_stream("output", rate, channels, self.device, DEVICE_LATENCY_S, self._callback)
         with self._lock:
             self._buffer = np.zeros((0, channels), dtype=np.int16)
             self._primed = self._draining = False
@@ -122,10 +105,4 @@ class SoundDeviceSink(AudioSink):
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception as exc:  # noqa: BLE001 - a device that vanished: nothing left to stop
-                log.debug("closing the sound device: %s", exc)
-
+        close_stream(stream)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .device_sink import AudioDeviceError
+from .portaudio import AudioDeviceError, close_stream, open_stream
 from .source import AudioSource, Deliver
 
 log = logging.getLogger(__name__)
@@ -25,21 +25,10 @@ class SoundDeviceSource(AudioSource):
         self.close()
         super().open(rate, channels, deliver)
         try:
-            import sounddevice  # here: spiceview runs without PortAudio, only without a microphone
-
-            self._stream = sounddevice.InputStream(
-                samplerate=rate,
-                channels=channels,
-                dtype="int16",
-                device=self.device,
-                latency=DEVICE_LATENCY_S,
-                callback=self._callback,
-            )
-            self._stream.start()
-        except Exception as exc:  # noqa: BLE001 - OSError (no library) or PortAudioError (no device)
-            self._stream = None
+            self._stream = open_stream("input", rate, channels, self.device, DEVICE_LATENCY_S, self._callback)
+        except AudioDeviceError:
             super().close()
-            raise AudioDeviceError(f"cannot record sound: {exc}") from None
+            raise
         log.info("recording %d Hz, %d channel(s) from %s", rate, channels, self._stream.device)
 
     def _callback(self, indata: np.ndarray, _frames: int, _time: Any, _status: Any) -> None:
@@ -48,9 +37,4 @@ class SoundDeviceSource(AudioSource):
     def close(self) -> None:
         stream, self._stream = self._stream, None
         super().close()
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception as exc:  # noqa: BLE001 - a device that vanished: nothing left to stop
-                log.debug("closing the input device: %s", exc)
+        close_stream(stream)

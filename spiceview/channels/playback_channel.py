@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Signal
 
 from ..audio import AudioSink, NullSink, volume_gain
-from ..audio.device_sink import AudioDeviceError
+from ..audio.portaudio import AudioDeviceError
 from ..codecs.audio import AudioDecoder, opus_available
 from ..codecs.errors import DecodeError
 from ..protocol.constants import AudioDataMode, AudioFmt, ChannelType, PlaybackCap

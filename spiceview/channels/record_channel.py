@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 
 from ..audio import volume_gain
-from ..audio.device_sink import AudioDeviceError
+from ..audio.portaudio import AudioDeviceError
 from ..audio.source import AudioSource, NullSource
 from ..codecs.audio import AudioEncoder, opus_available
 from ..codecs.audio.encoder import EncodeError

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from spiceview.audio.device_sink import MAX_EXCESS_MS, AudioDeviceError, SoundDeviceSink
+from spiceview.audio.device_sink import MAX_EXCESS_MS, SoundDeviceSink
+from spiceview.audio.portaudio import AudioDeviceError
 
 RATE = 48000
 
