@@ -402,8 +402,19 @@ def get_image(
 # -- the pointer image ---------------------------------------------------------------------------------
 
 
-def cursor_image(display: DisplayLike) -> tuple[np.ndarray, int, int]:
-    """The pointer image now shown (XFixesGetCursorImage): ((H, W, 4) uint8 B,G,R,A premultiplied, xhot, yhot)."""
+@dataclass(frozen=True)
+class CursorImage:
+    width: int
+    height: int
+    xhot: int
+    yhot: int
+    serial: int
+    name: str  # the cursor's name when it has one (e.g. set by name through libXcursor), else ""
+    bgra: np.ndarray  # (H, W, 4) uint8 B,G,R,A premultiplied
+
+
+def cursor_record(display: DisplayLike) -> CursorImage:
+    """The pointer image now shown, with its hot spot, serial and name (XFixesGetCursorImage)."""
     with _connection(display) as d:
         major, error = ctypes.c_int(), ctypes.c_int()
         if not _xfixes().XFixesQueryExtension(d.ptr, ctypes.byref(major), ctypes.byref(error)):
@@ -418,9 +429,16 @@ def cursor_image(display: DisplayLike) -> tuple[np.ndarray, int, int]:
             longs = np.ctypeslib.as_array(c.pixels, shape=(h * w,)) if h * w else np.zeros(0, np.uint64)
             argb = (longs & 0xFFFFFFFF).astype("<u4")
             pixels = argb.view(np.uint8).reshape(h, w, 4).copy()  # little endian: B, G, R, A
-            return pixels, int(c.xhot), int(c.yhot)
+            name = (c.name or b"").decode("latin-1")
+            return CursorImage(w, h, int(c.xhot), int(c.yhot), int(c.cursor_serial), name, pixels)
         finally:
             _x11().XFree(img)
+
+
+def cursor_image(display: DisplayLike) -> tuple[np.ndarray, int, int]:
+    """The pointer image now shown: ((H, W, 4) uint8 B,G,R,A premultiplied, xhot, yhot)."""
+    record = cursor_record(display)
+    return record.bgra, record.xhot, record.yhot
 
 
 # -- damage --------------------------------------------------------------------------------------------

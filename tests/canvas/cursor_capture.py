@@ -2,12 +2,11 @@
 
 CursorTap links the main channel (for the session id its INIT carries), then the cursor channel, and records
 every cursor message with its body. xfixes_cursor() reads the X server's current cursor through XFixes
-(ctypes on libXfixes.so.3), premultiplied ARGB like the SPICE ALPHA cursors Xspice sends.
+(spiceview.lab.xinput), premultiplied ARGB like the SPICE ALPHA cursors Xspice sends.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import select
 import socket
@@ -17,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from spiceview.lab.xinput import CursorImage, cursor_record
 from spiceview.protocol.connection import ChannelConnection, Received
 from spiceview.protocol.constants import ChannelType
 from spiceview.protocol.messages import main as mainmsg
@@ -121,66 +119,9 @@ class CursorTap:
 # --- XFixes -----------------------------------------------------------------------------------------------------
 
 
-class _XFixesCursorImage(ctypes.Structure):
-    _fields_ = [
-        ("x", ctypes.c_short),
-        ("y", ctypes.c_short),
-        ("width", ctypes.c_ushort),
-        ("height", ctypes.c_ushort),
-        ("xhot", ctypes.c_ushort),
-        ("yhot", ctypes.c_ushort),
-        ("cursor_serial", ctypes.c_ulong),
-        ("pixels", ctypes.POINTER(ctypes.c_ulong)),  # one pixel per C long (64 bits here), ARGB in the low 32
-        ("atom", ctypes.c_ulong),
-        ("name", ctypes.c_char_p),
-    ]
-
-
-@dataclass
-class XCursorImage:
-    width: int
-    height: int
-    xhot: int
-    yhot: int
-    serial: int
-    name: str
-    bgra: np.ndarray  # (H, W, 4) uint8 B,G,R,A premultiplied
-
-
-def _libs() -> tuple[ctypes.CDLL, ctypes.CDLL]:
-    x11 = ctypes.CDLL("libX11.so.6")
-    x11.XOpenDisplay.restype = ctypes.c_void_p
-    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    x11.XFree.argtypes = [ctypes.c_void_p]
-    xfixes = ctypes.CDLL("libXfixes.so.3")
-    xfixes.XFixesGetCursorImage.restype = ctypes.POINTER(_XFixesCursorImage)
-    xfixes.XFixesGetCursorImage.argtypes = [ctypes.c_void_p]
-    return x11, xfixes
-
-
-def xfixes_cursor(display: str) -> XCursorImage:
-    """The X server's current cursor image (XFixesGetCursorImage)."""
-    x11, xfixes = _libs()
-    dpy = x11.XOpenDisplay(display.encode())
-    if not dpy:
-        raise RuntimeError(f"cannot open X display {display}")
-    try:
-        ptr = xfixes.XFixesGetCursorImage(dpy)
-        if not ptr:
-            raise RuntimeError("XFixesGetCursorImage failed")
-        try:
-            im = ptr.contents
-            n = im.width * im.height
-            longs = np.ctypeslib.as_array(im.pixels, (n,)) if n else np.zeros(0, np.uint64)
-            argb = (longs & 0xFFFFFFFF).astype("<u4").reshape(im.height, im.width)
-            bgra = argb.view(np.uint8).reshape(im.height, im.width, 4).copy()
-            name = (im.name or b"").decode("latin-1")
-            return XCursorImage(im.width, im.height, im.xhot, im.yhot, im.cursor_serial, name, bgra)
-        finally:
-            x11.XFree(ptr)
-    finally:
-        x11.XCloseDisplay(dpy)
+def xfixes_cursor(display: str) -> CursorImage:
+    """The X server's current cursor image (XFixesGetCursorImage), with its name and serial."""
+    return cursor_record(display)
 
 
 def set_root_cursor(server: Any, name: str, *, size: int = 24, animate: bool = False) -> None:
