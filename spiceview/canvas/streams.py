@@ -35,7 +35,7 @@ class Stream:
 
 
 def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | None = None) -> Box | None:
-    """Draw a decoded frame; returns the changed box."""
+    """Draw a decoded frame ((H, W, 4) B,G,R,0xFF); returns the changed box."""
     box = rect_box(dest) if dest is not None else stream.dest
     x0, y0, x1, y1 = box
     width, height = x1 - x0, y1 - y0
@@ -49,9 +49,18 @@ def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | 
     parts = clip_boxes(box, stream.clip, surface.bounds)
     if not parts:
         return None
+    # Whole pixels at a time (decoders give X = 0xFF): one pass per row instead of a strided copy of the
+    # colour bytes and another of the X byte.
+    src = _as_words(pixels)
+    dst = _as_words(surface.pixels)
     with surface.lock:
         for px0, py0, px1, py1 in parts:
-            block = surface.pixels[py0:py1, px0:px1]
-            block[..., :3] = pixels[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0, :3]
-            block[..., 3] = 0xFF
+            dst[py0:py1, px0:px1] = src[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0]
     return (min(p[0] for p in parts), min(p[1] for p in parts), max(p[2] for p in parts), max(p[3] for p in parts))
+
+
+def _as_words(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 as (H, W) uint32 over the same memory (rows may be strided or flipped)."""
+    if pixels.strides[2] != 1 or pixels.strides[1] != 4:
+        pixels = np.ascontiguousarray(pixels)
+    return pixels.view(np.uint32)[..., 0] if pixels.shape[2] == 4 else pixels

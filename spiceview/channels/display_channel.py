@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Signal
 
 from ..canvas.canvas import Canvas
+from ..canvas.dirty import DirtyBoxes
 from ..canvas.errors import DrawError
 from ..canvas.frame_schedule import FrameSchedule, PendingFrame, mm_diff
-from ..canvas.geometry import rect_box
+from ..canvas.geometry import Box, rect_box
 from ..canvas.images import ImageResolver
 from ..canvas.streams import Stream, put_frame
 from ..canvas.surface import Surface
@@ -69,7 +70,7 @@ class DisplayChannel(ChannelBase):
         self.mark_event = threading.Event()
         self.last_draw = time.monotonic()
         self.draw_count = 0
-        self._dirty: dict[int, tuple[int, int, int, int]] = {}
+        self._dirty: dict[int, DirtyBoxes] = {}
         self._dirty_lock = threading.Lock()
         self.errors = 0
         c = self.canvas
@@ -166,21 +167,22 @@ class DisplayChannel(ChannelBase):
 
         return handle
 
-    def _mark_dirty(self, surface_id: int, box: tuple[int, int, int, int]) -> None:
+    def _mark_dirty(self, surface_id: int, box: Box) -> None:
         with self._dirty_lock:
             was_clean = not self._dirty
-            old = self._dirty.get(surface_id)
-            if old is not None:
-                box = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
-            self._dirty[surface_id] = box
+            boxes = self._dirty.get(surface_id)
+            if boxes is None:
+                boxes = self._dirty[surface_id] = DirtyBoxes()
+            boxes.add(box)
         if was_clean:
             self.dirty.emit()
 
-    def take_dirty(self) -> dict[int, tuple[int, int, int, int]]:
-        """The areas drawn since the last call, by surface id, as (x0, y0, x1, y1); call from the GUI thread."""
+    def take_dirty(self) -> dict[int, list[Box]]:
+        """The areas drawn since the last call, by surface id, as few (x0, y0, x1, y1) boxes; call from the GUI
+        thread. Until it is called, further drawing only adds to the areas (no more signals)."""
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, {}
-        return dirty
+        return {sid: boxes.boxes for sid, boxes in dirty.items()}
 
     def _surface_or_none(self, surface_id: int) -> Surface | None:
         return self.canvas.surfaces.get(surface_id)
@@ -240,8 +242,9 @@ class DisplayChannel(ChannelBase):
             self.log.warning("stream %d refused: %s", msg.id, exc)
             return
         self.stream_codecs[VideoCodecType(msg.codec_type).name] += 1
-        self.streams[msg.id] = Stream(msg.id, msg.surface_id, msg.flags, msg.codec_type, rect_box(msg.dest),
-                                      msg.clip, decoder)
+        self.streams[msg.id] = Stream(
+            msg.id, msg.surface_id, msg.flags, msg.codec_type, rect_box(msg.dest), msg.clip, decoder
+        )
 
     def _on_stream_data(self, msg: Any) -> None:
         stream = self.streams.get(msg.base.id)

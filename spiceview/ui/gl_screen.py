@@ -34,6 +34,7 @@ from PySide6.QtOpenGL import (
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
+from ..canvas.dirty import DirtyBoxes
 from ..canvas.surface import Surface
 from .cursor_layer import CursorLayer
 from .red_screen import ScreenMixin
@@ -94,59 +95,28 @@ _UNIT_SQUARE = struct.pack("8f", 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0)
 # --- pure geometry: what to upload, how to tile ------------------------------------------------------------
 
 
-def _area(rect: QRect) -> int:
-    return rect.width() * rect.height() if not rect.isEmpty() else 0
-
-
 class DirtyRects:
-    """The changed rectangles since the last upload, merged so that few uploads cover them.
+    """The changed rectangles since the last upload (canvas.dirty.DirtyBoxes with QRects)."""
 
-    Two rectangles are merged when their bounding box wastes (uploads unchanged) at most a quarter of their pixels
-    or `SLACK` pixels (less than a call's overhead); more than `MAX_RECTS` collapse into their bounding box.
-    """
-
-    MAX_RECTS = 16
-    SLACK = 4096
+    MAX_RECTS = DirtyBoxes.MAX_BOXES
 
     def __init__(self) -> None:
-        self.rects: list[QRect] = []
-        self.full = False
+        self._boxes = DirtyBoxes()
+
+    @property
+    def rects(self) -> list[QRect]:
+        return [QRect(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in self._boxes.boxes]
 
     def add(self, rect: QRect) -> None:
-        if self.full or rect.isEmpty():
-            return
-        rect = QRect(rect)
-        merged = True
-        while merged:
-            merged = False
-            for i, other in enumerate(self.rects):
-                union = rect.united(other)
-                covered = _area(rect) + _area(other) - _area(rect.intersected(other))
-                if _area(union) - covered <= max(self.SLACK, covered // 4):
-                    del self.rects[i]
-                    rect = union
-                    merged = True
-                    break
-        self.rects.append(rect)
-        if len(self.rects) > self.MAX_RECTS:
-            bounding = QRect()
-            for r in self.rects:
-                bounding = bounding.united(r)
-            self.rects = [bounding]
+        self._boxes.add((rect.x(), rect.y(), rect.x() + rect.width(), rect.y() + rect.height()))
 
     def mark_full(self) -> None:
-        self.full = True
-        self.rects = []
+        self._boxes.mark_full()
 
     def take(self, bounds: QRect) -> list[QRect]:
         """The rectangles to upload (clipped to `bounds`), and start afresh."""
-        if self.full:
-            rects = [QRect(bounds)]
-        else:
-            rects = [r.intersected(bounds) for r in self.rects]
-        self.rects = []
-        self.full = False
-        return [r for r in rects if not r.isEmpty()]
+        box = (bounds.x(), bounds.y(), bounds.x() + bounds.width(), bounds.y() + bounds.height())
+        return [QRect(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in self._boxes.take(box)]
 
 
 def _spans(start: int, length: int, max_size: int) -> list[tuple[int, int, int, int]]:

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QRegion,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QWidget
@@ -234,7 +235,16 @@ class RedScreen(ScreenMixin, QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
-        rect = event.rect()
-        painter.fillRect(rect, QColor(0, 0, 0))
-        self.paint_layers(painter, rect)
+        # Only what is covered by an opaque picture is left unfilled: clearing the whole rectangle first would
+        # write every repainted pixel twice.
+        black = QRegion(event.region())
+        if self.display_layer.is_opaque():
+            shown = self.guest_size * self.zoom
+            black -= QRegion(0, 0, int(shown.width()), int(shown.height()))
+        for rect in black:
+            painter.fillRect(rect, QColor(0, 0, 0))
+        # Each rectangle of the region on its own: the bounding rectangle of a clock and a cursor in opposite
+        # corners is the whole screen.
+        for rect in event.region():
+            self.paint_layers(painter, rect)
         painter.end()

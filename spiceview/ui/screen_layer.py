@@ -41,6 +41,13 @@ class DisplayLayer(ScreenLayer):
             fmt = QImage.Format.Format_ARGB32_Premultiplied if surface.has_alpha else QImage.Format.Format_RGB32
             self._image = QImage(surface.storage.data, surface.width, surface.height, surface.stride, fmt)
 
+    def is_opaque(self) -> bool:
+        """Whether painting covers every pixel of the area with an opaque picture (so nothing need be below)."""
+        surface = self.surface
+        if surface is None or self._image is None or surface.has_alpha:
+            return False
+        return QRect(0, 0, surface.width, surface.height).contains(self.area)
+
     def paint(self, painter: QPainter, guest_rect: QRect) -> None:
         if self.surface is None or self._image is None:
             return

@@ -8,10 +8,11 @@ appear when a monitor is enabled and has a surface, and go away when it is disab
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QScreen
 
 from ..canvas.surface import Surface
@@ -504,8 +505,7 @@ class Viewer(QObject):
             monitor = self.monitors.get(key)
             if key[0] != display.channel_id or monitor is None:
                 continue
-            box = dirty.get(monitor.surface.id)
-            if box is not None:
+            for box in dirty.get(monitor.surface.id, ()):
                 window.screen_widget.invalidate_surface(*box)
 
     def _on_channel(self, channel: Any) -> None:
@@ -533,13 +533,26 @@ class Viewer(QObject):
 
 
 class _DisplayWatcher(QObject):
-    """Receives one display channel's signals in the GUI thread and hands them to the viewer."""
+    """Receives one display channel's signals in the GUI thread and hands them to the viewer.
+
+    Repaints are paced to at most one per REPAINT_INTERVAL_S: Xspice sends a playing video as a dozen strips, each
+    its own stream, within a few milliseconds; painting each strip as it comes cost a repaint of the window per
+    strip. The first change after a quiet spell is painted at once (typing echoes stay immediate); the channel
+    gathers what is drawn meanwhile and signals nothing until the areas are taken.
+    """
+
+    REPAINT_INTERVAL_S = 1 / 60
 
     def __init__(self, viewer: Viewer, display: DisplayChannel) -> None:
         super().__init__(viewer)
         self.viewer = viewer
         self.display = display
         self.detached = False
+        self._last_repaint = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._repaint)
         display.primary_created.connect(self.on_changed)
         display.primary_destroyed.connect(self.on_changed)
         display.monitors_changed.connect(self.on_changed)
@@ -550,6 +563,7 @@ class _DisplayWatcher(QObject):
         for signal in (self.display.primary_created, self.display.primary_destroyed, self.display.monitors_changed):
             signal.disconnect(self.on_changed)
         self.display.dirty.disconnect(self.on_dirty)
+        self._timer.stop()
         self.deleteLater()
 
     def on_changed(self, *_args: object) -> None:
@@ -557,5 +571,15 @@ class _DisplayWatcher(QObject):
             self.viewer.refresh(self.display)
 
     def on_dirty(self) -> None:
+        if self.detached or self._timer.isActive():
+            return
+        wait = self._last_repaint + self.REPAINT_INTERVAL_S - time.monotonic()
+        if wait <= 0:
+            self._repaint()
+        else:
+            self._timer.start(max(1, round(wait * 1000)))
+
+    def _repaint(self) -> None:
         if not self.detached:
+            self._last_repaint = time.monotonic()
             self.viewer._on_dirty(self.display)

@@ -1,4 +1,9 @@
-"""SPICE JPEG and JPEG_ALPHA images, decoded by FFmpeg's MJPEG decoder through PyAV.
+"""SPICE JPEG and JPEG_ALPHA images and MJPEG stream frames, decoded by libjpeg-turbo (through simplejpeg).
+
+libjpeg-turbo is what spice-gtk decodes with, so the same settings give the same pixels: images use libjpeg's
+defaults (accurate IDCT, fancy chroma upsampling), stream frames the fast IDCT without fancy upsampling
+(spice-gtk's MJPEG decoder). Its SIMD code decodes a 1280x720 frame about ten times faster than FFmpeg's
+decoder followed by a colour conversion of our own did.
 
 JPEG_ALPHA is a JPEG of the colour followed by an alpha-only (XXXA) LZ stream. The JPEG rows are
 always top-down; the alpha rows follow the image's top_down flag, which the LZ header repeats.
@@ -6,17 +11,16 @@ always top-down; the alpha rows follow the image's top_down flag, which the LZ h
 
 from __future__ import annotations
 
-import av
 import numpy as np
+import simplejpeg
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.image import DecodedImage, PixelFormat
-from spiceview.codecs.jpeg._ycc import gray_to_bgrx, ycc_to_bgrx
 from spiceview.codecs.jpeg.markers import jpeg_frame_size
 from spiceview.codecs.lz import decode_lz_alpha_into
 from spiceview.codecs.lz.header import MAX_DIMENSION, MAX_PIXELS, LzType, byte_view, parse_lz_header
 
-__all__ = ["decode_jpeg", "decode_jpeg_alpha"]
+__all__ = ["decode_jpeg", "decode_jpeg_alpha", "decode_jpeg_frame"]
 
 
 def _check_size(width: int, height: int) -> None:
@@ -24,68 +28,40 @@ def _check_size(width: int, height: int) -> None:
         raise DecodeError(f"bad JPEG image size {width}x{height}")
 
 
-def _decode_bgra(jpeg: memoryview, width: int, height: int) -> np.ndarray:
+def _decode_bgrx(jpeg: memoryview, width: int, height: int, fast: bool) -> np.ndarray:
     """The JPEG as (H, W, 4) B,G,R,0xFF; its own size must be the one the descriptor gives."""
-    size = jpeg_frame_size(jpeg)
+    size = jpeg_frame_size(jpeg)  # before libjpeg allocates anything for a hostile size
     if size != (width, height):
         raise DecodeError(f"JPEG is {size[0]}x{size[1]}, the image {width}x{height}")
     try:
-        # A context costs microseconds: one per image keeps threads and broken states apart.
-        ctx = av.CodecContext.create("mjpeg", "r")
-        ctx.thread_count = 1
-        frames = ctx.decode(av.Packet(jpeg.tobytes()))
-        if not frames:
-            frames = ctx.decode(None)
-        if not frames:
-            raise DecodeError("JPEG decoder produced no picture")
-        frame = frames[0]
-        if (frame.width, frame.height) != (width, height):
-            raise DecodeError(f"JPEG decoded to {frame.width}x{frame.height}")
-        return _to_bgrx(frame, width, height)
-    except DecodeError:
-        raise
-    except Exception as exc:  # PyAV raises FFmpegError subclasses, ValueError, ...: all mean bad data
+        # Not strict: like spice-gtk's libjpeg, a recoverable error (a truncated scan, stray bytes) still gives
+        # a picture; only fatal errors raise.
+        pixels = simplejpeg.decode_jpeg(jpeg, "BGRX", fastdct=fast, fastupsample=fast, strict=False)
+    except (ValueError, RuntimeError) as exc:
         raise DecodeError(f"JPEG decoding failed: {exc}") from None
-
-
-# Chroma subsampling (horizontal, vertical) of the planar layouts FFmpeg gives JPEGs; JPEG is
-# full range whether FFmpeg says so with a "j" format or with the frame's colour range.
-_SAMPLING = {"yuvj420p": (2, 2), "yuv420p": (2, 2), "yuvj422p": (2, 1), "yuv422p": (2, 1),
-             "yuvj444p": (1, 1), "yuv444p": (1, 1), "yuvj440p": (1, 2), "yuv440p": (1, 2)}
-
-
-def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
-    plane = frame.planes[index]
-    rows = np.frombuffer(plane, np.uint8, count=plane.line_size * plane.height)
-    return rows.reshape(plane.height, plane.line_size)
-
-
-def _to_bgrx(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
-    """Convert like libjpeg (fancy chroma upsampling, its fixed-point YCbCr) for the usual
-    layouts, so pictures match the reference client; FFmpeg's converter for anything else."""
-    name = frame.format.name
-    pixels = np.empty((height, width, 4), np.uint8)
-    if name in _SAMPLING:
-        hs, vs = _SAMPLING[name]
-        cw, ch = -(-width // hs), -(-height // vs)
-        ycc_to_bgrx(_plane(frame, 0), _plane(frame, 1), _plane(frame, 2), cw, ch, hs, vs, pixels)
-    elif name in ("gray", "gray8"):
-        gray_to_bgrx(_plane(frame, 0), pixels)
-    else:
-        pixels[...] = frame.to_ndarray(format="bgra")
-        pixels[..., 3] = 0xFF
+    if pixels.shape != (height, width, 4):
+        raise DecodeError(f"JPEG decoded to {pixels.shape[1]}x{pixels.shape[0]}")
     return pixels
 
 
 def decode_jpeg(data: bytes | bytearray | memoryview, width: int, height: int) -> DecodedImage:
-    """A JPEG image as XRGB32 (X = 0xFF)."""
+    """A JPEG image as XRGB32 (X = 0xFF), decoded as spice-gtk decodes images."""
     _check_size(width, height)
-    pixels = _decode_bgra(byte_view(data), width, height)
+    pixels = _decode_bgrx(byte_view(data), width, height, fast=False)
     return DecodedImage(width, height, PixelFormat.XRGB32, pixels)
 
 
-def decode_jpeg_alpha(data: bytes | bytearray | memoryview, jpeg_size: int, top_down: bool,
-                      width: int, height: int) -> DecodedImage:
+def decode_jpeg_frame(data: bytes | bytearray | memoryview) -> np.ndarray:
+    """An MJPEG stream frame as (H, W, 4) B,G,R,0xFF, decoded as spice-gtk decodes stream frames."""
+    view = byte_view(data)
+    width, height = jpeg_frame_size(view)
+    _check_size(width, height)
+    return _decode_bgrx(view, width, height, fast=True)
+
+
+def decode_jpeg_alpha(
+    data: bytes | bytearray | memoryview, jpeg_size: int, top_down: bool, width: int, height: int
+) -> DecodedImage:
     """JPEG colour plus LZ alpha as ARGB32, both exactly as decoded (like the reference client).
 
     Colour is not clamped to alpha: Xspice sends JPEG_ALPHA for pictures whose alpha plane is all
@@ -103,6 +79,6 @@ def decode_jpeg_alpha(data: bytes | bytearray | memoryview, jpeg_size: int, top_
         raise DecodeError(f"JPEG_ALPHA alpha is {hdr.width}x{hdr.height}, the image {width}x{height}")
     if hdr.top_down != bool(top_down):
         raise DecodeError("JPEG_ALPHA alpha row order contradicts the image flags")
-    pixels = _decode_bgra(buf[:jpeg_size], width, height)
+    pixels = _decode_bgrx(buf[:jpeg_size], width, height, fast=False)
     decode_lz_alpha_into(alpha, pixels)
     return DecodedImage(width, height, PixelFormat.ARGB32, pixels)

@@ -1,4 +1,4 @@
-"""Video stream decoders: MJPEG through the project's JPEG decoder, VP8/VP9/H.264/H.265 through PyAV (FFmpeg).
+"""Video stream decoders: MJPEG through libjpeg-turbo (as spice-gtk), VP8/VP9/H.264/H.265 through PyAV (FFmpeg).
 
 One decoder per stream; `decode` takes one frame's bytes and returns the picture as (H, W, 4) B,G,R,X in the
 order the frame is coded (the stream's TOP_DOWN flag says which way that is). Frames that only feed the
@@ -12,8 +12,7 @@ import numpy as np
 
 from ...protocol.constants import VideoCodecType
 from ..errors import DecodeError
-from ..jpeg import decode_jpeg
-from ..jpeg.markers import jpeg_frame_size
+from ..jpeg import decode_jpeg_frame
 
 FFMPEG_NAMES = {
     VideoCodecType.VP8: "vp8",
@@ -52,9 +51,7 @@ class VideoDecoder:
 
     def decode(self, data: bytes | memoryview) -> np.ndarray | None:
         if self.codec is VideoCodecType.MJPEG:
-            view = memoryview(data)
-            width, height = jpeg_frame_size(view)
-            return decode_jpeg(view, width, height).pixels
+            return decode_jpeg_frame(data)
         assert self._context is not None
         try:
             frames = self._context.decode(av.Packet(bytes(data)))
