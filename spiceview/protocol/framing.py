@@ -14,6 +14,8 @@ SUB_MESSAGE = struct.Struct("<HI")  # type, size
 MAX_MESSAGE_SIZE = 256 << 20
 # SPICE_MSG_LIST: a body that is only a sub-message list (spice-server sends it with the mini header).
 MSG_LIST = 8
+# Bodies at least this large are filled in place as they arrive (images, stream frames).
+LARGE_BODY = 1 << 16
 
 
 @dataclass(slots=True)
@@ -42,49 +44,85 @@ class FrameReader:
     def __init__(self, mini: bool) -> None:
         self.mini = mini
         self._buf = bytearray()
+        # A large message still arriving: its header and the received parts of its body, joined once complete
+        # (one copy of each byte instead of growing the buffer, slicing it and copying the slice). Memory grows
+        # with what arrived, never with the size a header claims.
+        self._large: tuple[int, int, int, int] | None = None  # type, serial, sub_list, size
+        self._parts: list[bytes | memoryview] = []
+        self._filled = 0
         self._serial = 0
         self.messages_read = 0
         self.unattached_acks = 0
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
-        self._buf += data
         frames: list[Frame] = []
+        if self._large is not None:
+            data = self._fill_large(memoryview(data).cast("B"), isinstance(data, bytes), frames)
+            if self._large is not None:
+                return frames
+        self._buf += data
         header = MINI_HEADER if self.mini else FULL_HEADER
-        while len(self._buf) >= header.size:
-            if self.mini:
-                msg_type, size = header.unpack_from(self._buf)
-                sub_list = 0
-                # The mini header carries no serial: both sides count messages instead.
-                serial = self._serial + 1
-            else:
-                serial, msg_type, size, sub_list = header.unpack_from(self._buf)
-            if size > MAX_MESSAGE_SIZE:
-                raise ProtocolError(f"message of {size} bytes (type {msg_type}) is larger than any real one")
-            if len(self._buf) < header.size + size:
-                break
-            body = bytes(self._buf[header.size : header.size + size])
-            del self._buf[: header.size + size]
-            self._serial = serial
-            self.messages_read += 1
-            try:
-                subs = self._sub_messages(body, 0, serial) if msg_type == MSG_LIST else []
-                if sub_list:
-                    subs = self._sub_messages(body, sub_list, serial)
-            except ProtocolError as exc:
-                frames.append(Frame(msg_type, body, serial, acks=1, error=str(exc)))
-                continue
-            if msg_type == MSG_LIST:
-                if subs:
-                    subs[-1].acks = 1
+        consumed = 0
+        with memoryview(self._buf) as buf:
+            while len(buf) - consumed >= header.size:
+                if self.mini:
+                    msg_type, size = header.unpack_from(buf, consumed)
+                    sub_list = 0
+                    # The mini header carries no serial: both sides count messages instead.
+                    serial = self._serial + 1
                 else:
-                    self.unattached_acks += 1
-                frames.extend(subs)
-                continue
-            if sub_list:
-                frames.extend(subs)
-                body = body[:sub_list]
-            frames.append(Frame(msg_type, body, serial, acks=1))
+                    serial, msg_type, size, sub_list = header.unpack_from(buf, consumed)
+                if size > MAX_MESSAGE_SIZE:
+                    raise ProtocolError(f"message of {size} bytes (type {msg_type}) is larger than any real one")
+                start = consumed + header.size
+                if len(buf) - start < size:
+                    if size >= LARGE_BODY:
+                        self._parts = [bytes(buf[start:])]
+                        self._filled = len(buf) - start
+                        self._large = (msg_type, serial, sub_list, size)
+                        consumed = len(buf)
+                    break
+                consumed = start + size
+                self._emit(frames, msg_type, serial, sub_list, bytes(buf[start:consumed]))
+        del self._buf[:consumed]
         return frames
+
+    def _fill_large(self, view: memoryview, immutable: bool, frames: list[Frame]) -> memoryview:
+        """Keep what belongs to the large message (a view when the caller's bytes cannot change under it);
+        returns the bytes after it."""
+        assert self._large is not None
+        msg_type, serial, sub_list, size = self._large
+        n = min(size - self._filled, len(view))
+        self._parts.append(view[:n] if immutable else bytes(view[:n]))
+        self._filled += n
+        if self._filled == size:
+            body = b"".join(self._parts)
+            self._large = None
+            self._parts = []
+            self._emit(frames, msg_type, serial, sub_list, body)
+        return view[n:]
+
+    def _emit(self, frames: list[Frame], msg_type: int, serial: int, sub_list: int, body: bytes) -> None:
+        self._serial = serial
+        self.messages_read += 1
+        try:
+            subs = self._sub_messages(body, 0, serial) if msg_type == MSG_LIST else []
+            if sub_list:
+                subs = self._sub_messages(body, sub_list, serial)
+        except ProtocolError as exc:
+            frames.append(Frame(msg_type, body, serial, acks=1, error=str(exc)))
+            return
+        if msg_type == MSG_LIST:
+            if subs:
+                subs[-1].acks = 1
+            else:
+                self.unattached_acks += 1
+            frames.extend(subs)
+            return
+        if sub_list:
+            frames.extend(subs)
+            body = body[:sub_list]
+        frames.append(Frame(msg_type, body, serial, acks=1))
 
     def take_unattached_acks(self) -> int:
         """Wire messages that produced no frame (an empty list) but still count for the ACK window."""
@@ -111,4 +149,6 @@ class FrameReader:
 
     @property
     def buffered(self) -> int:
-        return len(self._buf)
+        if self._large is None:
+            return len(self._buf)
+        return (MINI_HEADER if self.mini else FULL_HEADER).size + self._filled

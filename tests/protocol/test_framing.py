@@ -11,7 +11,7 @@ from spiceview.protocol import link as linkmod
 from spiceview.protocol.caps import caps_to_words, words_to_caps
 from spiceview.protocol.constants import ChannelType, CommonCap, DisplayCap, LinkErr
 from spiceview.protocol.errors import ProtocolError
-from spiceview.protocol.framing import MAX_MESSAGE_SIZE, Frame, FrameReader, encode_frame
+from spiceview.protocol.framing import LARGE_BODY, MAX_MESSAGE_SIZE, Frame, FrameReader, encode_frame
 
 # --- capabilities ----------------------------------------------------------------------------------------------------
 
@@ -165,7 +165,6 @@ def test_broken_sub_message_lists(mangle: Callable[[bytes, int], tuple[bytes, in
     assert frames[1].type == 103 and frames[1].error is None
 
 
-
 def test_msg_list_with_the_mini_header_is_expanded() -> None:
     """spice-server's display channel sends SPICE_MSG_LIST (8) with the mini header when it frees pixmap-cache items
     with a wait list (dcc-send.cpp send_free_list); spice-gtk reads the SpiceSubMessageList at offset 0 of the body
@@ -179,7 +178,6 @@ def test_msg_list_with_the_mini_header_is_expanded() -> None:
     struct.pack_into("<2I", data, 2, *offsets)
     frames = FrameReader(mini=True).feed(encode_frame(8, bytes(data), mini=True))
     assert [(f.type, f.body) for f in frames] == subs
-
 
 
 def test_full_header_serial_is_the_servers() -> None:
@@ -202,3 +200,32 @@ def test_largest_allowed_frame_waits_for_its_body() -> None:
     reader = FrameReader(mini=True)
     assert reader.feed(struct.pack("<HI", 302, MAX_MESSAGE_SIZE) + b"abc") == []
     assert reader.buffered == 9
+
+
+def test_large_bodies_are_joined_whatever_the_cuts_and_buffers() -> None:
+    """Bodies of LARGE_BODY and more are kept as they arrive and joined once; a caller's bytearray may be
+    reused after feed() returns."""
+    big = bytes(range(256)) * ((LARGE_BODY * 3) // 256 + 1)
+    wire = (
+        encode_frame(304, big, mini=True)
+        + encode_frame(302, b"small", mini=True)
+        + encode_frame(123, big[: LARGE_BODY + 7], mini=True)
+    )
+    for step in (1 << 12, 65_537, 262_144, len(wire)):
+        reader = FrameReader(mini=True)
+        frames = []
+        scratch = bytearray(step)
+        for pos in range(0, len(wire), step):
+            piece = wire[pos : pos + step]
+            if pos % (2 * step):
+                scratch[: len(piece)] = piece
+                frames += reader.feed(memoryview(scratch)[: len(piece)])
+                scratch[:] = bytes(len(scratch))  # the caller reuses its buffer
+            else:
+                frames += reader.feed(piece)
+        assert [(f.type, f.body, f.serial) for f in frames] == [
+            (304, big, 1),
+            (302, b"small", 2),
+            (123, big[: LARGE_BODY + 7], 3),
+        ]
+        assert reader.buffered == 0 and reader.messages_read == 3
