@@ -1,11 +1,9 @@
 """JPEG and JPEG_ALPHA images (JPEGs from PyAV's MJPEG encoder, alpha from the test LZ encoder).
 
-Verified locally (not part of this suite): on JPEGs of 1x1 to 1920x1080 in 4:2:0, 4:2:2 and
-4:4:4, libjpeg-turbo 2.1.5 decoding as spice-gtk does (JCS_RGB, default fancy upsampling) and
-this decoder differ by at most 3 levels (mean ~0.05), all of it FFmpeg's IDCT; with FFmpeg's own
-colour conversion 4:2:0 edges differed by up to 43. A real Xspice with jpeg-wan-compression
-always sent a photo as JPEG_ALPHA (4:2:0, with an all-zero alpha plane, drawn by plain copy):
-decoded here it is within 3 levels of libjpeg's decoding of the same bytes.
+Decoding is libjpeg-turbo's (simplejpeg) with spice-gtk's settings: libjpeg's defaults for images, the fast
+IDCT without fancy upsampling for MJPEG stream frames, so both give the reference client's pixels. A real
+Xspice with jpeg-wan-compression always sent a photo as JPEG_ALPHA (4:2:0, with an all-zero alpha plane,
+drawn by plain copy); tests/real/test_codecs_live.py checks it against xwd -root.
 """
 
 from __future__ import annotations
@@ -59,14 +57,14 @@ def test_truncations_never_raise_anything_else() -> None:
             out = decode_jpeg(data[:cut], 16, 16)
         except DecodeError:
             continue
-        assert out.pixels.shape == (16, 16, 4)  # FFmpeg conceals missing data: still an image
+        assert out.pixels.shape == (16, 16, 4)  # libjpeg fills what is missing: still an image
 
 
 def alpha_image(top_down: bool) -> tuple[bytes, np.ndarray, np.ndarray, int]:
     h, w = 24, 40
     rgb = np.full((h, w, 3), 200, np.uint8)
     alpha = np.zeros((h, w), np.uint8)
-    alpha[:, w // 2:] = 255
+    alpha[:, w // 2 :] = 255
     alpha[: h // 3, : w // 4] = 100
     jpeg = encode_jpeg(rgb, "yuvj444p", 2)
     return jpeg + encode_bytes(XXXA, alpha, w, top_down), rgb, alpha, len(jpeg)
@@ -101,3 +99,17 @@ def test_jpeg_alpha_consistency_checks() -> None:
     for cut in range(jpeg_size, len(data)):
         with pytest.raises(DecodeError):
             decode_jpeg_alpha(data[:cut], jpeg_size, True, 40, 24)
+
+
+def test_stream_frames_decode_fast_like_spice_gtk() -> None:
+    """MJPEG frames: libjpeg's fast IDCT without fancy upsampling (spice-gtk's stream settings), B,G,R,0xFF."""
+    import simplejpeg
+
+    from spiceview.codecs.jpeg import decode_jpeg_frame
+
+    data = encode_jpeg(photo_like(48, 64, 3), "yuvj420p")
+    frame = decode_jpeg_frame(data)
+    assert frame.shape == (48, 64, 4) and (frame[..., 3] == 255).all()
+    np.testing.assert_array_equal(frame, simplejpeg.decode_jpeg(data, "BGRX", fastdct=True, fastupsample=True))
+    image = decode_jpeg(data, 64, 48).pixels
+    np.testing.assert_array_equal(image, simplejpeg.decode_jpeg(data, "BGRX"))

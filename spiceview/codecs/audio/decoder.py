@@ -75,4 +75,3 @@ class AudioDecoder:
         if not parts:
             return np.zeros((0, self.channels), dtype=np.int16)
         return np.concatenate(parts).astype(np.int16, copy=False)
-

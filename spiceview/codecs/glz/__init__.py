@@ -21,11 +21,9 @@ __all__ = ["GlzWindow", "decode_glz", "decode_zlib_glz", "parse_glz_header"]
 _MAX_GLZ_DATA = GLZ_HEADER_SIZE + MAX_PIXELS * 5
 
 
-def _decode_pixels(buf: memoryview, hdr: GlzHeader, window: GlzWindow, timeout: float,
-                   epoch: int) -> np.ndarray:
+def _decode_pixels(buf: memoryview, hdr: GlzHeader, window: GlzWindow, timeout: float, epoch: int) -> np.ndarray:
     stored = np.empty(hdr.pixels, np.uint32)
-    decoder = GlzDecoder(buf, GLZ_HEADER_SIZE, stored, hdr.image_id, hdr.type is LzType.RGB16,
-                         hdr.type is LzType.RGBA)
+    decoder = GlzDecoder(buf, GLZ_HEADER_SIZE, stored, hdr.image_id, hdr.type is LzType.RGB16, hdr.type is LzType.RGBA)
     deadline = time.monotonic() + timeout
     while not decoder.run():
         # The lock is only held inside window.get; the pixels are decoded without it.
@@ -33,8 +31,7 @@ def _decode_pixels(buf: memoryview, hdr: GlzHeader, window: GlzWindow, timeout: 
     return stored
 
 
-def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout: float = 5.0
-               ) -> DecodedImage:
+def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout: float = 5.0) -> DecodedImage:
     """Decode a GLZ_RGB image and add it to `window`.
 
     References to images not yet in the window wait up to `timeout` seconds (in all) for another
@@ -51,14 +48,13 @@ def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout:
     window.add(hdr.image_id, hdr.release_floor, stored, epoch)
     rgba = hdr.type is LzType.RGBA
     pixels = np.empty((hdr.height, hdr.width, 4), np.uint8)
-    copy_pixels_out(stored, pixels.view(np.uint32).reshape(hdr.height, hdr.width),
-                    not hdr.top_down, not rgba)
-    return DecodedImage(hdr.width, hdr.height, PixelFormat.ARGB32 if rgba else PixelFormat.XRGB32,
-                        pixels)
+    copy_pixels_out(stored, pixels.view(np.uint32).reshape(hdr.height, hdr.width), not hdr.top_down, not rgba)
+    return DecodedImage(hdr.width, hdr.height, PixelFormat.ARGB32 if rgba else PixelFormat.XRGB32, pixels)
 
 
-def decode_zlib_glz(data: bytes | bytearray | memoryview, glz_data_size: int, window: GlzWindow,
-                    timeout: float = 5.0) -> DecodedImage:
+def decode_zlib_glz(
+    data: bytes | bytearray | memoryview, glz_data_size: int, window: GlzWindow, timeout: float = 5.0
+) -> DecodedImage:
     """Inflate a ZLIB_GLZ_RGB payload to its `glz_data_size` bytes of GLZ, then decode that.
 
     The GLZ header is inflated first, so a size no image of that header could need is refused

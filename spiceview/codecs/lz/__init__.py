@@ -24,10 +24,8 @@ from spiceview.codecs.lz.header import (
 
 __all__ = ["decode_lz", "decode_lz_alpha_into", "palette_table"]
 
-_PALETTE_BITS = {LzType.PLT1_LE: 1, LzType.PLT1_BE: 1, LzType.PLT4_LE: 4, LzType.PLT4_BE: 4,
-                 LzType.PLT8: 8}
+_PALETTE_BITS = {LzType.PLT1_LE: 1, LzType.PLT1_BE: 1, LzType.PLT4_LE: 4, LzType.PLT4_BE: 4, LzType.PLT8: 8}
 _MSB_FIRST = {LzType.PLT1_BE, LzType.PLT4_BE}
-
 
 
 def palette_table(palette: np.ndarray | None, bits: int) -> np.ndarray:
@@ -60,8 +58,9 @@ def _decode_palette(buf: memoryview, hdr: LzHeader, palette: np.ndarray | None) 
     plane = np.empty(hdr.units, np.uint8)
     lz_bytes(buf, LZ_HEADER_SIZE, plane, 0, 1, hdr.units)
     pixels = np.empty((hdr.height, hdr.width, 4), np.uint8)
-    expand_palette(plane, hdr.stride, bits, hdr.type in _MSB_FIRST, table,
-                   pixels.view(np.uint32).reshape(hdr.height, hdr.width))
+    expand_palette(
+        plane, hdr.stride, bits, hdr.type in _MSB_FIRST, table, pixels.view(np.uint32).reshape(hdr.height, hdr.width)
+    )
     return pixels
 
 
@@ -111,8 +110,12 @@ def decode_lz_alpha_into(data: bytes | bytearray | memoryview, pixels: np.ndarra
     hdr = parse_lz_header(buf)
     if hdr.type is not LzType.XXXA:
         raise DecodeError(f"expected an alpha-only LZ stream, got {hdr.type.name}")
-    if (pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8
-            or pixels.shape[:2] != (hdr.height, hdr.width)):
+    if (
+        pixels.ndim != 3
+        or pixels.shape[2] != 4
+        or pixels.dtype != np.uint8
+        or pixels.shape[:2] != (hdr.height, hdr.width)
+    ):
         raise DecodeError(f"alpha plane {hdr.width}x{hdr.height} does not fit pixels {pixels.shape}")
     plane = np.empty((hdr.height, hdr.width), np.uint8)
     lz_bytes(buf, LZ_HEADER_SIZE, plane.reshape(-1), 0, 1, hdr.units)

@@ -38,8 +38,7 @@ class LzType(IntEnum):
 
 PALETTE_TYPES = frozenset({LzType.PLT1_LE, LzType.PLT1_BE, LzType.PLT4_LE, LzType.PLT4_BE, LzType.PLT8})
 PIXELS_PER_BYTE = {LzType.PLT1_LE: 8, LzType.PLT1_BE: 8, LzType.PLT4_LE: 2, LzType.PLT4_BE: 2, LzType.PLT8: 1}
-BYTES_PER_PIXEL = {LzType.RGB16: 2, LzType.RGB24: 3, LzType.RGB32: 4, LzType.RGBA: 4,
-                   LzType.XXXA: 4, LzType.A8: 1}
+BYTES_PER_PIXEL = {LzType.RGB16: 2, LzType.RGB24: 3, LzType.RGB32: 4, LzType.RGBA: 4, LzType.XXXA: 4, LzType.A8: 1}
 
 _LZ_HEADER = struct.Struct(">IIIIIII")
 LZ_HEADER_SIZE = _LZ_HEADER.size  # 28

@@ -36,20 +36,20 @@ def _inflate(data: memoryview, total: int) -> np.ndarray:
     while True:
         if len(data) - pos < 4:
             raise DecodeError("LZ4 block header truncated")
-        size = int.from_bytes(data[pos:pos + 4], "big")
+        size = int.from_bytes(data[pos : pos + 4], "big")
         pos += 4
         if size == 0 or size > len(data) - pos:
             raise DecodeError("LZ4 block size out of range")
-        history = out[max(0, produced - _HISTORY):produced].tobytes()  # bytes: far faster than a view here
+        history = out[max(0, produced - _HISTORY) : produced].tobytes()  # bytes: far faster than a view here
         # A block cannot grow past ~255x its size: asking for no more keeps each allocation small.
         limit = min(total - produced, size * _MAX_RATIO + 64)
         try:
-            chunk = lz4.block.decompress(data[pos:pos + size], uncompressed_size=limit, dict=history)
+            chunk = lz4.block.decompress(data[pos : pos + size], uncompressed_size=limit, dict=history)
         except (lz4.block.LZ4BlockError, ValueError, MemoryError) as exc:
             raise DecodeError(f"LZ4 block corrupt: {exc}") from None
         if not chunk:
             raise DecodeError("empty LZ4 block")
-        out[produced:produced + len(chunk)] = np.frombuffer(chunk, np.uint8)
+        out[produced : produced + len(chunk)] = np.frombuffer(chunk, np.uint8)
         produced += len(chunk)
         pos += size
         if pos >= len(data):

@@ -59,8 +59,7 @@ def family(bpc: int) -> Family:
         suffix_len.append(suffix)
         escape_len.append(prefix + suffix)
     code_len = tuple(
-        tuple((v >> c) + c + 1 if v < rice_count[c] else escape_len[c] for c in range(bpc))
-        for v in range(levels)
+        tuple((v >> c) + c + 1 if v < rice_count[c] else escape_len[c] for c in range(bpc)) for v in range(levels)
     )
     # Model buckets (evolution 3) grow 1, 2, 4, 8 ... contexts wide, the last one taking the rest:
     # bucket = floor(log2(v + 1)), capped.
