@@ -253,7 +253,12 @@ class DisplayChannel(ChannelBase):
             if DisplayCap.STREAM_REPORT in self.server_caps:
                 self._send_report(unknown_stream_report(msg.base.id))
             return
-        self._count_for_report(stream.id, msg.base.multi_media_time)
+        # Looked up once per frame: this runs hundreds of times a second for Xspice's video strips.
+        frame_time = msg.base.multi_media_time
+        now = self.session.mm_time()
+        sound = self.session.playback_active()
+        if stream.id in self.reports:
+            self._count_for_report(stream.id, frame_time, now, sound)
         surface = self.canvas.surfaces.get(stream.surface_id)
         try:
             pixels = stream.decoder.decode(msg.data)
@@ -264,12 +269,11 @@ class DisplayChannel(ChannelBase):
             return
         stream.frames += 1
         self.stream_frames += 1
-        stream.last_mm_time = msg.base.multi_media_time
+        stream.last_mm_time = frame_time
         if pixels is None or surface is None:
             return
-        frame = PendingFrame(stream.id, msg.base.multi_media_time, pixels, getattr(msg, "dest", None))
-        now = self.session.mm_time()
-        if now is None or not self.session.playback_active():
+        frame = PendingFrame(stream.id, frame_time, pixels, getattr(msg, "dest", None))
+        if now is None or not sound:
             self._show_frame(frame)
             return
         self.schedule.push(frame, now)
@@ -283,15 +287,11 @@ class DisplayChannel(ChannelBase):
             msg.stream_id, msg.unique_id, max(1, msg.max_window_size), msg.timeout_ms / 1000.0
         )
 
-    def _count_for_report(self, stream_id: int, frame_mm_time: int) -> None:
-        report = self.reports.get(stream_id)
-        if report is None:
-            return
-        now = self.session.mm_time()
+    def _count_for_report(self, stream_id: int, frame_mm_time: int, now: int | None, sound: bool) -> None:
         margin = mm_diff(frame_mm_time, now) if now is not None else 0
-        playback = self.session.playback() if self.session.playback_active() else None
+        playback = self.session.playback() if sound else None
         audio_delay = int(playback.sink.delay_ms()) if playback is not None else None
-        message = report.on_frame(frame_mm_time, margin, audio_delay)
+        message = self.reports[stream_id].on_frame(frame_mm_time, margin, audio_delay)
         if message is not None:
             self._send_report(message)
 

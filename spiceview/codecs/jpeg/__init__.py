@@ -33,6 +33,10 @@ def _decode_bgrx(jpeg: memoryview, width: int, height: int, fast: bool) -> np.nd
     size = jpeg_frame_size(jpeg)  # before libjpeg allocates anything for a hostile size
     if size != (width, height):
         raise DecodeError(f"JPEG is {size[0]}x{size[1]}, the image {width}x{height}")
+    return _libjpeg(jpeg, width, height, fast)
+
+
+def _libjpeg(jpeg: memoryview, width: int, height: int, fast: bool) -> np.ndarray:
     try:
         # Not strict: like spice-gtk's libjpeg, a recoverable error (a truncated scan, stray bytes) still gives
         # a picture; only fatal errors raise.
@@ -54,9 +58,9 @@ def decode_jpeg(data: bytes | bytearray | memoryview, width: int, height: int) -
 def decode_jpeg_frame(data: bytes | bytearray | memoryview) -> np.ndarray:
     """An MJPEG stream frame as (H, W, 4) B,G,R,0xFF, decoded as spice-gtk decodes stream frames."""
     view = byte_view(data)
-    width, height = jpeg_frame_size(view)
+    width, height = jpeg_frame_size(view)  # the frame's own size: nothing to compare it with
     _check_size(width, height)
-    return _decode_bgrx(view, width, height, fast=True)
+    return _libjpeg(view, width, height, fast=True)
 
 
 def decode_jpeg_alpha(
