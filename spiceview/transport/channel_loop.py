@@ -53,6 +53,7 @@ class ChannelLoop:
         self._stopping = False
         self._sock: socket.socket | None = None
         self._timer: tuple[float, Callable[[], None]] | None = None
+        self._out = bytearray()  # bytes the socket has not taken yet
         self.bytes_in = 0
 
     # --- called from any thread -----------------------------------------------------------------------------
@@ -113,7 +114,8 @@ class ChannelLoop:
     def _run_connected(self, sock: socket.socket) -> None:
         sock.setblocking(False)
         self.conn.initiate()
-        out = bytearray(self.conn.data_to_send())
+        out = self._out
+        out += self.conn.data_to_send()
         sel = selectors.DefaultSelector()
         sel.register(self._wake_r, selectors.EVENT_READ)
         sel.register(sock, selectors.EVENT_READ)
@@ -182,7 +184,13 @@ class ChannelLoop:
                 raise TransportError("the server closed the connection")
             total += len(data)
             self.bytes_in += len(data)
-            for event in self.conn.receive_data(data):
+            events = self.conn.receive_data(data)
+            # ACKs (and PONGs) out before handling: the server stops sending once a window of messages is
+            # unacknowledged, and decoding a burst of stream frames first made it drop frames for this client.
+            self._out += self.conn.data_to_send()
+            if self._out:
+                self._write(sock, self._out)
+            for event in events:
                 if isinstance(event, Received):
                     self._dispatch(event)
                 elif isinstance(event, Linked):
