@@ -260,8 +260,9 @@ class DisplayChannel(ChannelBase):
         if stream.id in self.reports:
             self._count_for_report(stream.id, frame_time, now, sound)
         surface = self.canvas.surfaces.get(stream.surface_id)
+        shown_now = now is None or not sound  # else it waits in the schedule and needs its own memory
         try:
-            pixels = stream.decoder.decode(msg.data)
+            pixels = stream.decoder.decode(msg.data, scratch=shown_now)
         except DecodeError as exc:
             stream.drops += 1
             self.errors += 1
@@ -273,7 +274,7 @@ class DisplayChannel(ChannelBase):
         if pixels is None or surface is None:
             return
         frame = PendingFrame(stream.id, frame_time, pixels, getattr(msg, "dest", None))
-        if now is None or not sound:
+        if shown_now:
             self._show_frame(frame)
             return
         self.schedule.push(frame, now)

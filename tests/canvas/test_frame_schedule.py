@@ -67,7 +67,7 @@ def test_a_frame_far_ahead_is_not_held_for_ever() -> None:
 class ColourDecoder:
     """Stands in for a video decoder: each 'frame' is one byte, the colour of the whole picture."""
 
-    def decode(self, data) -> np.ndarray:
+    def decode(self, data, scratch: bool = False) -> np.ndarray:
         picture = np.zeros((4, 4, 4), dtype=np.uint8)
         picture[..., :3] = bytes(data)[0]
         return picture

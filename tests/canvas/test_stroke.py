@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import random
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path as FsPath
 
@@ -544,6 +543,8 @@ def test_odd_dash_lists_are_not_doubled(oracle) -> None:
 BIG = (1 << 27) - 1  # pixels; 28.4 values near +-2^31
 
 
+# Cheap: bounded by pytest-timeout (a blow-up takes minutes), never by a timed assert on a shared machine.
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("attr", [solid(), styled([1, 1]), styled([1, 0, 0, 0]), styled([255, 1])])
 def test_absurd_coordinates_are_cheap_and_sane(attr: LineAttr) -> None:
     lines = [
@@ -554,9 +555,7 @@ def test_absurd_coordinates_are_cheap_and_sane(attr: LineAttr) -> None:
         [(7, -BIG), (7, BIG), (9, -BIG)],
     ]
     for line in lines:
-        t = time.perf_counter()
         spans = stroke_spans(polylines_path([line]), attr, 1920, 1080)
-        assert time.perf_counter() - t < 2.0
         counts(spans, 1920, 1080)  # in bounds
     # The horizontal-ish line crosses the surface around y = 550 and covers the full width (when solid).
     spans = stroke_spans(polylines_path([[(-BIG, 500), (BIG, 600)]]), solid(), 1920, 1080)
@@ -564,9 +563,7 @@ def test_absurd_coordinates_are_cheap_and_sane(attr: LineAttr) -> None:
     # Raw 28.4 extremes, also as Bezier control points.
     ext = [(-(1 << 31), -(1 << 31)), ((1 << 31) - 1, (1 << 31) - 1), (-(1 << 31), (1 << 31) - 1)]
     p = path_of(seg(BEGIN, [(0, 0)]), seg(BEZIER | END, ext, fixed=True), seg(BEGIN | END, ext, fixed=True))
-    t = time.perf_counter()
     counts(stroke_spans(p, attr, 640, 480), 640, 480)
-    assert time.perf_counter() - t < 2.0
 
 
 def test_long_dashed_lines_far_off_surface_keep_their_phase() -> None:
@@ -615,14 +612,13 @@ def test_caps_turn_into_value_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         stroke_spans(many, solid(), 100, 100)
 
 
+@pytest.mark.timeout(120)
 def test_many_points_and_empty_surfaces() -> None:
     rng = random.Random(8)
     pts = [(rng.randint(-50, 150), rng.randint(-50, 150)) for _ in range(20000)]
     p = polylines_path([pts])
-    t = time.perf_counter()
     for attr in (solid(), styled([2, 3])):
         counts(stroke_spans(p, attr, 100, 100), 100, 100)
-    assert time.perf_counter() - t < 5.0
     for w, h in ((0, 10), (10, 0), (-5, -5)):
         assert stroke_spans(p, solid(), w, h).shape == (0, 3)
     assert stroke_spans(path_of(), solid(), 10, 10).shape == (0, 3)

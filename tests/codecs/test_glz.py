@@ -141,8 +141,8 @@ def test_failed_image_fails_its_waiters_and_unblocks_release() -> None:
     waiter = enc.encode(img, 2, RGB32, refs=(1,), win_head_dist=1, same_image=False)
     start = time.monotonic()
     with pytest.raises(DecodeError, match="failed"):
-        decode_glz(waiter, win, timeout=5)
-    assert time.monotonic() - start < 1
+        decode_glz(waiter, win, timeout=60)
+    assert time.monotonic() - start < 30  # failed at once, not after waiting out its minute
 
 
 def test_missing_image_times_out() -> None:

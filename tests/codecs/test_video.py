@@ -67,3 +67,18 @@ def test_broken_frames_raise_decode_error() -> None:
             decoder.decode(b"\x00" * 40)
     with pytest.raises(DecodeError):
         VideoDecoder(250)
+
+
+def test_mjpeg_scratch_frames_reuse_one_buffer_and_kept_frames_do_not() -> None:
+    """Frames shown at once are decoded into one buffer kept by the stream; frames kept for later get their own."""
+    decoder = VideoDecoder(VideoCodecType.MJPEG)
+    a, b = encode_jpeg(photo_like(H, W, 1)), encode_jpeg(photo_like(H, W, 2))
+    first = decoder.decode(a, scratch=True)
+    second = decoder.decode(b, scratch=True)
+    assert first is not None and second is not None and np.shares_memory(first, second)
+    np.testing.assert_array_equal(second, VideoDecoder(VideoCodecType.MJPEG).decode(b))
+    kept = decoder.decode(a)
+    decoder.decode(b, scratch=True)
+    np.testing.assert_array_equal(kept, VideoDecoder(VideoCodecType.MJPEG).decode(a))
+    bigger = decoder.decode(encode_jpeg(photo_like(H * 2, W, 3)), scratch=True)
+    assert bigger is not None and bigger.shape == (H * 2, W, 4)

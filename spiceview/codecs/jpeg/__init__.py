@@ -36,11 +36,11 @@ def _decode_bgrx(jpeg: memoryview, width: int, height: int, fast: bool) -> np.nd
     return _libjpeg(jpeg, width, height, fast)
 
 
-def _libjpeg(jpeg: memoryview, width: int, height: int, fast: bool) -> np.ndarray:
+def _libjpeg(jpeg: memoryview, width: int, height: int, fast: bool, out: np.ndarray | None = None) -> np.ndarray:
     try:
         # Not strict: like spice-gtk's libjpeg, a recoverable error (a truncated scan, stray bytes) still gives
         # a picture; only fatal errors raise.
-        pixels = simplejpeg.decode_jpeg(jpeg, "BGRX", fastdct=fast, fastupsample=fast, strict=False)
+        pixels = simplejpeg.decode_jpeg(jpeg, "BGRX", fastdct=fast, fastupsample=fast, strict=False, buffer=out)
     except (ValueError, RuntimeError) as exc:
         raise DecodeError(f"JPEG decoding failed: {exc}") from None
     if pixels.shape != (height, width, 4):
@@ -55,12 +55,17 @@ def decode_jpeg(data: bytes | bytearray | memoryview, width: int, height: int) -
     return DecodedImage(width, height, PixelFormat.XRGB32, pixels)
 
 
-def decode_jpeg_frame(data: bytes | bytearray | memoryview) -> np.ndarray:
-    """An MJPEG stream frame as (H, W, 4) B,G,R,0xFF, decoded as spice-gtk decodes stream frames."""
+def decode_jpeg_frame(data: bytes | bytearray | memoryview, out: np.ndarray | None = None) -> np.ndarray:
+    """An MJPEG stream frame as (H, W, 4) B,G,R,0xFF, decoded as spice-gtk decodes stream frames.
+
+    `out`, a contiguous (H, W, 4) uint8 array, is written and returned when the frame has its size.
+    """
     view = byte_view(data)
     width, height = jpeg_frame_size(view)  # the frame's own size: nothing to compare it with
     _check_size(width, height)
-    return _libjpeg(view, width, height, fast=True)
+    if out is not None and out.shape != (height, width, 4):
+        out = None
+    return _libjpeg(view, width, height, fast=True, out=out)
 
 
 def decode_jpeg_alpha(

@@ -48,6 +48,7 @@ class VideoDecoder:
             raise DecodeError(f"unknown video codec {codec}") from None
         self._context: av.CodecContext | None = None
         self._reformatter: VideoReformatter | None = None
+        self._scratch: np.ndarray | None = None
         if self.codec is not VideoCodecType.MJPEG:
             try:
                 import av
@@ -62,9 +63,16 @@ class VideoDecoder:
             except Exception as exc:  # noqa: BLE001
                 raise DecodeError(f"no decoder for {self.codec.name}: {exc}") from None
 
-    def decode(self, data: bytes | memoryview) -> np.ndarray | None:
+    def decode(self, data: bytes | memoryview, scratch: bool = False) -> np.ndarray | None:
+        """One frame's picture. `scratch`: the caller is done with it before the next decode (it copies it into
+        the surface at once), so the decoder may give it in memory it reuses."""
         if self.codec is VideoCodecType.MJPEG:
-            return decode_jpeg_frame(data)
+            if not scratch:
+                return decode_jpeg_frame(data)
+            # A buffer kept for the stream: no fresh allocation per frame, and it stays in the CPU cache.
+            pixels = decode_jpeg_frame(data, self._scratch)
+            self._scratch = pixels
+            return pixels
         assert self._context is not None and self._reformatter is not None
         import av
 
@@ -87,3 +95,4 @@ class VideoDecoder:
     def close(self) -> None:
         self._context = None
         self._reformatter = None
+        self._scratch = None
