@@ -54,6 +54,7 @@ class ChannelLoop:
         self._sock: socket.socket | None = None
         self._timer: tuple[float, Callable[[], None]] | None = None
         self._out = bytearray()  # bytes the socket has not taken yet
+        self._loop_thread: int | None = None
         self.bytes_in = 0
 
     # --- called from any thread -----------------------------------------------------------------------------
@@ -64,7 +65,10 @@ class ChannelLoop:
     def call_soon(self, fn: Callable[[], None]) -> None:
         with self._lock:
             self._queue.append(fn)
-        self._wake()
+        # From the loop's own thread (a handler replying) the queue runs before the loop sleeps again: waking it
+        # through the socket pair would cost three system calls and an extra turn per reply.
+        if threading.get_ident() != self._loop_thread:
+            self._wake()
 
     def set_timer(self, deadline: float | None, fn: Callable[[], None]) -> None:
         """Run fn on the loop thread at time.monotonic() >= deadline (one timer; None cancels it).
@@ -86,6 +90,7 @@ class ChannelLoop:
     # --- the loop ---------------------------------------------------------------------------------------------
 
     def run(self) -> None:
+        self._loop_thread = threading.get_ident()
         error: BaseException | None = None
         try:
             self._sock = self.opener()
