@@ -14,7 +14,8 @@ TEST=(
     spice-client-gtk virt-viewer openssl libgl1-mesa-dri spice-vdagent qemu-system-x86 xclip
     x11-xkb-utils adwaita-icon-theme libxtst6 libxdamage1 libxfixes3 xserver-xorg-core xserver-xorg-video-dummy openbox
     pulseaudio pulseaudio-utils libasound2-plugins
-    mpv ffmpeg gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
+    mpv ffmpeg feh gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
+    gstreamer1.0-libav
 )
 
 packages=("${RUNTIME[@]}")
