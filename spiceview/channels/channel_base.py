@@ -135,6 +135,9 @@ class ChannelBase(QObject):
             return
         handler(message)
 
+    def on_batch_done(self) -> None:
+        """Called on the channel thread once the messages that arrived together are handled."""
+
     def on_closed(self, error: BaseException | None) -> None:
         if (
             isinstance(error, LinkError)
@@ -193,6 +196,10 @@ class _ConnectionEvents:
     def on_message(self, message: Any, serial: int) -> None:
         if self._current():
             self.channel.on_message(message, serial)
+
+    def on_batch_done(self) -> None:
+        if self._current():
+            self.channel.on_batch_done()
 
     def on_closed(self, error: BaseException | None) -> None:
         if self._current():

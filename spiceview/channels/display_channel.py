@@ -51,8 +51,9 @@ class DisplayChannel(ChannelBase):
 
     primary_created = Signal(object)  # Surface
     primary_destroyed = Signal(int)
-    # Emitted once when a surface goes from clean to dirty; the receiver collects the areas with take_dirty().
-    # One signal per batch rather than one per command keeps cross-thread traffic small.
+    # Emitted when what arrived together has been drawn and the areas were clean before; the receiver collects the
+    # areas with take_dirty(). One signal per batch rather than one per command keeps cross-thread traffic small,
+    # and a picture sent as several commands (a surface copy, a fill, an image) is repainted once, not per command.
     dirty = Signal()
     marked = Signal()
     monitors_changed = Signal(object)  # list of Head
@@ -72,6 +73,7 @@ class DisplayChannel(ChannelBase):
         self.draw_count = 0
         self._dirty: dict[int, DirtyBoxes] = {}
         self._dirty_lock = threading.Lock()
+        self._dirty_signal_due = False
         self.errors = 0
         c = self.canvas
         draws = {
@@ -175,6 +177,11 @@ class DisplayChannel(ChannelBase):
                 boxes = self._dirty[surface_id] = DirtyBoxes()
             boxes.add(box)
         if was_clean:
+            self._dirty_signal_due = True
+
+    def on_batch_done(self) -> None:
+        if self._dirty_signal_due:
+            self._dirty_signal_due = False
             self.dirty.emit()
 
     def take_dirty(self) -> dict[int, list[Box]]:

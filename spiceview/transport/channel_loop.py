@@ -30,6 +30,9 @@ READ_BURST = 1 << 22
 class ChannelHandler(Protocol):
     def on_linked(self, event: Linked) -> None: ...
     def on_message(self, message: Any, serial: int) -> None: ...
+    def on_batch_done(self) -> None:
+        """Everything that arrived together has been handled: the loop is about to wait again."""
+
     def on_closed(self, error: BaseException | None) -> None: ...
 
 
@@ -150,6 +153,7 @@ class ChannelLoop:
                     elif events & selectors.EVENT_READ:
                         linked = self._read(sock) or linked
                 self._run_queue()
+                self.handler.on_batch_done()
                 out += self.conn.data_to_send()
                 if out:
                     self._write(sock, out)
