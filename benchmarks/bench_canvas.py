@@ -77,8 +77,13 @@ def main() -> None:
         return lambda: canvas.fill(base, d.Fill.cls(brush=brush, rop_descriptor=rop, mask=t.QMask.cls()))
 
     def copy(image_id: int, rop: int, area=full, w: int = W, h: int = H):
-        msg = d.Copy.cls(src_bitmap=cached(image_id, w, h), src_area=area, rop_descriptor=rop,
-                         scale_mode=ScaleMode.INTERPOLATE, mask=t.QMask.cls())
+        msg = d.Copy.cls(
+            src_bitmap=cached(image_id, w, h),
+            src_area=area,
+            rop_descriptor=rop,
+            scale_mode=ScaleMode.INTERPOLATE,
+            mask=t.QMask.cls(),
+        )
         return lambda: canvas.copy(base, msg)
 
     def over(mask: bool):
@@ -94,8 +99,9 @@ def main() -> None:
         "fill solid (XOR)": fill(Ropd.OP_XOR),
         "copy (PUT)": copy(1, Ropd.OP_PUT),
         "copy (AND, inverted source)": copy(1, Ropd.OP_AND | Ropd.INVERS_SRC),
-        "copy scaled 2x (bilinear)": copy(3, Ropd.OP_PUT, t.Rect.cls(top=0, left=0, bottom=H // 2, right=W // 2),
-                                           W // 2, H // 2),
+        "copy scaled 2x (bilinear)": copy(
+            3, Ropd.OP_PUT, t.Rect.cls(top=0, left=0, bottom=H // 2, right=W // 2), W // 2, H // 2
+        ),
         "composite OVER": over(False),
         "composite OVER + a8 mask": over(True),
     }

@@ -31,8 +31,12 @@ RESULTS = Path(__file__).parent / "results" / "first_frame.md"
 
 def spicy(port: int, out: Path) -> float:
     start = time.monotonic()
-    subprocess.run(["spicy-screenshot", "-h", "127.0.0.1", "-p", str(port), "-o", str(out)], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["spicy-screenshot", "-h", "127.0.0.1", "-p", str(port), "-o", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return time.monotonic() - start
 
 

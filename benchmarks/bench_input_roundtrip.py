@@ -70,8 +70,28 @@ def start_echo_xterm(server: XspiceServer, log: Path) -> subprocess.Popen:
     """A screen-filling xterm whose tty echoes each key at once (`stty -icanon`), `cat` logging what arrived."""
     script = 'stty -icanon; exec cat > "$1"'
     proc = server.run_client(
-        ["xterm", "-fa", FONT, "-fs", "20", "-geometry", "80x24+0+0", "-T", XTERM_TITLE, "-bw", "0", "+bc",
-         "-xrm", "XTerm*pointerMode: 0", "-e", "sh", "-c", script, "sh", str(log)],
+        [
+            "xterm",
+            "-fa",
+            FONT,
+            "-fs",
+            "20",
+            "-geometry",
+            "80x24+0+0",
+            "-T",
+            XTERM_TITLE,
+            "-bw",
+            "0",
+            "+bc",
+            "-xrm",
+            "XTerm*pointerMode: 0",
+            "-e",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            str(log),
+        ],
         env={"LC_ALL": "C.UTF-8"},
     )
     wid = wait_mapped(server.display, XTERM_TITLE)
@@ -117,7 +137,9 @@ def find_window(xvfb: XvfbServer, proc: subprocess.Popen, timeout: float) -> str
             raise RuntimeError(f"the viewer exited ({proc.returncode}) before showing a window")
         res = subprocess.run(
             ["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
-            env=xvfb.env, capture_output=True, text=True,
+            env=xvfb.env,
+            capture_output=True,
+            text=True,
         )
         wids = res.stdout.split()
         if wids:
@@ -162,8 +184,16 @@ def run_viewer(
                 codes = [xinput.keycode(d, LETTERS[i % len(LETTERS)]) for i in range(samples)]
                 try:
                     with xinput.DamageWatch(g, g.root) as guest_screen:
-                        got = xinput.key_roundtrip(d, int(wid), codes, timeout=timeout, gap=0.1, settle=0.5,
-                                                   max_misses=max_misses, guest=guest_screen)
+                        got = xinput.key_roundtrip(
+                            d,
+                            int(wid),
+                            codes,
+                            timeout=timeout,
+                            gap=0.1,
+                            settle=0.5,
+                            max_misses=max_misses,
+                            guest=guest_screen,
+                        )
                 except xinput.XInputError as e:  # e.g. the window vanished or left the screen
                     got, result.note = [], f"X error: {e}"
             result.presses = len(got)
@@ -217,6 +247,7 @@ def machine() -> str:
 
 def source_version() -> str:
     """The spiceview commit measured, marked when the working tree has uncommitted changes to spiceview/."""
+
     def git(*argv: str) -> str:
         res = subprocess.run(["git", "-C", str(REPO), *argv], capture_output=True, text=True)
         return res.stdout.strip() if res.returncode == 0 else ""
@@ -273,10 +304,13 @@ def main() -> None:
         for rnd in range(args.rounds):
             for viewer in viewers if rnd % 2 == 0 else viewers[::-1]:
                 r = run_viewer(viewer, server, args.samples, args.timeout, args.max_misses, args.start_timeout)
-                print(f"round {rnd + 1} {viewer}: {r.answered}/{r.presses} answered"
-                      + (f", median {ms(float(np.median(r.times)))}" if r.times else "")
-                      + (f", guest echo median {ms(float(np.median(r.guest_times)))}" if r.guest_times else "")
-                      + (f" ({r.note})" if r.note else ""), file=sys.stderr)
+                print(
+                    f"round {rnd + 1} {viewer}: {r.answered}/{r.presses} answered"
+                    + (f", median {ms(float(np.median(r.times)))}" if r.times else "")
+                    + (f", guest echo median {ms(float(np.median(r.guest_times)))}" if r.guest_times else "")
+                    + (f" ({r.note})" if r.note else ""),
+                    file=sys.stderr,
+                )
                 runs[viewer].append(r)
     text = table([merge(runs[v]) for v in viewers], args.samples, args.rounds, args.timeout)
     print(text)

@@ -31,7 +31,7 @@ def desktop_image(seed: int = 1) -> np.ndarray:
     img[:32] = (0x30, 0x30, 0x38, 0)  # title bar
     for _ in range(40):  # windows and buttons
         y, x = rng.integers(0, H - 200), rng.integers(0, W - 300)
-        img[y:y + rng.integers(20, 200), x:x + rng.integers(40, 300), :3] = rng.integers(0, 256, 3)
+        img[y : y + rng.integers(20, 200), x : x + rng.integers(40, 300), :3] = rng.integers(0, 256, 3)
     for y in range(60, H - 20, 18):  # lines of "text": short dark strokes
         xs = rng.integers(0, W - 8, 160)
         for dy in range(0, 11, 2):
@@ -61,7 +61,7 @@ class QuickEncoder:
     def literals(self, bgr: np.ndarray) -> None:
         flat = bgr.reshape(-1, 3)
         for start in range(0, len(flat), 32):
-            chunk = flat[start:start + 32]
+            chunk = flat[start : start + 32]
             self.out.append(len(chunk) - 1)
             self.out += chunk.tobytes()
 
@@ -130,7 +130,7 @@ class QuickEncoder:
                 if lit_from is not None:
                     self.literals(row[lit_from:s])
                     lit_from = None
-                self.literals(row[s:s + 1])
+                self.literals(row[s : s + 1])
                 self.match(e - s - 1, distance=1)
             elif lit_from is None:
                 lit_from = s
@@ -148,8 +148,7 @@ def glz_stream(img: np.ndarray, image_id: int, previous: np.ndarray | None) -> b
     enc = QuickEncoder(glz=True)
     enc.encode_rows(img, previous)
     dist = 1 if previous is not None else 0
-    return struct.pack(">IIBIIIQI", LZ_MAGIC, LZ_VERSION, RGB32 | 16, W, H, W * 4, image_id,
-                       dist) + bytes(enc.out)
+    return struct.pack(">IIBIIIQI", LZ_MAGIC, LZ_VERSION, RGB32 | 16, W, H, W * 4, image_id, dist) + bytes(enc.out)
 
 
 def best_time(fn, repeat: int) -> float:
@@ -175,7 +174,7 @@ def main() -> None:
         print(f"LZ  {name:8s} {len(lz) / 1e6:6.2f} MB in  {t * 1e3:7.2f} ms  {mb / t:7.0f} MB/s")
 
         second = img.copy()
-        second[H // 2: H // 2 + 40, 100:900, :3] = 77  # a small change between two frames
+        second[H // 2 : H // 2 + 40, 100:900, :3] = 77  # a small change between two frames
         first_glz = glz_stream(img, 0, None)
         second_glz = glz_stream(second, 1, img)
 

@@ -29,20 +29,27 @@ from quic_encoder import encode_quic  # noqa: E402
 from spiceview.codecs.quic import QuicImageType, decode_quic  # noqa: E402
 
 W, H = 1920, 1080
-TYPES = {"rgb32": QuicImageType.RGB32, "rgb16": QuicImageType.RGB16, "rgba": QuicImageType.RGBA,
-         "gray": QuicImageType.GRAY}
+TYPES = {
+    "rgb32": QuicImageType.RGB32,
+    "rgb16": QuicImageType.RGB16,
+    "rgba": QuicImageType.RGBA,
+    "gray": QuicImageType.GRAY,
+}
 
 
 def photo_planes(seed: int = 2) -> np.ndarray:
     """R, G, B, A planes of a photo-like picture."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:H, 0:W].astype(np.float32)
-    img = np.stack([
-        128 + 90 * np.sin(x / 97 + y / 151),
-        128 + 80 * np.cos(x / 63 - y / 89),
-        128 + 70 * np.sin((x + y) / 211),
-        200 + 50 * np.sin(x / 300),
-    ], -1)
+    img = np.stack(
+        [
+            128 + 90 * np.sin(x / 97 + y / 151),
+            128 + 80 * np.cos(x / 63 - y / 89),
+            128 + 70 * np.sin((x + y) / 211),
+            200 + 50 * np.sin(x / 300),
+        ],
+        -1,
+    )
     img += rng.normal(0, 5, img.shape)
     return np.clip(img, 0, 255).astype(np.uint8)
 

@@ -48,9 +48,19 @@ def make_clip(path: Path, seconds: int) -> None:
     flash = "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t\\,1)\\,0.12)'"
     subprocess.run(
         [
-            "ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi",
-            "-i", f"testsrc2=size={CLIP_SIZE[0]}x{CLIP_SIZE[1]}:rate=25,{flash}",
-            "-t", str(seconds), "-pix_fmt", "yuv420p", str(path),
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={CLIP_SIZE[0]}x{CLIP_SIZE[1]}:rate=25,{flash}",
+            "-t",
+            str(seconds),
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
         ],
         check=True,
         timeout=120,
@@ -161,8 +171,16 @@ def main() -> None:
             with XspiceServer(size=(1024, 768), streaming_video="all", video_codecs="spice:mjpeg") as server:
                 hide_cursor(server.display)
                 player = server.run_client(
-                    ["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--no-border",
-                     f"--geometry=+{CLIP_AT[0]}+{CLIP_AT[1]}", str(clip)]
+                    [
+                        "mpv",
+                        "--vo=x11",
+                        "--ao=null",
+                        "--loop=inf",
+                        "--no-osc",
+                        "--no-border",
+                        f"--geometry=+{CLIP_AT[0]}+{CLIP_AT[1]}",
+                        str(clip),
+                    ]
                 )
                 try:
                     results.append(run_viewer(viewer, server, args.seconds))

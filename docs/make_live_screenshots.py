@@ -24,8 +24,21 @@ from spiceview.lab.xvfb import XvfbServer
 def furnish(guest: XspiceServer, width: int) -> None:
     """A desktop worth looking at: a coloured root, a terminal, a clock and the X logo on each monitor."""
     guest.run(["xsetroot", "-solid", "#2e5c8a"])
-    guest.run_client(["xterm", "-geometry", "72x20+40+40", "-fa", "DejaVu Sans Mono", "-fs", "10",
-                      "-e", "sh", "-c", "echo guest: Xspice, shown by spiceview; echo; ls -l /usr; sleep 3600"])
+    guest.run_client(
+        [
+            "xterm",
+            "-geometry",
+            "72x20+40+40",
+            "-fa",
+            "DejaVu Sans Mono",
+            "-fs",
+            "10",
+            "-e",
+            "sh",
+            "-c",
+            "echo guest: Xspice, shown by spiceview; echo; ls -l /usr; sleep 3600",
+        ]
+    )
     guest.run_client(["xclock", "-analog", "-update", "1", "-geometry", "200x200+620+60"])
     guest.run_client(["xlogo", "-geometry", "220x220+640+420"])
     if width > 1024:
@@ -51,8 +64,12 @@ def window_shot(out: Path) -> None:
         proc = viewer(client.env, guest, "--scaling", "1:1")
         try:
             time.sleep(5.0)
-            for window in subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
-                                         env=client.env, capture_output=True, text=True).stdout.split():
+            for window in subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
+                env=client.env,
+                capture_output=True,
+                text=True,
+            ).stdout.split():
                 subprocess.run(["xdotool", "windowmove", window, "24", "48"], env=client.env)  # all on screen
             time.sleep(1.5)
             screen = xwd.capture(client.display)

@@ -47,16 +47,18 @@ def _transform(t: Any) -> tuple[int, ...]:
     return (t.t00, t.t01, t.t02, t.t10, t.t11, t.t12)
 
 
-def _picture(canvas: Canvas, image: Any, opaque: bool, filt: int, repeat: int, transform: Any,
-             component_alpha: bool = False) -> Picture:
+def _picture(
+    canvas: Canvas, image: Any, opaque: bool, filt: int, repeat: int, transform: Any, component_alpha: bool = False
+) -> Picture:
     decoded = canvas.resolver.resolve(image)
     if image.type == ImageType.SURFACE:
         # A surface keeps its own format; SOURCE_OPAQUE makes an ARGB surface read as xRGB.
         fmt = surface_format(canvas.surface(image.surface.surface_id), opaque)
     else:
         fmt = picture_format(decoded)
-    return Picture(decoded.pixels, fmt, None if transform is None else _transform(transform), filt, repeat,
-                   component_alpha)
+    return Picture(
+        decoded.pixels, fmt, None if transform is None else _transform(transform), filt, repeat, component_alpha
+    )
 
 
 def draw_composite(canvas: Canvas, surface: Surface, region: Region, base: Any, comp: Any) -> Changed:
@@ -69,15 +71,21 @@ def draw_composite(canvas: Canvas, surface: Surface, region: Region, base: Any, 
         raise DrawError("composite onto an alpha-only surface is not supported")
     op = flags & COMPOSITE_OP_MASK
     src = _picture(
-        canvas, comp.src_bitmap, bool(flags & CompositeFlags.SOURCE_OPAQUE),
-        (flags >> COMPOSITE_SRC_FILTER_SHIFT) & 7, (flags >> COMPOSITE_SRC_REPEAT_SHIFT) & 3,
+        canvas,
+        comp.src_bitmap,
+        bool(flags & CompositeFlags.SOURCE_OPAQUE),
+        (flags >> COMPOSITE_SRC_FILTER_SHIFT) & 7,
+        (flags >> COMPOSITE_SRC_REPEAT_SHIFT) & 3,
         comp.src_transform if flags & CompositeFlags.HAS_SRC_TRANSFORM else None,
     )
     mask = None
     if flags & CompositeFlags.HAS_MASK and comp.mask_bitmap is not None:
         mask = _picture(
-            canvas, comp.mask_bitmap, False,
-            (flags >> COMPOSITE_MASK_FILTER_SHIFT) & 7, (flags >> COMPOSITE_MASK_REPEAT_SHIFT) & 3,
+            canvas,
+            comp.mask_bitmap,
+            False,
+            (flags >> COMPOSITE_MASK_FILTER_SHIFT) & 7,
+            (flags >> COMPOSITE_MASK_REPEAT_SHIFT) & 3,
             comp.mask_transform if flags & CompositeFlags.HAS_MASK_TRANSFORM else None,
             bool(flags & CompositeFlags.COMPONENT_ALPHA),
         )
@@ -92,8 +100,17 @@ def draw_composite(canvas: Canvas, surface: Surface, region: Region, base: Any, 
         dest[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0] = surface.pixels[cy0:cy1, cx0:cx1]
     dest_format = surface_format(surface, bool(flags & CompositeFlags.DEST_OPAQUE))
     try:
-        composite(op, src, mask, dest, dest_format, comp.src_origin.x, comp.src_origin.y,
-                  comp.mask_origin.x, comp.mask_origin.y)
+        composite(
+            op,
+            src,
+            mask,
+            dest,
+            dest_format,
+            comp.src_origin.x,
+            comp.src_origin.y,
+            comp.mask_origin.x,
+            comp.mask_origin.y,
+        )
     except ValueError as exc:
         raise DrawError(f"composite: {exc}") from None
 

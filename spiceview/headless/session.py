@@ -250,8 +250,12 @@ class HeadlessSession:
         self.client.agent.clipboard_grab(selection, (clip_type,))
         self._flush()
 
-    def get_clipboard(self, clip_type: int = ClipboardType.UTF8_TEXT, selection: int = Selection.CLIPBOARD,
-                      timeout: float | None = None) -> bytes:
+    def get_clipboard(
+        self,
+        clip_type: int = ClipboardType.UTF8_TEXT,
+        selection: int = Selection.CLIPBOARD,
+        timeout: float | None = None,
+    ) -> bytes:
         """What the guest has on its clipboard (it must offer clip_type)."""
         self.wait_agent()
         self.wait_until(lambda: clip_type in self.guest_offers.get(selection, ()), timeout, "the guest's clipboard")

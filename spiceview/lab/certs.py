@@ -82,9 +82,15 @@ def make_ca(common_name: str = "spiceview lab CA") -> CertAuthority:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                key_encipherment=False, data_encipherment=False, key_agreement=False,
-                encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -101,9 +107,7 @@ def _san(subject: str) -> x509.GeneralName:
         return x509.DNSName(subject)
 
 
-def make_server_cert(
-    ca: CertAuthority, subject: str = "127.0.0.1"
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+def make_server_cert(ca: CertAuthority, subject: str = "127.0.0.1") -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     """A server key and certificate signed by ca, with CN=subject and subjectAltName subject (IP or DNS)."""
     key = _key()
     not_before, not_after = _validity()
@@ -118,9 +122,7 @@ def make_server_cert(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName([_san(subject)]), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
         .sign(ca.key, hashes.SHA256())
     )
     return key, cert

@@ -211,9 +211,7 @@ def _colors(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def compare(
-    a: np.ndarray, b: np.ndarray, tolerance: int = 0
-) -> tuple[int, tuple[int, int, int, int] | None]:
+def compare(a: np.ndarray, b: np.ndarray, tolerance: int = 0) -> tuple[int, tuple[int, int, int, int] | None]:
     """(number of pixels whose colour differs by more than tolerance, bbox (x0, y0, x1, y1) exclusive).
 
     bbox is None when the pictures match.

@@ -79,10 +79,25 @@ class QemuServer:
         if self.image_compression is not None:
             spice += f",image-compression={self.image_compression}"
         argv = [
-            QEMU, "-nodefaults", "-no-user-config", "-display", "none", "-accel", self.accel,
-            "-m", str(self.memory_mb), "-serial", "none", "-parallel", "none",
-            "-vga", "qxl", "-spice", spice,
-            "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+            QEMU,
+            "-nodefaults",
+            "-no-user-config",
+            "-display",
+            "none",
+            "-accel",
+            self.accel,
+            "-m",
+            str(self.memory_mb),
+            "-serial",
+            "none",
+            "-parallel",
+            "none",
+            "-vga",
+            "qxl",
+            "-spice",
+            spice,
+            "-qmp",
+            f"unix:{self.qmp_path},server=on,wait=off",
         ]
         if self.password is not None:
             argv[1:1] = ["-object", f"secret,id=spicepw,data={self.password}"]
@@ -90,9 +105,12 @@ class QemuServer:
             argv += ["-device", "qxl"]
         if self.agent:
             argv += [
-                "-device", "virtio-serial",
-                "-chardev", "spicevmc,id=vdagent,name=vdagent",
-                "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0",
+                "-device",
+                "virtio-serial",
+                "-chardev",
+                "spicevmc,id=vdagent,name=vdagent",
+                "-device",
+                "virtserialport,chardev=vdagent,name=com.redhat.spice.0",
             ]
         if self.audio:
             argv += ["-audiodev", "spice,id=snd0", "-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0"]
@@ -124,7 +142,10 @@ class QemuServer:
         self.proc = procs.spawn(self.argv(), log=self.log_path)
         proc = self.proc
         procs.wait_for_port(
-            self.port, timeout=self.startup_timeout, alive=lambda: proc.poll() is None, what="QEMU",
+            self.port,
+            timeout=self.startup_timeout,
+            alive=lambda: proc.poll() is None,
+            what="QEMU",
             log=self.log_path,
         )
         deadline = time.monotonic() + self.startup_timeout

@@ -46,9 +46,7 @@ def spicy_screenshot(
         env["SSL_CERT_FILE"] = str(ca_file)
     with tempfile.TemporaryDirectory(prefix="spiceview-spicy-") as d:
         path = out or Path(d) / "shot.ppm"
-        res = subprocess.run(
-            [*argv, "-o", str(path)], capture_output=True, text=True, env=env, timeout=timeout, cwd=d
-        )
+        res = subprocess.run([*argv, "-o", str(path)], capture_output=True, text=True, env=env, timeout=timeout, cwd=d)
         if res.returncode != 0 or not path.exists():
             lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not any(n in ln for n in _NOISE)]
             raise ReferenceClientError(f"spicy-screenshot failed ({res.returncode}): " + "\n".join(lines[-6:]))

@@ -64,9 +64,7 @@ class MissingRequirement(RuntimeError):
 def _dpkg_installed(package: str) -> bool:
     if shutil.which("dpkg-query") is None:
         return False
-    res = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
-    )
+    res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
     return res.returncode == 0 and "install ok installed" in res.stdout
 
 

@@ -37,7 +37,10 @@ class XServer(Protocol):
 
 def _x(display: str, *argv: str, timeout: float = 10.0) -> str:
     res = subprocess.run(
-        list(argv), capture_output=True, text=True, timeout=timeout,
+        list(argv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={"PATH": "/usr/local/bin:/usr/bin:/bin", "DISPLAY": display},
     )
     if res.returncode != 0:
@@ -84,7 +87,9 @@ def wait_mapped(display: str, title: str, timeout: float = 15.0) -> str:
     while True:
         res = subprocess.run(
             ["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
-            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "DISPLAY": display},
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "DISPLAY": display},
         )
         if res.returncode == 0 and res.stdout.split():
             return res.stdout.split()[0]
@@ -93,9 +98,7 @@ def wait_mapped(display: str, title: str, timeout: float = 15.0) -> str:
         time.sleep(0.05)
 
 
-def wait_idle(
-    display: str, *, interval: float = 0.1, stable: int = 2, timeout: float = 15.0
-) -> np.ndarray:
+def wait_idle(display: str, *, interval: float = 0.1, stable: int = 2, timeout: float = 15.0) -> np.ndarray:
     """Wait until `stable` consecutive xwd captures `interval` s apart are equal; returns the last one."""
     deadline = time.monotonic() + timeout
     last = xwd.capture(display)
@@ -135,14 +138,10 @@ def make_photo(width: int = 320, height: int = 240, seed: int = 1) -> np.ndarray
     return bgrx_from_rgb(np.clip(img, 0, 255).astype(np.uint8))
 
 
-def show_image(
-    server: XServer, img: np.ndarray, x: int = 0, y: int = 0, title: str = "lab-image"
-) -> subprocess.Popen:
+def show_image(server: XServer, img: np.ndarray, x: int = 0, y: int = 0, title: str = "lab-image") -> subprocess.Popen:
     """Show a BGRX/RGB picture at (x, y) with ImageMagick `display` (no window manager: exact spot)."""
     path = save_ppm(img, _workdir(server) / f"{title}.ppm")
-    proc = server.run_client(
-        ["display", "-title", title, "-geometry", f"+{x}+{y}", "-borderwidth", "0", str(path)]
-    )
+    proc = server.run_client(["display", "-title", title, "-geometry", f"+{x}+{y}", "-borderwidth", "0", str(path)])
     wait_mapped(server.display, title)
     return proc
 
@@ -160,28 +159,40 @@ def show_text(
     """An xterm with Xft text (DejaVu Sans Mono) printing text, then idling (cursor solid, no blink)."""
     script = 'printf "%s" "$1"; exec sleep infinity'
     proc = server.run_client(
-        ["xterm", "-fa", FONT, "-fs", str(font_size), "-geometry", f"{cols}x{rows}+{x}+{y}",
-         "-T", title, "-bw", "0", "+bc", "-e", "sh", "-c", script, "sh", text],
+        [
+            "xterm",
+            "-fa",
+            FONT,
+            "-fs",
+            str(font_size),
+            "-geometry",
+            f"{cols}x{rows}+{x}+{y}",
+            "-T",
+            title,
+            "-bw",
+            "0",
+            "+bc",
+            "-e",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            text,
+        ],
         env={"LC_ALL": "C.UTF-8"},
     )
     wait_mapped(server.display, title)
     return proc
 
 
-def show_logo(
-    server: XServer, x: int = 0, y: int = 0, size: int = 200, title: str = "lab-logo"
-) -> subprocess.Popen:
+def show_logo(server: XServer, x: int = 0, y: int = 0, size: int = 200, title: str = "lab-logo") -> subprocess.Popen:
     """xlogo drawn with RENDER (antialiased polygons)."""
-    proc = server.run_client(
-        ["xlogo", "-render", "-title", title, "-geometry", f"{size}x{size}+{x}+{y}"]
-    )
+    proc = server.run_client(["xlogo", "-render", "-title", title, "-geometry", f"{size}x{size}+{x}+{y}"])
     wait_mapped(server.display, title)
     return proc
 
 
-def show_eyes(
-    server: XServer, x: int = 0, y: int = 0, size: int = 150, title: str = "lab-eyes"
-) -> subprocess.Popen:
+def show_eyes(server: XServer, x: int = 0, y: int = 0, size: int = 150, title: str = "lab-eyes") -> subprocess.Popen:
     """xeyes: shapes that redraw when the pointer moves."""
     proc = server.run_client(["xeyes", "-title", title, "-geometry", f"{size}x{size}+{x}+{y}"])
     wait_mapped(server.display, title)

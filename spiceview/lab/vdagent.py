@@ -47,23 +47,50 @@ class Vdagent:
         virtio = self.paths.virtio
         _wait(virtio.exists, server_alive, timeout, f"Xspice (waiting for {virtio})", self.vdagentd_log)
         self.vdagentd = spawn(
-            ["spice-vdagentd", "-d", "-f", "-x", "-X", "-S", str(self.udcs),
-             "-s", str(self.paths.virtio), "-u", str(self.paths.uinput)],
-            env=env, log=self.vdagentd_log,
+            [
+                "spice-vdagentd",
+                "-d",
+                "-f",
+                "-x",
+                "-X",
+                "-S",
+                str(self.udcs),
+                "-s",
+                str(self.paths.virtio),
+                "-u",
+                str(self.paths.uinput),
+            ],
+            env=env,
+            log=self.vdagentd_log,
         )
         _wait(self.udcs.exists, _running(self.vdagentd), timeout, "spice-vdagentd", self.vdagentd_log)
         # No session bus here: keep GIO from trying dbus-launch.
         agent_env = {**env, "DISPLAY": self.display, "DBUS_SESSION_BUS_ADDRESS": "disabled:"}
         self.vdagent = spawn(
-            ["spice-vdagent", "-d", "-x", "-s", str(self.paths.virtio), "-S", str(self.udcs),
-             "-f", str(self.transfer_dir), "-o", "0"],
-            env=agent_env, log=self.vdagent_log,
+            [
+                "spice-vdagent",
+                "-d",
+                "-x",
+                "-s",
+                str(self.paths.virtio),
+                "-S",
+                str(self.udcs),
+                "-f",
+                str(self.transfer_dir),
+                "-o",
+                "0",
+            ],
+            env=agent_env,
+            log=self.vdagent_log,
         )
         # vdagentd opens the virtio socket once an X session agent reported its resolution; only then does
         # the server tell clients that an agent is there.
         _wait(
             lambda: "opening vdagent virtio channel" in self.vdagentd_log.read_text(errors="replace"),
-            lambda: self.alive() and server_alive(), timeout, "spice-vdagent(d)", self.vdagentd_log,
+            lambda: self.alive() and server_alive(),
+            timeout,
+            "spice-vdagent(d)",
+            self.vdagentd_log,
         )
         if "Fatal error opening" in self.vdagentd_log.read_text(errors="replace"):
             raise LabProcessError(f"spice-vdagentd could not open {virtio}:\n{tail(self.vdagentd_log)}")
@@ -79,7 +106,4 @@ class Vdagent:
 
     def client_seen(self) -> bool:
         """True once a SPICE client's connection reached spice-vdagentd through the server."""
-        return self.vdagentd_log.exists() and "New client connected" in self.vdagentd_log.read_text(
-            errors="replace"
-        )
-
+        return self.vdagentd_log.exists() and "New client connected" in self.vdagentd_log.read_text(errors="replace")

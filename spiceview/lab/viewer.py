@@ -61,7 +61,8 @@ def start_screenshot(target: str, out: Path, *extra: str) -> subprocess.Popen:
     """`spiceview -v --screenshot OUT ... TARGET` in the background; pair with wait_first_frame()."""
     return subprocess.Popen(
         [sys.executable, "-m", "spiceview", "-v", "--screenshot", str(out), *extra, target],
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

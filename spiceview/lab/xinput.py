@@ -165,11 +165,20 @@ def _x11() -> ctypes.CDLL:
     x.XFree.argtypes = [ctypes.c_void_p]
     x.XGetImage.restype = ctypes.POINTER(_XImage)
     x.XGetImage.argtypes = [
-        ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong,
+        ctypes.c_void_p,
+        ctypes.c_ulong,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_ulong,
         ctypes.c_int,
     ]
     x.XGetGeometry.argtypes = [
-        ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong), *[ctypes.POINTER(ctypes.c_int)] * 2,
+        ctypes.c_void_p,
+        ctypes.c_ulong,
+        ctypes.POINTER(ctypes.c_ulong),
+        *[ctypes.POINTER(ctypes.c_int)] * 2,
         *[ctypes.POINTER(ctypes.c_uint)] * 4,
     ]
     x.XSetErrorHandler.restype = ctypes.c_void_p
@@ -374,9 +383,7 @@ def window_size(display: DisplayLike, window: int) -> tuple[int, int]:
     return w.value, h.value
 
 
-def get_image(
-    display: DisplayLike, window: int, area: tuple[int, int, int, int] | None = None
-) -> np.ndarray:
+def get_image(display: DisplayLike, window: int, area: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """The pixels of a window (or of area = (x, y, width, height) in it) as (H, W, 4) uint8 B,G,R,X (XGetImage).
 
     Needs a 24/32-bit TrueColor window fully on screen (X returns BadMatch otherwise: XInputError).
@@ -577,9 +584,7 @@ def changed_pixels(watch: DamageWatch, before: np.ndarray, event: DamageEvent, u
     return changed
 
 
-def wait_pixels_changed(
-    watch: DamageWatch, before: np.ndarray, deadline: float
-) -> tuple[DamageEvent | None, int]:
+def wait_pixels_changed(watch: DamageWatch, before: np.ndarray, deadline: float) -> tuple[DamageEvent | None, int]:
     """The first damage event of watch after which its window's pixels in that rectangle differ from `before`.
 
     `before` is the whole window (get_image). The event's `received` time is when it was read, before the pixel

@@ -242,13 +242,19 @@ class XspiceServer(LabXServer):
         assert spice_port is not None
         try:
             procs.wait_for_port(
-                spice_port, timeout=self.startup_timeout, alive=self._alive_starting, what="Xspice",
+                spice_port,
+                timeout=self.startup_timeout,
+                alive=self._alive_starting,
+                what="Xspice",
                 log=self.log_path,
             )
             if self.tls_port is not None and self.port is not None:
                 procs.wait_for_port(
-                    self.tls_port, timeout=self.startup_timeout, alive=self._alive_starting,
-                    what="Xspice TLS", log=self.log_path,
+                    self.tls_port,
+                    timeout=self.startup_timeout,
+                    alive=self._alive_starting,
+                    what="Xspice TLS",
+                    log=self.log_path,
                 )
             self._find_xorg(deadline)
             wait_x_ready(self.display_number, timeout=max(1.0, deadline - time.monotonic()), alive=self.alive)
@@ -358,9 +364,7 @@ class XspiceServer(LabXServer):
 
     def run(self, argv: Sequence[str], timeout: float = 30.0) -> subprocess.CompletedProcess:
         """Run a short X command on this display to completion (xrandr, xdotool...); raises on failure."""
-        return subprocess.run(
-            list(argv), env=self.env, capture_output=True, text=True, timeout=timeout, check=True
-        )
+        return subprocess.run(list(argv), env=self.env, capture_output=True, text=True, timeout=timeout, check=True)
 
     def set_size(self, width: int, height: int) -> None:
         """Resize the first head with xrandr, adding a mode if Xspice lacks that size."""

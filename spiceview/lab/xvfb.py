@@ -20,9 +20,7 @@ _ATTEMPTS = 4
 class XvfbServer(LabXServer):
     """Xvfb on a free display (unix socket only); a context manager, or start()/stop()."""
 
-    def __init__(
-        self, width: int = 1280, height: int = 1024, depth: int = 24, extra_args: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, width: int = 1280, height: int = 1024, depth: int = 24, extra_args: Sequence[str] = ()) -> None:
         super().__init__()
         self.width, self.height, self.depth = width, height, depth
         self.extra_args = tuple(extra_args)

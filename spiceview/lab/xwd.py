@@ -123,9 +123,7 @@ def parse_xwd(data: bytes) -> np.ndarray:
 def capture_bytes(display: str, window: str = "root", timeout: float = 30.0) -> bytes:
     """Raw `xwd` output of the root window (or of a window id) of display."""
     target = ["-root"] if window == "root" else ["-id", window]
-    res = subprocess.run(
-        ["xwd", *target, "-silent", "-display", display], capture_output=True, timeout=timeout
-    )
+    res = subprocess.run(["xwd", *target, "-silent", "-display", display], capture_output=True, timeout=timeout)
     if res.returncode != 0:
         raise RuntimeError(f"xwd -display {display} failed: {res.stderr.decode(errors='replace').strip()}")
     return res.stdout

@@ -81,8 +81,11 @@ class GuestMimeData(QMimeData):
             data = self._fetch(ClipboardType.UTF8_TEXT)
             return None if data is None else data.decode("utf-8", "replace")
         for clip_type in (ClipboardType.IMAGE_PNG, ClipboardType.IMAGE_BMP, ClipboardType.IMAGE_JPG):
-            if clip_type in self.guest_types and (mime_type == MIME_BY_TYPE[clip_type] or mime_type.startswith("image")
-                                                  or mime_type == "application/x-qt-image"):
+            if clip_type in self.guest_types and (
+                mime_type == MIME_BY_TYPE[clip_type]
+                or mime_type.startswith("image")
+                or mime_type == "application/x-qt-image"
+            ):
                 data = self._fetch(clip_type)
                 if data is None:
                     return None

@@ -42,12 +42,28 @@ def rop_for(desc: int, src_flag: int, dest_flag: int) -> str:
     if desc & PUT:
         return "copy" if inv_s == res else "copy_inverted"
     if desc & OR:
-        table = {(0, 0, 0): "or", (1, 0, 0): "or_inverted", (0, 1, 0): "or_reverse", (1, 1, 0): "nand",
-                 (0, 0, 1): "nor", (1, 0, 1): "and_reverse", (0, 1, 1): "and_inverted", (1, 1, 1): "and"}
+        table = {
+            (0, 0, 0): "or",
+            (1, 0, 0): "or_inverted",
+            (0, 1, 0): "or_reverse",
+            (1, 1, 0): "nand",
+            (0, 0, 1): "nor",
+            (1, 0, 1): "and_reverse",
+            (0, 1, 1): "and_inverted",
+            (1, 1, 1): "and",
+        }
         return table[(inv_s, inv_d, res)]
     if desc & AND:
-        table = {(0, 0, 0): "and", (1, 0, 0): "and_inverted", (0, 1, 0): "and_reverse", (1, 1, 0): "nor",
-                 (0, 0, 1): "nand", (1, 0, 1): "or_reverse", (0, 1, 1): "or_inverted", (1, 1, 1): "or"}
+        table = {
+            (0, 0, 0): "and",
+            (1, 0, 0): "and_inverted",
+            (0, 1, 0): "and_reverse",
+            (1, 1, 0): "nor",
+            (0, 0, 1): "nand",
+            (1, 0, 1): "or_reverse",
+            (0, 1, 1): "or_inverted",
+            (1, 1, 1): "or",
+        }
         return table[(inv_s, inv_d, res)]
     if desc & XOR:
         return "xor" if (inv_s ^ inv_d ^ res) == 0 else "equiv"
@@ -75,8 +91,15 @@ def over_pixel(dst: int, src: int, m: int = 255) -> int:
     return out
 
 
-def in_region(x: int, y: int, box: tuple[int, int, int, int], clips: list[tuple[int, int, int, int]] | None,
-              mask: list[list[bool]] | None, mask_pos: tuple[int, int], invert: bool) -> bool:
+def in_region(
+    x: int,
+    y: int,
+    box: tuple[int, int, int, int],
+    clips: list[tuple[int, int, int, int]] | None,
+    mask: list[list[bool]] | None,
+    mask_pos: tuple[int, int],
+    invert: bool,
+) -> bool:
     x0, y0, x1, y1 = box
     if not (x0 <= x < x1 and y0 <= y < y1):
         return False

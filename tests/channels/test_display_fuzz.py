@@ -31,10 +31,15 @@ def make_display() -> DisplayChannel:
     client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1))
     client.glz_window = GlzWindow(1 << 16)
     display = DisplayChannel(client, 0)
-    display.on_message(d.MSG_SURFACE_CREATE.cls(surface_id=0, width=64, height=48, format=SurfaceFmt.FMT_32_xRGB,
-                                                 flags=SurfaceFlags.PRIMARY), 1)
-    display.on_message(d.MSG_SURFACE_CREATE.cls(surface_id=1, width=16, height=16, format=SurfaceFmt.FMT_8_A,
-                                                 flags=0), 2)
+    display.on_message(
+        d.MSG_SURFACE_CREATE.cls(
+            surface_id=0, width=64, height=48, format=SurfaceFmt.FMT_32_xRGB, flags=SurfaceFlags.PRIMARY
+        ),
+        1,
+    )
+    display.on_message(
+        d.MSG_SURFACE_CREATE.cls(surface_id=1, width=16, height=16, format=SurfaceFmt.FMT_8_A, flags=0), 2
+    )
     return display
 
 
@@ -61,10 +66,24 @@ def test_random_display_messages_never_escape(seed: int) -> None:
         display.on_message(msg, 3)  # must not raise
     # Still drawing: a plain fill of the whole primary (re-created if a message destroyed it).
     if display.canvas.surfaces.get(0) is None or display.canvas.surfaces[0].width != 64:
-        display.on_message(d.MSG_SURFACE_CREATE.cls(surface_id=0, width=64, height=48,
-                                                     format=SurfaceFmt.FMT_32_xRGB, flags=SurfaceFlags.PRIMARY), 4)
-    full = t.DisplayBase.cls(surface_id=0, box=t.Rect.cls(top=0, left=0, bottom=48, right=64),
-                             clip=t.Clip.cls(type=ClipType.NONE))
-    display.on_message(d.MSG_DRAW_FILL.cls(base=full, data=d.Fill.cls(
-        brush=t.Brush.cls(type=BrushType.SOLID, color=0x00ABCDEF), rop_descriptor=Ropd.OP_PUT, mask=t.QMask.cls())), 5)
+        display.on_message(
+            d.MSG_SURFACE_CREATE.cls(
+                surface_id=0, width=64, height=48, format=SurfaceFmt.FMT_32_xRGB, flags=SurfaceFlags.PRIMARY
+            ),
+            4,
+        )
+    full = t.DisplayBase.cls(
+        surface_id=0, box=t.Rect.cls(top=0, left=0, bottom=48, right=64), clip=t.Clip.cls(type=ClipType.NONE)
+    )
+    display.on_message(
+        d.MSG_DRAW_FILL.cls(
+            base=full,
+            data=d.Fill.cls(
+                brush=t.Brush.cls(type=BrushType.SOLID, color=0x00ABCDEF),
+                rop_descriptor=Ropd.OP_PUT,
+                mask=t.QMask.cls(),
+            ),
+        ),
+        5,
+    )
     assert np.all(display.canvas.surfaces[0].pixels[..., :3] == [0xEF, 0xCD, 0xAB])

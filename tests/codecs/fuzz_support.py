@@ -22,8 +22,15 @@ fuzz_settings = settings(
 )
 fuzz_timeout = pytest.mark.timeout(max(300, FUZZ_EXAMPLES * 0.02))
 
-_WORDS = [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", b"\x80\x00\x00\x00",
-          b"\x00\x00\x01\x00", b"\x00\x01\x00\x00", b"\xff"]
+_WORDS = [
+    b"\xff\xff\xff\xff",
+    b"\x00\x00\x00\x00",
+    b"\x7f\xff\xff\xff",
+    b"\x80\x00\x00\x00",
+    b"\x00\x00\x01\x00",
+    b"\x00\x01\x00\x00",
+    b"\xff",
+]
 
 
 @st.composite
@@ -44,12 +51,12 @@ def mutated(draw: st.DrawFn, seeds: list[bytes], header_size: int = 40) -> bytes
         elif op == 2:
             del data[pos:]
         elif op == 3:
-            del data[pos:pos + draw(st.integers(1, 32))]
+            del data[pos : pos + draw(st.integers(1, 32))]
         elif op == 4:
             data[pos:pos] = draw(st.binary(min_size=1, max_size=32))
         elif op == 5:
             word = draw(st.sampled_from(_WORDS))
-            data[pos:pos + len(word)] = word
+            data[pos : pos + len(word)] = word
         else:
             data[pos] = draw(st.sampled_from([0x00, 0x1F, 0x20, 0xE0, 0xFF, 0x3F, 0xF0]))
     return bytes(data)

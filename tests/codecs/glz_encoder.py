@@ -56,9 +56,18 @@ class GlzTestEncoder:
         self.stored: dict[int, np.ndarray] = {}  # id -> uint32 pixels as the decoder keeps them
         self._pairs: dict[tuple[int, bool], dict] = {}  # (id, alpha pass) -> pair index, reused
 
-    def encode(self, bgra: np.ndarray, image_id: int, kind: int = RGB32, *, win_head_dist: int = 0,
-               top_down: bool = True, refs: tuple[int, ...] = (), words: np.ndarray | None = None,
-               same_image: bool = True) -> bytes:
+    def encode(
+        self,
+        bgra: np.ndarray,
+        image_id: int,
+        kind: int = RGB32,
+        *,
+        win_head_dist: int = 0,
+        top_down: bool = True,
+        refs: tuple[int, ...] = (),
+        words: np.ndarray | None = None,
+        same_image: bool = True,
+    ) -> bytes:
         """Encode (H, W, 4) B,G,R,A pixels (or RGB16 `words`) as image `image_id`.
 
         `refs`: ids of stored images that matches may use. `same_image=False` forbids matches
@@ -78,20 +87,46 @@ class GlzTestEncoder:
             colours = rgb0.view(np.uint32).reshape(-1)
             literal = [bytes(p[:3]) for p in wire.reshape(-1, 4)]
         stored = colours.copy()  # literal pixels are stored with X = 0
-        out = bytearray(struct.pack(">IIBIIIQI", MAGIC, VERSION, kind | (int(top_down) << 4), w, h,
-                                    w * {RGB16: 2, RGB24: 3, RGB32: 4, RGBA: 4}[kind], image_id,
-                                    win_head_dist))
+        out = bytearray(
+            struct.pack(
+                ">IIBIIIQI",
+                MAGIC,
+                VERSION,
+                kind | (int(top_down) << 4),
+                w,
+                h,
+                w * {RGB16: 2, RGB24: 3, RGB32: 4, RGBA: 4}[kind],
+                image_id,
+                win_head_dist,
+            )
+        )
         mask = _colour_mask()
         sources = [(rid, self.stored[rid] & mask) for rid in refs]
-        self._pass(out, [int(c) for c in colours], literal, BIAS[kind], image_id, sources, same_image,
-                   copy=lambda op, src, ln: _copy(stored, op, src, ln, None), alpha=False)
+        self._pass(
+            out,
+            [int(c) for c in colours],
+            literal,
+            BIAS[kind],
+            image_id,
+            sources,
+            same_image,
+            copy=lambda op, src, ln: _copy(stored, op, src, ln, None),
+            alpha=False,
+        )
         if kind == RGBA:
             alpha = wire[..., 3].reshape(-1)
-            sources = [(rid, self.stored[rid] >> 24 if _little() else self.stored[rid] & 255)
-                       for rid in refs]
-            self._pass(out, [int(a) for a in alpha], [bytes((int(a),)) for a in alpha], BIAS_ALPHA,
-                       image_id, sources, same_image,
-                       copy=lambda op, src, ln: _copy(stored, op, src, ln, "alpha"), alpha=True)
+            sources = [(rid, self.stored[rid] >> 24 if _little() else self.stored[rid] & 255) for rid in refs]
+            self._pass(
+                out,
+                [int(a) for a in alpha],
+                [bytes((int(a),)) for a in alpha],
+                BIAS_ALPHA,
+                image_id,
+                sources,
+                same_image,
+                copy=lambda op, src, ln: _copy(stored, op, src, ln, "alpha"),
+                alpha=True,
+            )
             stored_bytes = stored.view(np.uint8).reshape(-1, 4)
             stored_bytes[:, 3] = alpha
         self.stored[image_id] = stored
@@ -127,7 +162,7 @@ class GlzTestEncoder:
         i = 0
         while i < n:
             best = (0, None, 0)  # length, source id (None: this image), position
-            key = tuple(units[i:i + 2])
+            key = tuple(units[i : i + 2])
             if same_image:
                 for j in (i - 1, own.get(key, -1)):
                     if j >= 0:
@@ -146,7 +181,7 @@ class GlzTestEncoder:
             ln, rid, pos = best
             step = ln if ln >= min_len else 1
             for k in range(i, min(i + step, n - 1)):
-                own[tuple(units[k:k + 2])] = k
+                own[tuple(units[k : k + 2])] = k
             if ln >= min_len:
                 flush()
                 if rid is None:

@@ -18,7 +18,7 @@ def encode_lz4(rows: np.ndarray, fmt: int, top_down: bool = True, rows_per_block
     step = (rows_per_block or len(rows)) * rows.shape[1]
     out = bytearray([int(top_down), fmt])
     for start in range(0, len(raw), step):
-        history = raw[max(0, start - 65536):start]
-        block = lz4.block.compress(raw[start:start + step], store_size=False, dict=history)
+        history = raw[max(0, start - 65536) : start]
+        block = lz4.block.compress(raw[start : start + step], store_size=False, dict=history)
         out += struct.pack(">I", len(block)) + block
     return bytes(out)

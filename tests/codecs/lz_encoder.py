@@ -49,8 +49,13 @@ def encode_match(out: bytearray, length: int, distance: int, bias: int) -> None:
         out.append(ofs & 255)
 
 
-def encode_units(units: Sequence[int], literal: Callable[[int], bytes], bias: int,
-                 max_distance: int = MAX_DISTANCE, min_gain: int = 0) -> bytes:
+def encode_units(
+    units: Sequence[int],
+    literal: Callable[[int], bytes],
+    bias: int,
+    max_distance: int = MAX_DISTANCE,
+    min_gain: int = 0,
+) -> bytes:
     """Greedy LZ over a sequence of units (pixels as ints, or bytes).
 
     Matches may overlap their own output (distance < length), as the decoder copies forwards.
@@ -72,7 +77,7 @@ def encode_units(units: Sequence[int], literal: Callable[[int], bytes], bias: in
     i = 0
     while i < n:
         best_len, best_dist = 0, 0
-        key = tuple(units[i:i + 2])
+        key = tuple(units[i : i + 2])
         candidates = [i - 1]
         if key in last:
             candidates.append(last[key])
@@ -86,7 +91,7 @@ def encode_units(units: Sequence[int], literal: Callable[[int], bytes], bias: in
                 best_len, best_dist = length, i - j
         step = best_len if best_len >= min_len else 1
         for k in range(i, min(i + step, n - 1)):
-            last[tuple(units[k:k + 2])] = k
+            last[tuple(units[k : k + 2])] = k
         if step > 1 or best_len >= min_len:
             flush()
             encode_match(out, best_len, best_dist, bias)
@@ -114,8 +119,7 @@ def encode_rgb(bgra: np.ndarray, kind: int = RGB32, top_down: bool = True, **kw)
     """(H, W, 4) B,G,R,A pixels as RGB24, RGB32 or RGBA (alpha as a second pass)."""
     h, w = bgra.shape[:2]
     wire = _wire_rows(bgra, top_down)
-    body = encode_units(_pixel_ints(wire), lambda p: bytes((p & 255, (p >> 8) & 255, p >> 16)),
-                        BIAS_RGB, **kw)
+    body = encode_units(_pixel_ints(wire), lambda p: bytes((p & 255, (p >> 8) & 255, p >> 16)), BIAS_RGB, **kw)
     if kind == RGBA:
         body += encode_units(wire[..., 3].reshape(-1).tolist(), lambda a: bytes((a,)), BIAS_BYTE, **kw)
     return header(kind, w, h, w * BYTES_PER_PIXEL[kind], top_down) + body

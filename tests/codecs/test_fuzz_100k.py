@@ -37,8 +37,16 @@ from lz_encoder import XXXA, encode_bytes  # noqa: E402
 N = int(os.environ.get("SPICEVIEW_FUZZ_100K", "100000"))
 CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "captures"
 SMALL = 48 * 48
-WORDS = [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", b"\x80\x00\x00\x00", b"\x00\x01\x00\x00",
-         b"\x00\x00\x00\x01", b"\x01\x00\x00\x00", b"\x00\x00\x10\x00"]
+WORDS = [
+    b"\xff\xff\xff\xff",
+    b"\x00\x00\x00\x00",
+    b"\x7f\xff\xff\xff",
+    b"\x80\x00\x00\x00",
+    b"\x00\x01\x00\x00",
+    b"\x00\x00\x00\x01",
+    b"\x01\x00\x00\x00",
+    b"\x00\x00\x10\x00",
+]
 
 
 def captured(kind: str) -> list[tuple[dict, bytes]]:
@@ -151,12 +159,15 @@ def test_zlib_glz() -> None:
             decode_zlib_glz((folder / entry["file"]).read_bytes(), entry["glz_data_size"], window)
     seeds = captured("ZLIB_GLZ_RGB")
     sizes = {len(d): e["glz_data_size"] for e, d in seeds}
-    run("ZLIB_GLZ (outer)", [d for _, d in seeds],
-        lambda data: decode_zlib_glz(data, sizes.get(len(data), 4096), window, 0.0), 5)
+    run(
+        "ZLIB_GLZ (outer)",
+        [d for _, d in seeds],
+        lambda data: decode_zlib_glz(data, sizes.get(len(data), 4096), window, 0.0),
+        5,
+    )
     # zlib's checksum refuses nearly every outer mutation: mutate the GLZ stream inside as well.
     inner = [zlib.decompress(d) for _, d in seeds]
-    run("ZLIB_GLZ (inner)", inner,
-        lambda data: decode_zlib_glz(zlib.compress(data, 1), len(data), window, 0.0), 9)
+    run("ZLIB_GLZ (inner)", inner, lambda data: decode_zlib_glz(zlib.compress(data, 1), len(data), window, 0.0), 9)
 
 
 H, W = 16, 24

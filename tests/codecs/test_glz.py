@@ -38,7 +38,7 @@ RNG = np.random.default_rng(7)
 def scene(h: int, w: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     img = np.full((h, w, 4), 0xF0, np.uint8)
-    img[h // 3: h // 2] = rng.integers(0, 256, (h // 2 - h // 3, w, 4), dtype=np.uint8)
+    img[h // 3 : h // 2] = rng.integers(0, 256, (h // 2 - h // 3, w, 4), dtype=np.uint8)
     img[::4, ::7] = (1, 2, 3, 4)
     return img
 
@@ -50,8 +50,7 @@ def opaque(img: np.ndarray) -> np.ndarray:
 
 
 def glz_header(kind: int, w: int, h: int, image_id: int, dist: int, top_down: bool = True) -> bytes:
-    return struct.pack(">IIBIIIQI", MAGIC, VERSION, kind | (int(top_down) << 4), w, h, w * 4,
-                       image_id, dist)
+    return struct.pack(">IIBIIIQI", MAGIC, VERSION, kind | (int(top_down) << 4), w, h, w * 4, image_id, dist)
 
 
 @pytest.mark.parametrize("kind", [RGB24, RGB32, RGBA])
@@ -81,9 +80,10 @@ def test_cross_image_references_between_kinds() -> None:
     kinds = [RGBA, RGB32, RGBA, RGB24, RGB32, RGBA]
     for i, kind in enumerate(kinds):
         img = base.copy()
-        img[i * 4: i * 4 + 3] = np.random.default_rng(i).integers(0, 256, (3, 40, 4), dtype=np.uint8)
-        data = enc.encode(img, i, kind, refs=tuple(range(i)), win_head_dist=i,
-                          top_down=bool(i % 2), same_image=i % 3 != 2)
+        img[i * 4 : i * 4 + 3] = np.random.default_rng(i).integers(0, 256, (3, 40, 4), dtype=np.uint8)
+        data = enc.encode(
+            img, i, kind, refs=tuple(range(i)), win_head_dist=i, top_down=bool(i % 2), same_image=i % 3 != 2
+        )
         out = decode_glz(data, win)
         np.testing.assert_array_equal(out.pixels, img if kind == RGBA else opaque(img))
         # the decoder's window holds what the encoder expects it to hold
@@ -98,13 +98,11 @@ def test_every_offset_and_distance_width() -> None:
     decode_glz(enc.encode(big, 5, RGB32), win)
     for new_id in (6, 5 + 100, 5 + 20000, 5 + (1 << 23)):
         img = np.concatenate([big[399:400], big[10:11], big[200:201], big[0:1]])  # far offsets
-        data = enc.encode(img, new_id, RGB32, refs=(5,), win_head_dist=new_id - 5,
-                          same_image=False)
+        data = enc.encode(img, new_id, RGB32, refs=(5,), win_head_dist=new_id - 5, same_image=False)
         np.testing.assert_array_equal(decode_glz(data, win).pixels, opaque(img))
     small = big[:2, :20].copy()  # offsets < 4096: short form with 6-bit distance and 1-3 bytes
     for new_id in (5 + 63, 5 + 64, 5 + (1 << 14), 5 + (1 << 22)):
-        data = enc.encode(small, new_id, RGB32, refs=(5,), win_head_dist=new_id - 5,
-                          same_image=False)
+        data = enc.encode(small, new_id, RGB32, refs=(5,), win_head_dist=new_id - 5, same_image=False)
         np.testing.assert_array_equal(decode_glz(data, win).pixels, opaque(small))
 
 
@@ -112,8 +110,7 @@ def test_window_releases_like_the_reference() -> None:
     enc, win = GlzTestEncoder(), GlzWindow(1 << 20)
     img = scene(8, 8, 4)
     for i in range(4):
-        decode_glz(enc.encode(img, i, RGB32, refs=tuple(range(max(0, i - 1), i)),
-                              win_head_dist=min(i, 1)), win)
+        decode_glz(enc.encode(img, i, RGB32, refs=tuple(range(max(0, i - 1), i)), win_head_dist=min(i, 1)), win)
     assert sorted(win._images) == [2, 3]  # image 3 says only ids >= 2 remain referable
     stale = enc.encode(img, 4, RGB32, refs=(1,), win_head_dist=3, same_image=False)
     with pytest.raises(DecodeError, match="left the window"):
@@ -164,11 +161,12 @@ def test_two_threads_out_of_order() -> None:
     images, streams = {}, {}
     for i in range(12):
         img = base.copy()
-        img[i * 3: i * 3 + 2] = np.random.default_rng(100 + i).integers(0, 256, (2, 50, 4), np.uint8)
+        img[i * 3 : i * 3 + 2] = np.random.default_rng(100 + i).integers(0, 256, (2, 50, 4), np.uint8)
         kind = RGBA if i % 4 == 3 else RGB32
         images[i] = img if kind == RGBA else opaque(img)
-        streams[i] = enc.encode(img, i, kind, refs=tuple(range(max(0, i - 3), i)),
-                                win_head_dist=min(i, 3), same_image=i % 2 == 0)
+        streams[i] = enc.encode(
+            img, i, kind, refs=tuple(range(max(0, i - 3), i)), win_head_dist=min(i, 3), same_image=i % 2 == 0
+        )
     win = GlzWindow(1 << 20)
     results: dict[int, np.ndarray] = {}
     errors: list[BaseException] = []
@@ -181,8 +179,10 @@ def test_two_threads_out_of_order() -> None:
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=channel, args=([i for i in range(12) if i % 2 == 0], 0.0)),
-               threading.Thread(target=channel, args=([i for i in range(12) if i % 2 == 1], 0.02))]
+    threads = [
+        threading.Thread(target=channel, args=([i for i in range(12) if i % 2 == 0], 0.0)),
+        threading.Thread(target=channel, args=([i for i in range(12) if i % 2 == 1], 0.02)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -228,8 +228,7 @@ def test_zlib_glz() -> None:
     enc, win = GlzTestEncoder(), GlzWindow(1 << 20)
     img = scene(16, 16, 11)
     glz = enc.encode(img, 0, RGB32)
-    np.testing.assert_array_equal(decode_zlib_glz(zlib.compress(glz), len(glz), win).pixels,
-                                  opaque(img))
+    np.testing.assert_array_equal(decode_zlib_glz(zlib.compress(glz), len(glz), win).pixels, opaque(img))
     with pytest.raises(DecodeError):
         decode_zlib_glz(zlib.compress(glz), len(glz) - 1, win)
     with pytest.raises(DecodeError):

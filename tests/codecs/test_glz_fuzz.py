@@ -31,10 +31,10 @@ def _streams() -> tuple[list[bytes], list[bytes]]:
     for i, kind in enumerate((RGB32, RGBA, RGB24, RGB32), start=3):
         img = base.copy()
         img[6] = rng.integers(0, 256, (12, 4), dtype=np.uint8)
-        seeds.append(enc.encode(img, i, kind, refs=(0, 1, 2), win_head_dist=i, top_down=i % 2 == 0,
-                                same_image=i != 4))
-    seeds.append(enc.encode(None, 7, RGB16, words=rng.integers(0, 4, (8, 12)).astype(np.uint16),
-                            refs=(2,), win_head_dist=5))
+        seeds.append(enc.encode(img, i, kind, refs=(0, 1, 2), win_head_dist=i, top_down=i % 2 == 0, same_image=i != 4))
+    seeds.append(
+        enc.encode(None, 7, RGB16, words=rng.integers(0, 4, (8, 12)).astype(np.uint16), refs=(2,), win_head_dist=5)
+    )
     return window, seeds
 
 

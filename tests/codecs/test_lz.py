@@ -49,9 +49,9 @@ RNG = np.random.default_rng(20240601)
 def desktop_like(h: int, w: int) -> np.ndarray:
     """Few colours, long runs, repeated rows: what LZ meets on a desktop."""
     img = np.full((h, w, 4), 0xEE, np.uint8)
-    img[h // 4: h // 2, w // 5: w // 2] = (200, 80, 10, 255)
+    img[h // 4 : h // 2, w // 5 : w // 2] = (200, 80, 10, 255)
     img[::5, ::3] = RNG.integers(0, 256, (len(range(0, h, 5)), len(range(0, w, 3)), 4), dtype=np.uint8)
-    img[h // 2 + 1:] = img[: h - h // 2 - 1]
+    img[h // 2 + 1 :] = img[: h - h // 2 - 1]
     return img
 
 
@@ -88,8 +88,7 @@ def test_rgb16_widens_like_the_reference(top_down: bool) -> None:
     assert px[0, 0].tolist() == [255, 255, 255, 255] and px[0, 1].tolist() == [8, 8, 8, 255]
 
 
-@pytest.mark.parametrize("kind,colours", [(PLT1_LE, 2), (PLT1_BE, 2), (PLT4_LE, 16), (PLT4_BE, 16),
-                                          (PLT8, 256)])
+@pytest.mark.parametrize("kind,colours", [(PLT1_LE, 2), (PLT1_BE, 2), (PLT4_LE, 16), (PLT4_BE, 16), (PLT8, 256)])
 @pytest.mark.parametrize("width", [1, 7, 8, 9, 30])
 @pytest.mark.parametrize("top_down", [True, False])
 def test_palette_round_trip(kind: int, colours: int, width: int, top_down: bool) -> None:

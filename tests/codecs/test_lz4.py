@@ -27,7 +27,7 @@ BPP = {FMT_16BIT: 2, FMT_24BIT: 3, FMT_32BIT: 4, FMT_RGBA: 4}
 
 def desktop_rows(h: int, w: int, bpp: int) -> np.ndarray:
     rows = np.full((h, w * bpp), 0x33, np.uint8)
-    rows[h // 2:] = RNG.integers(0, 256, (h - h // 2, w * bpp), dtype=np.uint8)
+    rows[h // 2 :] = RNG.integers(0, 256, (h - h // 2, w * bpp), dtype=np.uint8)
     rows[h // 2 + 2] = rows[1]
     return rows
 

@@ -191,8 +191,15 @@ def test_buffer_kinds_and_trailing_bytes() -> None:
     data = encode_quic(T.RGB32, planes)
     want = expected(T.RGB32, planes)
     padded = bytearray(b"\0" + data + b"\0\0\0")
-    for buf in (data, bytearray(data), memoryview(data), memoryview(padded)[1:-3],
-                memoryview(np.frombuffer(data, "<u4")), data + b"\x01\x02\x03", data + b"junk" * 10):
+    for buf in (
+        data,
+        bytearray(data),
+        memoryview(data),
+        memoryview(padded)[1:-3],
+        memoryview(np.frombuffer(data, "<u4")),
+        data + b"\x01\x02\x03",
+        data + b"junk" * 10,
+    ):
         np.testing.assert_array_equal(decode_quic(buf).pixels, want)
     # Non-contiguous views are copied first.
     spread = np.zeros(len(data) * 2, np.uint8)

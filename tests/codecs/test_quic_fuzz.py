@@ -51,8 +51,28 @@ def _seeds() -> list[bytes]:
 
 
 SEEDS = _seeds()
-_HEADER_VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 255, 2048, 2049, 65535, 1 << 14, 1 << 16, 1 << 28,
-                  0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
+_HEADER_VALUES = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    11,
+    255,
+    2048,
+    2049,
+    65535,
+    1 << 14,
+    1 << 16,
+    1 << 28,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFF,
+]
 
 
 @st.composite

@@ -132,8 +132,30 @@ def _xwd_bytes(img: np.ndarray, bpp: int, lsb: bool, masks: tuple[int, int, int]
     rows[:, : w * nbytes] = raw.reshape(h, -1)
     name = b"synthetic\0"
     header = struct.pack(
-        ">25I", 100 + len(name), 7, 2, 24 if bpp > 16 else 16, w, h, 0, 0 if lsb else 1, 32, 0, 32, bpp,
-        stride, 4, *masks, 8, 0, 0, w, h, 0, 0, 0,
+        ">25I",
+        100 + len(name),
+        7,
+        2,
+        24 if bpp > 16 else 16,
+        w,
+        h,
+        0,
+        0 if lsb else 1,
+        32,
+        0,
+        32,
+        bpp,
+        stride,
+        4,
+        *masks,
+        8,
+        0,
+        0,
+        w,
+        h,
+        0,
+        0,
+        0,
     )
     return header + name + rows.tobytes()
 

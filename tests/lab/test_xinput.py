@@ -86,8 +86,12 @@ def test_cursor_image_is_the_root_cursor(xvfb: Xvfb, tmp_path: Path) -> None:
     mask = [0xFFFF] * 15 + [0]
     (tmp_path / "c.xbm").write_text(_xbm("c", shape, hot=(3, 5)))
     (tmp_path / "m.xbm").write_text(_xbm("m", mask))
-    subprocess.run(["xsetroot", "-cursor", str(tmp_path / "c.xbm"), str(tmp_path / "m.xbm")],
-                   env=server.env, check=True, capture_output=True)
+    subprocess.run(
+        ["xsetroot", "-cursor", str(tmp_path / "c.xbm"), str(tmp_path / "m.xbm")],
+        env=server.env,
+        check=True,
+        capture_output=True,
+    )
     xinput.fake_motion(server.display, 300, 200)  # over the root window: its cursor shows
 
     pixels, xhot, yhot = xinput.cursor_image(server.display)
@@ -103,8 +107,9 @@ def test_cursor_image_is_the_root_cursor(xvfb: Xvfb, tmp_path: Path) -> None:
 def test_damage_and_pixels_of_an_xterm(xvfb: Xvfb) -> None:
     require("xterm", "xwd", "xdotool")
     server = xvfb(640, 480)
-    server.run_client(["xterm", "-T", "lab-damage", "-geometry", "40x10+20+30", "+bc",
-                       "-e", "sh", "-c", "exec sleep infinity"])
+    server.run_client(
+        ["xterm", "-T", "lab-damage", "-geometry", "40x10+20+30", "+bc", "-e", "sh", "-c", "exec sleep infinity"]
+    )
     wid = int(wait_mapped(server.display, "lab-damage"))
     with xinput.XDisplay(server.display) as d:
         width, height = xinput.window_size(d, wid)

@@ -297,7 +297,6 @@ def test_sub_messages_through_the_connection() -> None:
     assert {e.serial for e in events} == {1}
 
 
-
 def test_ack_counts_a_message_with_sub_messages_once() -> None:
     """spice-gtk acks per message read (spice_channel_recv_msg), and spice-server's messages_window grows by one per
     message sent: a client that counts sub-messages acks early, and spice-server's unsigned window underflows."""

@@ -376,7 +376,6 @@ def _small_rsa_key_der() -> bytes:
     return der
 
 
-
 def test_key_too_small_for_the_password() -> None:
     """A server key too short for RSA-OAEP of a 60-byte password: the client must say so as a LinkError."""
     with pytest.raises(LinkError):

@@ -41,8 +41,21 @@ def clip(tmp_path_factory) -> Path:
     require("ffmpeg", "mpv")
     path = tmp_path_factory.mktemp("video") / "clip.mp4"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
-         "-t", "20", "-pix_fmt", "yuv420p", str(path)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25",
+            "-t",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
         check=True,
         timeout=60,
     )

@@ -35,10 +35,12 @@ def test_session_follows_the_vm_to_the_destination(artifacts_dir: Path) -> None:
         with QemuServer(incoming=True) as dst:
             assert src.migrate_to(dst)["status"] == "completed"
             s.wait_until(
-                lambda: s.client.redirect is not None
-                and s.client.displays()
-                and s.client.displays()[0] is not before
-                and s.client.displays()[0].primary is not None,
+                lambda: (
+                    s.client.redirect is not None
+                    and s.client.displays()
+                    and s.client.displays()[0] is not before
+                    and s.client.displays()[0].primary is not None
+                ),
                 timeout=30,
                 what="the display of the destination",
             )

@@ -54,8 +54,17 @@ def frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray | N
             with XvfbServer(1280, 1000) as client:
                 log = out / f"viewer-{renderer}.log"
                 viewer = subprocess.Popen(
-                    [sys.executable, "-m", "spiceview", "--debug", "--renderer", renderer, "--scaling", "1:1",
-                     guest.uri],
+                    [
+                        sys.executable,
+                        "-m",
+                        "spiceview",
+                        "--debug",
+                        "--renderer",
+                        renderer,
+                        "--scaling",
+                        "1:1",
+                        guest.uri,
+                    ],
                     env={**client.env, "QT_QPA_PLATFORM": "xcb"},
                     stdout=subprocess.DEVNULL,
                     stderr=log.open("w"),

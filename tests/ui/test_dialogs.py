@@ -452,8 +452,14 @@ def test_preferences_round_trip(qapp, tmp_path: Path) -> None:
     ini = tmp_path / "prefs.ini"
     assert Preferences.load(ini) == Preferences()
     prefs = Preferences(
-        renderer="gl", scaling="1:1", share_clipboard=False, auto_resize=False, release_hotkey="Shift+F12", zoom=150,
-        play_sound=False, share_microphone=False,
+        renderer="gl",
+        scaling="1:1",
+        share_clipboard=False,
+        auto_resize=False,
+        release_hotkey="Shift+F12",
+        zoom=150,
+        play_sound=False,
+        share_microphone=False,
     )
     prefs.set_monitor_mapping(GUEST, "2:1; 1:2")
     assert prefs.monitor_mappings == {GUEST.lower(): "1:2;2:1"}

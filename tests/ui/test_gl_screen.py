@@ -31,6 +31,7 @@ NO_GL = 77  # the child's exit status when no OpenGL context can be made
 # The tests
 # --------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def display() -> Iterator[object]:
     require("Xvfb", "libgl1-mesa-dri")
