@@ -86,3 +86,24 @@ def test_draw_on_unknown_surface_and_absurd_surfaces() -> None:
     display.on_message(d.MSG_SURFACE_CREATE.cls(surface_id=4, width=4, height=4, format=1234, flags=0), 4)
     assert display.errors == 3
     assert np.all(display.primary.pixels[..., :3] == 0)
+
+
+def test_one_dirty_signal_per_batch_with_the_areas_merged() -> None:
+    """Commands that arrived together signal once, after the batch; until the areas are taken, no more signals."""
+    display = make_display()
+    signals: list[int] = []
+    display.dirty.connect(lambda: signals.append(1))
+    for color in (1, 2, 3):
+        display.on_message(fill(color), 2)
+    assert signals == []  # nothing yet: the batch may hold more of the same picture
+    display.on_batch_done()
+    assert signals == [1]
+    display.on_message(fill(4), 3)
+    display.on_batch_done()
+    assert signals == [1]  # the areas were not taken yet: they only grow
+    assert display.take_dirty() == {0: [(0, 0, 8, 8)]}
+    display.on_batch_done()
+    assert signals == [1] and display.take_dirty() == {}
+    display.on_message(fill(5), 4)
+    display.on_batch_done()
+    assert signals == [1, 1]
