@@ -67,6 +67,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_input_roundtrip import REPO, machine, source_version, viewer_argv  # noqa: E402
+from report import append_report  # noqa: E402
 
 from spiceview.lab import procs, xinput  # noqa: E402
 from spiceview.lab.scenes import hide_cursor, standard_scene  # noqa: E402
@@ -643,11 +644,7 @@ def main() -> None:
     report = table(results, viewers, args, start, time.monotonic() - t_start, load, versions)
     print(report)
     if not args.no_record:
-        RESULTS.parent.mkdir(exist_ok=True)
-        if not RESULTS.exists():
-            RESULTS.write_text("# Client CPU per frame and peak memory (benchmarks/bench_cpu.py)\n\n")
-        with RESULTS.open("a") as fh:
-            fh.write(report + "\n")
+        append_report(RESULTS, "Client CPU per frame and peak memory (benchmarks/bench_cpu.py)", report)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from report import append_report  # benchmarks/ is the script's folder: first on sys.path
 
 from spiceview.lab import procs, xinput
 from spiceview.lab.scenes import FONT, wait_mapped
@@ -315,10 +316,7 @@ def main() -> None:
     text = table([merge(runs[v]) for v in viewers], args.samples, args.rounds, args.timeout)
     print(text)
     if not args.no_record:
-        if not RESULTS.exists():
-            RESULTS.write_text("# Input round trip (benchmarks/bench_input_roundtrip.py)\n\n")
-        with RESULTS.open("a") as fh:
-            fh.write(text + "\n")
+        append_report(RESULTS, "Input round trip (benchmarks/bench_input_roundtrip.py)", text)
 
 
 if __name__ == "__main__":
