@@ -39,6 +39,9 @@ class DirtyBoxes:
         if self.full or box[0] >= box[2] or box[1] >= box[3]:
             return
         boxes = self.boxes
+        for other in boxes:  # the usual case for a video: the same area again
+            if other[0] <= box[0] and other[1] <= box[1] and box[2] <= other[2] and box[3] <= other[3]:
+                return
         merged = True
         while merged:
             merged = False

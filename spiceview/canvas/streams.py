@@ -13,7 +13,7 @@ import numpy as np
 
 from ..codecs.video import VideoDecoder
 from ..protocol.constants import StreamFlags
-from .geometry import Box, clip_boxes, rect_box
+from .geometry import Box, bounding, clip_boxes, rect_box
 from .scale import scale_area
 from .surface import Surface
 
@@ -56,7 +56,7 @@ def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | 
     with surface.lock:
         for px0, py0, px1, py1 in parts:
             dst[py0:py1, px0:px1] = src[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0]
-    return (min(p[0] for p in parts), min(p[1] for p in parts), max(p[2] for p in parts), max(p[3] for p in parts))
+    return parts[0] if len(parts) == 1 else bounding(parts)
 
 
 def _as_words(pixels: np.ndarray) -> np.ndarray:

@@ -98,6 +98,11 @@ class RedClient(ChannelBase):
         self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.channels: dict[tuple[int, int], ChannelBase] = {}
+        # The first channel of each type, remade when channels come or go: playback is looked up for every video
+        # frame (lip-sync, reports), and scanning the channels under their lock each time showed in profiles.
+        self._first_of_type: dict[int, ChannelBase] = {}
+        self._first_of_type_key: tuple[int, int] | None = None
+        self._channels_generation = 0
         self._channels_lock = threading.Lock()
         self.server_name = ""
         self.server_uuid = ""
@@ -269,10 +274,13 @@ class RedClient(ChannelBase):
         return self._channel_of(ChannelType.RECORD)
 
     def _channel_of(self, channel_type: int) -> Any:
-        for channel in self.all_channels():
-            if channel.channel_type == channel_type:
-                return channel
-        return None
+        key = (self._channels_generation, len(self.channels))  # channels are only ever added, or all cleared
+        if key != self._first_of_type_key:
+            first: dict[int, ChannelBase] = {}
+            for channel in self.all_channels():
+                first.setdefault(channel.channel_type, channel)
+            self._first_of_type, self._first_of_type_key = first, key
+        return self._first_of_type.get(channel_type)
 
     def inputs(self) -> Any:
         """The inputs channel, once attached (None before, or if the server offers none)."""
@@ -346,6 +354,7 @@ class RedClient(ChannelBase):
         with self._channels_lock:
             old = list(self.channels.values())
             self.channels.clear()
+            self._channels_generation += 1
         for channel in old:
             channel.stop()
         self.retired_channels = [c for c in [*self.retired_channels, *old] if not c.finished()]
