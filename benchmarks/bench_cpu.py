@@ -293,7 +293,13 @@ class Run:
 
 
 def client_env() -> dict[str, str]:
-    return {"QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return {
+        "QT_QPA_PLATFORM": "xcb",
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        # Bytecode cached as on a user's machine (pip writes it at install; some sandboxes set this variable, which
+        # made every start compile spiceview's modules again: ~40 ms of a one-shot screenshot).
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
 
 
 def kiosk_argv(viewer: str, uri: str) -> list[str]:
@@ -374,7 +380,7 @@ def fill(run: Run, workload: Workload, window: WireSnapshot, total: WireSnapshot
 def one_shot(argv: list[str], out: Path) -> float:
     out.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}  # both are headless
-    env["PYTHONPATH"] = client_env()["PYTHONPATH"]
+    env.update({k: client_env()[k] for k in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")})
     t0 = time.monotonic()
     res = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, cwd=out.parent)
     wall = time.monotonic() - t0
