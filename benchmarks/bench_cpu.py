@@ -70,6 +70,7 @@ from bench_input_roundtrip import REPO, machine, source_version, viewer_argv  # 
 from report import append_report  # noqa: E402
 
 from spiceview.lab import procs, xinput  # noqa: E402
+from spiceview.lab.media import make_clip  # noqa: E402
 from spiceview.lab.scenes import hide_cursor, standard_scene  # noqa: E402
 from spiceview.lab.wire_proxy import WireProxy, WireSnapshot  # noqa: E402
 from spiceview.lab.xspice import XspiceServer  # noqa: E402
@@ -131,21 +132,8 @@ class Media:
 
     def clip(self) -> Path:
         if "clip" not in self._made:
-            path = self.root / "clip.mp4"
             w, h = CLIP_SIZE
-            ffmpeg(
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc2=size={w}x{h}:rate=25",
-                "-t",
-                str(CLIP_SECONDS),
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv420p",
-                str(path),
-            )
+            path = make_clip(self.root / "clip.mp4", f"testsrc2=size={w}x{h}:rate=25", CLIP_SECONDS, encoder="libx264")
             self._made["clip"] = path
         return self._made["clip"]
 

@@ -21,7 +21,6 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_input_roundtrip import REPO, find_window, viewer_argv  # noqa: E402
 
 from spiceview.lab import procs, xinput  # noqa: E402
+from spiceview.lab.media import make_clip  # noqa: E402
 from spiceview.lab.scenes import hide_cursor  # noqa: E402
 from spiceview.lab.xspice import XspiceServer  # noqa: E402
 from spiceview.lab.xvfb import XvfbServer  # noqa: E402
@@ -44,27 +44,9 @@ CLIP_AT = (40, 40)
 WHITE = 200  # a patch whose mean is above this is the flash
 
 
-def make_clip(path: Path, seconds: int) -> None:
+def make_flash_clip(path: Path, seconds: int) -> None:
     flash = "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t\\,1)\\,0.12)'"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={CLIP_SIZE[0]}x{CLIP_SIZE[1]}:rate=25,{flash}",
-            "-t",
-            str(seconds),
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-        timeout=120,
-    )
+    make_clip(path, f"testsrc2=size={CLIP_SIZE[0]}x{CLIP_SIZE[1]}:rate=25,{flash}", seconds, timeout=120)
 
 
 def white_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -165,7 +147,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "flash.mp4"
-        make_clip(clip, 10)
+        make_flash_clip(clip, 10)
         results = []
         for viewer in args.viewers.split(","):
             with XspiceServer(size=(1024, 768), streaming_video="all", video_codecs="spice:mjpeg") as server:

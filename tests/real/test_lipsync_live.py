@@ -11,7 +11,6 @@ soon after it. Without sound the same frames are shown on arrival.
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from spiceview.audio import MemorySink
 from spiceview.headless.session import HeadlessSession
 from spiceview.lab import procs
+from spiceview.lab.media import make_clip
 from spiceview.lab.requirements import require
 from spiceview.lab.scenes import hide_cursor
 
@@ -39,27 +39,7 @@ class DeviceLikeSink(MemorySink):
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     require("ffmpeg", "mpv")
-    path = tmp_path_factory.mktemp("video") / "clip.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25",
-            "-t",
-            "20",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-        timeout=60,
-    )
-    return path
+    return make_clip(tmp_path_factory.mktemp("video") / "clip.mp4", "testsrc2=size=320x240:rate=25", 20, timeout=60)
 
 
 def feed_tone(fifo: Path, seconds: float, stop: threading.Event) -> None:

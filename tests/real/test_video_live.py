@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from spiceview.lab.media import make_clip
 from spiceview.lab.pixels import load_png
 from spiceview.lab.requirements import require
 from spiceview.lab.scenes import hide_cursor, wait_idle
@@ -26,27 +26,7 @@ CODECS = {"spice:mjpeg": "MJPEG", "gstreamer:vp8": "VP8", "gstreamer:h264": "H26
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     require("ffmpeg", "mpv")
-    path = tmp_path_factory.mktemp("video") / "clip.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=25",
-            "-t",
-            "4",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-        timeout=60,
-    )
-    return path
+    return make_clip(tmp_path_factory.mktemp("video") / "clip.mp4", "testsrc=size=320x240:rate=25", 4, timeout=60)
 
 
 @pytest.mark.parametrize("codecs", list(CODECS))
