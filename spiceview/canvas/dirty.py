@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from .geometry import Box
+from .geometry import Box, bounding, intersect
 
 
-def _area(box: Box) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+def _area(box: Box | None) -> int:
+    return 0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _union(a: Box, b: Box) -> Box:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
-
-
-def _overlap(a: Box, b: Box) -> int:
-    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
 
 
 class DirtyBoxes:
@@ -47,7 +43,7 @@ class DirtyBoxes:
             merged = False
             for i, other in enumerate(boxes):
                 union = _union(box, other)
-                covered = _area(box) + _area(other) - _overlap(box, other)
+                covered = _area(box) + _area(other) - _area(intersect(box, other))
                 if _area(union) - covered <= max(self.SLACK, covered // 4):
                     del boxes[i]
                     box = union
@@ -55,10 +51,7 @@ class DirtyBoxes:
                     break
         boxes.append(box)
         if len(boxes) > self.MAX_BOXES:
-            bounding = boxes[0]
-            for other in boxes[1:]:
-                bounding = _union(bounding, other)
-            self.boxes = [bounding]
+            self.boxes = [bounding(boxes)]  # type: ignore[list-item]  # not empty
 
     def mark_full(self) -> None:
         self.full = True
@@ -66,13 +59,7 @@ class DirtyBoxes:
 
     def take(self, bounds: Box) -> list[Box]:
         """The boxes clipped to `bounds` (all of it when full), and start afresh."""
-        if self.full:
-            boxes = [bounds]
-        else:
-            boxes = [
-                (max(b[0], bounds[0]), max(b[1], bounds[1]), min(b[2], bounds[2]), min(b[3], bounds[3]))
-                for b in self.boxes
-            ]
+        clipped = [intersect(b, bounds) for b in ([bounds] if self.full else self.boxes)]
         self.boxes = []
         self.full = False
-        return [b for b in boxes if b[0] < b[2] and b[1] < b[3]]
+        return [b for b in clipped if b is not None]

@@ -51,16 +51,11 @@ def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | 
         return None
     # Whole pixels at a time (decoders give X = 0xFF): one pass per row instead of a strided copy of the
     # colour bytes and another of the X byte.
-    src = _as_words(pixels)
-    dst = _as_words(surface.pixels)
+    if pixels.strides[1:] != (4, 1):
+        pixels = np.ascontiguousarray(pixels)
+    src = pixels.view(np.uint32)[..., 0]
+    dst = surface.pixels.view(np.uint32)[..., 0]  # a surface's pixels are whole 4-byte pixels, rows maybe strided
     with surface.lock:
         for px0, py0, px1, py1 in parts:
             dst[py0:py1, px0:px1] = src[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0]
     return parts[0] if len(parts) == 1 else bounding(parts)
-
-
-def _as_words(pixels: np.ndarray) -> np.ndarray:
-    """(H, W, 4) uint8 as (H, W) uint32 over the same memory (rows may be strided or flipped)."""
-    if pixels.strides[2] != 1 or pixels.strides[1] != 4:
-        pixels = np.ascontiguousarray(pixels)
-    return pixels.view(np.uint32)[..., 0] if pixels.shape[2] == 4 else pixels
