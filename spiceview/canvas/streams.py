@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..codecs.video import VideoDecoder
+from ..codecs.video.yuv import YuvPicture
 from ..protocol.constants import StreamFlags
 from .geometry import Box, bounding, clip_boxes, rect_box
 from .scale import scale_area
@@ -34,14 +35,19 @@ class Stream:
     sizes: list[tuple[int, int]] = field(default_factory=list)
 
 
-def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | None = None) -> Box | None:
-    """Draw a decoded frame ((H, W, 4) B,G,R,0xFF); returns the changed box."""
+def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray | YuvPicture, dest: Any | None = None) -> Box | None:
+    """Draw a decoded frame ((H, W, 4) B,G,R,0xFF, or planes converted on the way); returns the changed box."""
     box = rect_box(dest) if dest is not None else stream.dest
     x0, y0, x1, y1 = box
     width, height = x1 - x0, y1 - y0
     if width <= 0 or height <= 0 or surface.is_alpha_only:
         return None
-    if not stream.flags & StreamFlags.TOP_DOWN:
+    flip = not stream.flags & StreamFlags.TOP_DOWN
+    if isinstance(pixels, YuvPicture):
+        if (pixels.width, pixels.height) == (width, height):
+            return _put_planes(surface, box, stream.clip, pixels, flip)
+        pixels = pixels.to_bgrx()
+    if flip:
         pixels = pixels[::-1]
     fh, fw = pixels.shape[:2]
     if (fw, fh) != (width, height):
@@ -58,4 +64,17 @@ def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray, dest: Any | 
     with surface.lock:
         for px0, py0, px1, py1 in parts:
             dst[py0:py1, px0:px1] = src[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0]
+    return parts[0] if len(parts) == 1 else bounding(parts)
+
+
+def _put_planes(surface: Surface, box: Box, clip: Any, picture: YuvPicture, flip: bool) -> Box | None:
+    """A picture of the destination's size, converted straight into the surface inside the clip."""
+    parts = clip_boxes(box, clip, surface.bounds)
+    if not parts:
+        return None
+    x0, y0 = box[:2]
+    dst = surface.pixels.view(np.uint32)[..., 0]
+    with surface.lock:
+        for px0, py0, px1, py1 in parts:
+            picture.draw(dst[py0:py1, px0:px1], px0 - x0, py0 - y0, flip)
     return parts[0] if len(parts) == 1 else bounding(parts)

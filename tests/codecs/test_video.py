@@ -12,6 +12,7 @@ import pytest
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.video import VideoDecoder, supported_codecs
+from spiceview.codecs.video.yuv import YuvPicture
 from spiceview.protocol.constants import VideoCodecType
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -48,7 +49,9 @@ def test_mjpeg_frame() -> None:
 def test_kept_frames_are_not_overwritten_by_later_ones(codec: VideoCodecType, encoder: str) -> None:
     """Frames waiting for their time (lip-sync) keep their pixels while the stream decodes on."""
     decoder = VideoDecoder(codec)
-    pictures = [p for p in (decoder.decode(packet) for packet in encode_clip(encoder, 12)) if p is not None]
+    decoded = [decoder.decode(packet) for packet in encode_clip(encoder, 12)]
+    assert all(isinstance(p, YuvPicture) for p in decoded if p is not None), "4:2:0 stays in planes until drawn"
+    pictures = [p.to_bgrx() for p in decoded if isinstance(p, YuvPicture)]
     assert len(pictures) >= 8
     first = pictures[0]
     assert first.shape == (H, W, 4) and (first[..., 3] == 0xFF).all()
