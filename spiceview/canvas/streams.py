@@ -35,6 +35,25 @@ class Stream:
     sizes: list[tuple[int, int]] = field(default_factory=list)
 
 
+def direct_rows(surface: Surface, stream: Stream, dest: Any | None = None) -> tuple[np.ndarray, Box] | None:
+    """The surface rows a frame fills exactly, as one contiguous (H, W, 4) block a decoder can write into, and
+    their box; or None: only for a top-down, unclipped stream as wide as a surface whose rows are contiguous (a video
+    played full width, as Xspice streams it in strips)."""
+    box = rect_box(dest) if dest is not None else stream.dest
+    x0, y0, x1, y1 = box
+    if (
+        not stream.flags & StreamFlags.TOP_DOWN
+        or x0 != 0
+        or x1 != surface.width
+        or y1 <= y0
+        or surface.is_alpha_only
+        or not surface.pixels.flags.c_contiguous
+        or clip_boxes(box, stream.clip, surface.bounds) != [box]
+    ):
+        return None
+    return surface.pixels[y0:y1], box
+
+
 def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray | YuvPicture, dest: Any | None = None) -> Box | None:
     """Draw a decoded frame ((H, W, 4) B,G,R,0xFF, or planes converted on the way); returns the changed box."""
     box = rect_box(dest) if dest is not None else stream.dest

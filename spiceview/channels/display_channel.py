@@ -15,7 +15,7 @@ from ..canvas.errors import DrawError
 from ..canvas.frame_schedule import FrameSchedule, PendingFrame, mm_diff
 from ..canvas.geometry import Box, rect_box
 from ..canvas.images import ImageResolver
-from ..canvas.streams import Stream, put_frame
+from ..canvas.streams import Stream, direct_rows, put_frame
 from ..canvas.surface import Surface
 from ..codecs.errors import DecodeError
 from ..codecs.video import VideoDecoder, supported_codecs
@@ -268,8 +268,12 @@ class DisplayChannel(ChannelBase):
             self._count_for_report(stream.id, frame_time, now, sound)
         surface = self.canvas.surfaces.get(stream.surface_id)
         shown_now = now is None or not sound  # else it waits in the schedule and needs its own memory
+        dest = getattr(msg, "dest", None)
+        in_place = None
         try:
-            pixels = stream.decoder.decode(msg.data, scratch=shown_now)
+            if shown_now and surface is not None:
+                in_place = self._decode_in_place(stream, surface, msg.data, dest)
+            pixels = stream.decoder.decode(msg.data, scratch=shown_now) if in_place is None else None
         except DecodeError as exc:
             stream.drops += 1
             self.errors += 1
@@ -278,14 +282,30 @@ class DisplayChannel(ChannelBase):
         stream.frames += 1
         self.stream_frames += 1
         stream.last_mm_time = frame_time
+        if in_place is not None and surface is not None:
+            self.last_draw = time.monotonic()
+            self._mark_dirty(surface.id, in_place)
+            return
         if pixels is None or surface is None:
             return
-        frame = PendingFrame(stream.id, frame_time, pixels, getattr(msg, "dest", None))
+        frame = PendingFrame(stream.id, frame_time, pixels, dest)
         if shown_now:
             self._show_frame(frame)
             return
         self.schedule.push(frame, now)
         self._run_schedule()
+
+    def _decode_in_place(self, stream: Stream, surface: Surface, data: bytes, dest: Any) -> Box | None:
+        """An MJPEG frame shown at once, decoded straight into the surface rows it fills (no scratch copy):
+        the box drawn, or None when the frame cannot go there (then it is decoded as usual)."""
+        if stream.codec != VideoCodecType.MJPEG:
+            return None  # FFmpeg's planes are converted straight into the surface anyway
+        target = direct_rows(surface, stream, dest)
+        if target is None:
+            return None
+        rows, box = target
+        with surface.lock:
+            return box if stream.decoder.decode_into(data, rows) else None
 
     def _on_activate_report(self, msg: Any) -> None:
         if msg.stream_id not in self.streams:

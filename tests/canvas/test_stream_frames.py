@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from spiceview.canvas.streams import Stream, put_frame
+from spiceview.canvas.streams import Stream, direct_rows, put_frame
 from spiceview.canvas.surface import Surface
 from spiceview.codecs.video import VideoDecoder
 from spiceview.codecs.video.yuv import YuvPicture, color_matrix
 from spiceview.protocol.constants import ClipType, StreamFlags, SurfaceFmt, VideoCodecType
 from spiceview.protocol.messages import types as t
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "codecs"))
+from jpeg_samples import encode_jpeg, photo_like  # noqa: E402
 
 
 def clip_of(*rects: tuple[int, int, int, int]) -> object:
@@ -49,3 +55,37 @@ def test_planes_and_array_draw_the_same(flags: int, dest: tuple[int, int, int, i
     from_array = surface_with(picture.to_bgrx(), flags, dest, clip)
     np.testing.assert_array_equal(from_planes.pixels, from_array.pixels)
     assert (from_planes.pixels != 7).any()
+
+
+def test_only_full_width_unclipped_top_down_frames_are_decoded_in_place() -> None:
+    """MJPEG strips as wide as the surface go straight into its rows; anything else needs the copy."""
+    surface = Surface(0, 40, 30, SurfaceFmt.FMT_32_xRGB)
+    decoder = VideoDecoder(VideoCodecType.MJPEG)
+
+    def rows(dest: tuple[int, int, int, int], flags: int = StreamFlags.TOP_DOWN, clip: object = None) -> object:
+        stream = Stream(1, 0, flags, VideoCodecType.MJPEG, dest, clip or clip_of(), decoder)
+        return direct_rows(surface, stream)
+
+    target = rows((0, 5, 40, 12))
+    assert target is not None
+    block, box = target
+    assert box == (0, 5, 40, 12) and block.shape == (7, 40, 4) and block.flags.c_contiguous
+    assert np.shares_memory(block, surface.pixels)
+    assert rows((1, 5, 40, 12)) is None  # not full width: rows are not one block
+    assert rows((0, 5, 40, 12), flags=0) is None  # bottom-up: flipped on the way
+    assert rows((0, 5, 40, 12), clip=clip_of((0, 0, 20, 30))) is None
+    assert rows((0, 25, 40, 35)) is None  # hangs off the surface
+
+
+def test_a_frame_decoded_in_place_equals_the_copied_one() -> None:
+    surface = Surface(0, 32, 24, SurfaceFmt.FMT_32_xRGB)
+    jpeg = encode_jpeg(photo_like(8, 32, 4))
+    decoder = VideoDecoder(VideoCodecType.MJPEG)
+    stream = Stream(1, 0, StreamFlags.TOP_DOWN, VideoCodecType.MJPEG, (0, 8, 32, 16), clip_of(), decoder)
+    target = direct_rows(surface, stream)
+    assert target is not None
+    assert not decoder.decode_into(jpeg, target[0][:4])  # another size: nothing written
+    assert (surface.pixels == 0).all()
+    assert decoder.decode_into(jpeg, target[0])
+    np.testing.assert_array_equal(surface.pixels[8:16], VideoDecoder(VideoCodecType.MJPEG).decode(jpeg))
+    assert (surface.pixels[:8] == 0).all() and (surface.pixels[16:] == 0).all()

@@ -20,7 +20,7 @@ from spiceview.codecs.jpeg.markers import jpeg_frame_size
 from spiceview.codecs.lz import decode_lz_alpha_into
 from spiceview.codecs.lz.header import MAX_DIMENSION, MAX_PIXELS, LzType, byte_view, parse_lz_header
 
-__all__ = ["decode_jpeg", "decode_jpeg_alpha", "decode_jpeg_frame"]
+__all__ = ["decode_jpeg", "decode_jpeg_alpha", "decode_jpeg_frame", "decode_jpeg_frame_into"]
 
 
 def _check_size(width: int, height: int) -> None:
@@ -66,6 +66,16 @@ def decode_jpeg_frame(data: bytes | bytearray | memoryview, out: np.ndarray | No
     if out is not None and out.shape != (height, width, 4):
         out = None
     return _libjpeg(view, width, height, fast=True, out=out)
+
+
+def decode_jpeg_frame_into(data: bytes | bytearray | memoryview, out: np.ndarray) -> bool:
+    """Decode a stream frame into `out` (contiguous (H, W, 4) uint8) if it has exactly that size; else False."""
+    view = byte_view(data)
+    width, height = jpeg_frame_size(view)
+    if out.shape != (height, width, 4):
+        return False
+    _libjpeg(view, width, height, fast=True, out=out)
+    return True
 
 
 def decode_jpeg_alpha(

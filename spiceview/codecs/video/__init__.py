@@ -15,7 +15,7 @@ import numpy as np
 
 from ...protocol.constants import VideoCodecType
 from ..errors import DecodeError
-from ..jpeg import decode_jpeg_frame
+from ..jpeg import decode_jpeg_frame, decode_jpeg_frame_into
 from .yuv import YuvPicture, yuv_picture
 
 if TYPE_CHECKING:
@@ -64,6 +64,14 @@ class VideoDecoder:
                 self._reformatter = VideoReformatter()
             except Exception as exc:  # noqa: BLE001
                 raise DecodeError(f"no decoder for {self.codec.name}: {exc}") from None
+
+    def decode_into(self, data: bytes | memoryview, target: np.ndarray) -> bool:
+        """Decode an MJPEG frame straight into `target` (contiguous (H, W, 4) rows where it will be shown) when
+        it has exactly that size; False when it does not (or for other codecs, whose planes are converted where
+        they are drawn anyway): then call `decode`. Saves the copy out of a scratch buffer."""
+        if self.codec is not VideoCodecType.MJPEG:
+            return False
+        return decode_jpeg_frame_into(data, target)
 
     def decode(self, data: bytes | memoryview, scratch: bool = False) -> np.ndarray | YuvPicture | None:
         """One frame's picture. `scratch`: the caller is done with it before the next decode (it copies it into
