@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..codecs.image import DecodedImage, PixelFormat
+from ..codecs.image import X_MASK, DecodedImage, PixelFormat
 from ..protocol.constants import AlphaFlags, BrushType, ImageType, MaskFlags, Ropd, ScaleMode, SurfaceFlags, SurfaceFmt
 from .composite_draw import picture_format
 from .errors import DrawError
@@ -126,7 +126,14 @@ class Canvas:
 
     def _source(self, surface: Surface, image: Any, src_area: Any, dest: Box, scale_mode: int) -> np.ndarray:
         """The source pixels that land on `dest` (scaled when the areas differ), in the surface's layout."""
-        decoded = self.resolver.resolve(image)
+        return self._copy_source(surface, image, src_area, dest, scale_mode, raw_x=False)[0]
+
+    def _copy_source(
+        self, surface: Surface, image: Any, src_area: Any, dest: Box, scale_mode: int, raw_x: bool
+    ) -> tuple[np.ndarray, bool]:
+        """`_source`, and whether its X bytes are still to be set: with `raw_x` (a plain copy, which sets X as
+        it copies) a GLZ picture shared with the window comes unscaled as it is, without a copy."""
+        decoded = self.resolver.resolve(image, raw_x=raw_x)
         sx0, sy0, sx1, sy1 = rect_box(src_area)
         if not (0 <= sx0 < sx1 <= decoded.width and 0 <= sy0 < sy1 <= decoded.height):
             raise DrawError(f"source area {(sx0, sy0, sx1, sy1)} outside a {decoded.width}x{decoded.height} image")
@@ -135,11 +142,15 @@ class Canvas:
             raise DrawError(f"empty destination {dest}")
         part = decoded.pixels[sy0:sy1, sx0:sx1]
         if (sx1 - sx0, sy1 - sy0) != (dw, dh):
+            decoded = decoded.opaque()
             fmt = picture_format(decoded)
             part = scale_area(decoded.pixels, fmt, (sx0, sy0, sx1, sy1), dw, dh, scale_mode == ScaleMode.NEAREST)
-        elif np.may_share_memory(part, surface.pixels):
+            return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface), False
+        if decoded.x_undefined:
+            return part, True
+        if np.may_share_memory(part, surface.pixels):
             part = part.copy()  # the source is this very surface: read it before writing
-        return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface)
+        return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface), False
 
     # --- commands -----------------------------------------------------------------------------------------
 
@@ -159,13 +170,17 @@ class Canvas:
             self.resolver.touch(copy.src_bitmap)
             return None
         dest = rect_box(base.box)
-        src = self._source(surface, copy.src_bitmap, copy.src_area, dest, copy.scale_mode)
         ropd = copy.rop_descriptor
         plain = is_plain_copy(ropd, Ropd.INVERS_SRC)
+        raw_x = plain and not surface.is_alpha_only
+        src, set_x = self._copy_source(surface, copy.src_bitmap, copy.src_area, dest, copy.scale_mode, raw_x)
 
         def blit(box: Box, block: np.ndarray) -> None:
             part = _sub(src, box, dest)
-            if plain:
+            if set_x:
+                # X set while copying: one pass over the pixels, and no X = 0xFF copy of the picture kept.
+                np.bitwise_or(part.view(np.uint32), X_MASK, out=block.view(np.uint32))
+            elif plain:
                 block[...] = part
             else:
                 apply_ropd(block, part, ropd, Ropd.INVERS_SRC)

@@ -43,8 +43,16 @@ class ImageResolver:
         self.seen_types: Counter[str] = Counter()
         self.recorder: Callable[[Any, DecodedImage], None] | None = None
 
-    def resolve(self, image: Any) -> DecodedImage:
-        """Pixels of `image`; DecodeError when it cannot be decoded or refers to nothing."""
+    def resolve(self, image: Any, raw_x: bool = False) -> DecodedImage:
+        """Pixels of `image`; DecodeError when it cannot be decoded or refers to nothing.
+
+        `raw_x`: the caller sets X itself while copying, so an image shared with the GLZ window comes as it is
+        (`x_undefined`); everyone else gets X = 0xFF (a copy made for this draw only).
+        """
+        decoded = self._resolve(image)
+        return decoded if raw_x else decoded.opaque()
+
+    def _resolve(self, image: Any) -> DecodedImage:
         kind = image.type
         self.seen_types[_type_name(kind)] += 1
         if kind == ImageType.FROM_CACHE or kind == ImageType.FROM_CACHE_LOSSLESS:

@@ -170,6 +170,11 @@ class DisplayChannel(ChannelBase):
         return handle
 
     def _mark_dirty(self, surface_id: int, box: Box) -> None:
+        primary = self.primary
+        if primary is None or surface_id != primary.id:
+            # Only the primary surface is shown: drawing into an off-screen one (a guest's pixmap, later copied
+            # to the screen) need not wake the GUI thread. feh draws each picture so: two of its three commands.
+            return
         with self._dirty_lock:
             was_clean = not self._dirty
             boxes = self._dirty.get(surface_id)

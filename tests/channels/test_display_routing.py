@@ -107,3 +107,23 @@ def test_one_dirty_signal_per_batch_with_the_areas_merged() -> None:
     display.on_message(fill(5), 4)
     display.on_batch_done()
     assert signals == [1, 1]
+
+
+def test_drawing_off_screen_does_not_wake_the_gui() -> None:
+    """Only the primary surface is shown: a picture drawn into an off-screen surface signals nothing until it
+    is copied to the screen."""
+    display = make_display()
+    signals: list[int] = []
+    display.dirty.connect(lambda: signals.append(1))
+    display.on_message(
+        d.MSG_SURFACE_CREATE.cls(surface_id=2, width=8, height=8, format=SurfaceFmt.FMT_32_xRGB, flags=0), 2
+    )
+    off_screen = fill(7)
+    off_screen.base.surface_id = 2
+    display.on_message(off_screen, 3)
+    display.on_batch_done()
+    assert signals == [] and display.take_dirty() == {}
+    assert (display.canvas.surfaces[2].pixels[..., 0] == 7).all()
+    display.on_message(fill(8), 4)
+    display.on_batch_done()
+    assert signals == [1] and display.take_dirty() == {0: [(0, 0, 8, 8)]}

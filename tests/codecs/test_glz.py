@@ -63,14 +63,14 @@ def test_single_image_round_trip(kind: int, top_down: bool) -> None:
         np.testing.assert_array_equal(out.pixels, img)
     else:
         assert out.format is PixelFormat.XRGB32
-        np.testing.assert_array_equal(out.pixels, opaque(img))
+        np.testing.assert_array_equal(out.opaque().pixels, opaque(img))
 
 
 def test_rgb16() -> None:
     words = RNG.integers(0, 1 << 15, (17, 19)).astype(np.uint16)
     words[5:10] = words[0]
     out = decode_glz(GlzTestEncoder().encode(None, 0, RGB16, words=words), GlzWindow(1 << 20))
-    np.testing.assert_array_equal(out.pixels, expand555(words))
+    np.testing.assert_array_equal(out.opaque().pixels, expand555(words))
 
 
 def test_cross_image_references_between_kinds() -> None:
@@ -85,7 +85,7 @@ def test_cross_image_references_between_kinds() -> None:
             img, i, kind, refs=tuple(range(i)), win_head_dist=i, top_down=bool(i % 2), same_image=i % 3 != 2
         )
         out = decode_glz(data, win)
-        np.testing.assert_array_equal(out.pixels, img if kind == RGBA else opaque(img))
+        np.testing.assert_array_equal(out.opaque().pixels, img if kind == RGBA else opaque(img))
         # the decoder's window holds what the encoder expects it to hold
         np.testing.assert_array_equal(win._images[i].pixels, enc.stored[i])
     assert len(win) == len(kinds)
@@ -99,11 +99,11 @@ def test_every_offset_and_distance_width() -> None:
     for new_id in (6, 5 + 100, 5 + 20000, 5 + (1 << 23)):
         img = np.concatenate([big[399:400], big[10:11], big[200:201], big[0:1]])  # far offsets
         data = enc.encode(img, new_id, RGB32, refs=(5,), win_head_dist=new_id - 5, same_image=False)
-        np.testing.assert_array_equal(decode_glz(data, win).pixels, opaque(img))
+        np.testing.assert_array_equal(decode_glz(data, win).opaque().pixels, opaque(img))
     small = big[:2, :20].copy()  # offsets < 4096: short form with 6-bit distance and 1-3 bytes
     for new_id in (5 + 63, 5 + 64, 5 + (1 << 14), 5 + (1 << 22)):
         data = enc.encode(small, new_id, RGB32, refs=(5,), win_head_dist=new_id - 5, same_image=False)
-        np.testing.assert_array_equal(decode_glz(data, win).pixels, opaque(small))
+        np.testing.assert_array_equal(decode_glz(data, win).opaque().pixels, opaque(small))
 
 
 def test_window_releases_like_the_reference() -> None:
@@ -175,7 +175,7 @@ def test_two_threads_out_of_order() -> None:
         try:
             for i in ids:
                 time.sleep(delay)
-                results[i] = decode_glz(streams[i], win, timeout=10).pixels
+                results[i] = decode_glz(streams[i], win, timeout=10).opaque().pixels
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -228,7 +228,7 @@ def test_zlib_glz() -> None:
     enc, win = GlzTestEncoder(), GlzWindow(1 << 20)
     img = scene(16, 16, 11)
     glz = enc.encode(img, 0, RGB32)
-    np.testing.assert_array_equal(decode_zlib_glz(zlib.compress(glz), len(glz), win).pixels, opaque(img))
+    np.testing.assert_array_equal(decode_zlib_glz(zlib.compress(glz), len(glz), win).opaque().pixels, opaque(img))
     with pytest.raises(DecodeError):
         decode_zlib_glz(zlib.compress(glz), len(glz) - 1, win)
     with pytest.raises(DecodeError):
@@ -281,3 +281,17 @@ def test_references_out_of_range() -> None:
     encode_match(body, 2, 0, 0, 5)  # image 3 - 5
     with pytest.raises(DecodeError):
         decode_glz(glz_header(RGB32, 2, 1, 3, 3) + bytes(body), win)
+
+
+def test_top_down_pictures_share_the_window_memory_read_only() -> None:
+    """A GLZ picture is held once (window, canvas, pixmap cache), as spice-gtk holds it; nobody can write it."""
+    win = GlzWindow(1 << 20)
+    img = scene(9, 11, 4)
+    out = decode_glz(GlzTestEncoder().encode(img, 0, RGB32), win)
+    assert out.x_undefined and np.shares_memory(out.pixels, win._images[0].pixels)
+    assert not out.pixels.flags.writeable
+    shown = out.opaque()
+    assert not shown.x_undefined and not np.shares_memory(shown.pixels, out.pixels)
+    np.testing.assert_array_equal(shown.pixels, opaque(img))
+    flipped = decode_glz(GlzTestEncoder().encode(img, 0, RGB32, top_down=False), GlzWindow(1 << 20))
+    assert not flipped.x_undefined  # bottom-up pictures are turned over into a copy of their own

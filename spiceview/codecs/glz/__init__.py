@@ -35,7 +35,8 @@ def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout:
     """Decode a GLZ_RGB image and add it to `window`.
 
     References to images not yet in the window wait up to `timeout` seconds (in all) for another
-    display channel to decode them. RGB16/24/32 give XRGB32 (X = 0xFF), RGBA gives ARGB32.
+    display channel to decode them. RGB16/24/32 give XRGB32, RGBA gives ARGB32; top-down images share the
+    window's memory (read-only; an RGB one with `x_undefined`).
     """
     buf = byte_view(data)
     hdr = parse_glz_header(buf)
@@ -45,11 +46,19 @@ def decode_glz(data: bytes | bytearray | memoryview, window: GlzWindow, timeout:
     except BaseException:
         window.fail(hdr.image_id, epoch)  # it will never arrive: its waiters should not wait
         raise
+    stored.setflags(write=False)  # from now on the window's, and maybe the canvas' and the cache's too
     window.add(hdr.image_id, hdr.release_floor, stored, epoch)
     rgba = hdr.type is LzType.RGBA
+    fmt = PixelFormat.ARGB32 if rgba else PixelFormat.XRGB32
+    if hdr.top_down:
+        # The image shares the window's memory, as spice-gtk's does: a cached GLZ picture is held once, not
+        # twice. The window keeps X bytes as decoded (an RGBA image may take its alpha from them), so an
+        # RGB image says its X is undefined and readers set it.
+        pixels = stored.view(np.uint8).reshape(hdr.height, hdr.width, 4)
+        return DecodedImage(hdr.width, hdr.height, fmt, pixels, x_undefined=not rgba)
     pixels = np.empty((hdr.height, hdr.width, 4), np.uint8)
     copy_pixels_out(stored, pixels.view(np.uint32).reshape(hdr.height, hdr.width), not hdr.top_down, not rgba)
-    return DecodedImage(hdr.width, hdr.height, PixelFormat.ARGB32 if rgba else PixelFormat.XRGB32, pixels)
+    return DecodedImage(hdr.width, hdr.height, fmt, pixels)
 
 
 def decode_zlib_glz(
