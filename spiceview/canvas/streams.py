@@ -33,6 +33,22 @@ class Stream:
     first_mm_time: int = 0
     last_mm_time: int = 0
     sizes: list[tuple[int, int]] = field(default_factory=list)
+    # direct_rows' answer for the stream's own destination on `direct_surface` (worked out once, not per strip;
+    # forgotten when the clip changes).
+    direct: tuple[np.ndarray, Box] | None = None
+    direct_surface: Surface | None = None
+
+    def set_clip(self, clip: Any) -> None:
+        self.clip = clip
+        self.direct_surface = None
+
+
+def stream_direct_rows(surface: Surface, stream: Stream) -> tuple[np.ndarray, Box] | None:
+    """direct_rows for the stream's own destination, remembered on the stream for this surface."""
+    if stream.direct_surface is not surface:
+        stream.direct = direct_rows(surface, stream)
+        stream.direct_surface = surface
+    return stream.direct
 
 
 def direct_rows(surface: Surface, stream: Stream, dest: Any | None = None) -> tuple[np.ndarray, Box] | None:

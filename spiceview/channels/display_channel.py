@@ -15,7 +15,7 @@ from ..canvas.errors import DrawError
 from ..canvas.frame_schedule import FrameSchedule, PendingFrame, mm_diff
 from ..canvas.geometry import Box, rect_box
 from ..canvas.images import ImageResolver
-from ..canvas.streams import Stream, direct_rows, put_frame
+from ..canvas.streams import Stream, direct_rows, put_frame, stream_direct_rows
 from ..canvas.surface import Surface
 from ..codecs.errors import DecodeError
 from ..codecs.video import VideoDecoder, supported_codecs
@@ -305,7 +305,7 @@ class DisplayChannel(ChannelBase):
         the box drawn, or None when the frame cannot go there (then it is decoded as usual)."""
         if stream.codec != VideoCodecType.MJPEG:
             return None  # FFmpeg's planes are converted straight into the surface anyway
-        target = direct_rows(surface, stream, dest)
+        target = stream_direct_rows(surface, stream) if dest is None else direct_rows(surface, stream, dest)
         if target is None:
             return None
         rows, box = target
@@ -357,7 +357,7 @@ class DisplayChannel(ChannelBase):
     def _on_stream_clip(self, msg: Any) -> None:
         stream = self.streams.get(msg.id)
         if stream is not None:
-            stream.clip = msg.clip
+            stream.set_clip(msg.clip)
 
     def _destroy_stream(self, stream_id: int) -> None:
         self.schedule.drop_stream(stream_id)

@@ -77,6 +77,9 @@ class ScreenMixin:
 
     def invalidate(self, x: int, y: int, w: int, h: int) -> None:
         z = self.zoom
+        if z == 1.0:
+            self.update(x, y, w, h)  # exact: a margin would make a video's adjacent strips overlap
+            return
         self.update(QRect(int(x * z), int(y * z), int(w * z) + 2, int(h * z) + 2))
 
     # --- coordinates --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.canvas.streams import Stream, direct_rows, put_frame
+from spiceview.canvas.streams import Stream, direct_rows, put_frame, stream_direct_rows
 from spiceview.canvas.surface import Surface
 from spiceview.codecs.video import VideoDecoder
 from spiceview.codecs.video.yuv import YuvPicture, color_matrix
@@ -89,3 +89,16 @@ def test_a_frame_decoded_in_place_equals_the_copied_one() -> None:
     assert decoder.decode_into(jpeg, target[0])
     np.testing.assert_array_equal(surface.pixels[8:16], VideoDecoder(VideoCodecType.MJPEG).decode(jpeg))
     assert (surface.pixels[:8] == 0).all() and (surface.pixels[16:] == 0).all()
+
+
+def test_the_in_place_answer_is_kept_per_stream_until_the_clip_changes() -> None:
+    surface = Surface(0, 40, 30, SurfaceFmt.FMT_32_xRGB)
+    stream = Stream(1, 0, StreamFlags.TOP_DOWN, VideoCodecType.MJPEG, (0, 5, 40, 12), clip_of(), None)  # type: ignore[arg-type]
+    first = stream_direct_rows(surface, stream)
+    assert first is not None and stream_direct_rows(surface, stream) is first
+    stream.set_clip(clip_of((0, 0, 20, 30)))  # a window now covers part of the video
+    assert stream_direct_rows(surface, stream) is None
+    other = Surface(0, 40, 30, SurfaceFmt.FMT_32_xRGB)  # the primary surface was made again
+    stream.set_clip(clip_of())
+    target = stream_direct_rows(other, stream)
+    assert target is not None and np.shares_memory(target[0], other.pixels)

@@ -23,6 +23,10 @@ class FakeDisplay(QObject):
     monitors_changed = Signal(object)
     dirty = Signal()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.streams: dict[int, object] = {}
+
 
 class FakeViewer(QObject):
     def __init__(self) -> None:
@@ -57,3 +61,17 @@ def test_first_change_at_once_then_at_most_one_repaint_per_interval(qapp) -> Non
     display.dirty.emit()
     run_events(qapp, 3 * watcher.REPAINT_INTERVAL_S)
     assert viewer.repaints == 2  # a detached watcher repaints nothing
+
+
+def test_while_video_plays_a_first_change_waits_for_the_rest_of_its_frame(qapp) -> None:
+    """A frame's strips arrive over a few milliseconds: one repaint for the frame, not one for its first strip."""
+    viewer, display = FakeViewer(), FakeDisplay()
+    display.streams[1] = object()
+    watcher = _DisplayWatcher(viewer, display)  # type: ignore[arg-type]
+    display.dirty.emit()
+    assert viewer.repaints == 0
+    for _ in range(5):
+        display.dirty.emit()
+    run_events(qapp, 10 * watcher.STREAM_GATHER_S)
+    assert viewer.repaints == 1
+    watcher.detach()
