@@ -1,9 +1,12 @@
-"""Build the Cython modules: every .pyx file under spiceview/ becomes an extension."""
+"""Build the Cython modules: every .pyx file under spiceview/ becomes an extension.
 
+SPICEVIEW_NO_EXTENSIONS=1 builds without them: only tests/packaging uses it, to list a wheel's files quickly.
+"""
+
+import os
 import sys
 from pathlib import Path
 
-from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 ROOT = Path(__file__).parent
@@ -21,10 +24,16 @@ def _extensions() -> list[Extension]:
     return exts
 
 
-setup(
-    ext_modules=cythonize(
+def _cythonized() -> list[Extension]:
+    if os.environ.get("SPICEVIEW_NO_EXTENSIONS") == "1":
+        return []
+    from Cython.Build import cythonize
+
+    return cythonize(
         _extensions(),
         language_level=3,
         compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
-    ),
-)
+    )
+
+
+setup(ext_modules=_cythonized())

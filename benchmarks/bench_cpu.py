@@ -1,7 +1,7 @@
 """Client CPU per frame and peak memory: spiceview beside remote-viewer (spice-gtk) on the same real Xspice workloads.
 
-Each run starts a fresh Xspice (spiceview.lab.XspiceServer, 127.0.0.1) with one workload playing in the guest,
-a fresh Xvfb for the viewer, and a counting proxy (spiceview.lab.wire_proxy.WireProxy) between the two. The
+Each run starts a fresh Xspice (spiceview_lab.XspiceServer, 127.0.0.1) with one workload playing in the guest,
+a fresh Xvfb for the viewer, and a counting proxy (spiceview_lab.wire_proxy.WireProxy) between the two. The
 viewer shows the guest 1:1 in kiosk mode (`-k`, audio off): spiceview fills an Xvfb of the guest's size;
 remote-viewer keeps a 46-pixel GTK header without a window manager, so its Xvfb is 46 pixels taller. Once the
 first drawing or stream frames have crossed the proxy, a warm-up passes (--warmup, 3 s) and a window is measured
@@ -63,19 +63,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import _checkout  # noqa: F401 - first: the lab is imported from the checkout
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_input_roundtrip import REPO, machine, source_version, viewer_argv  # noqa: E402
 from report import append_report  # noqa: E402
 
-from spiceview.lab import procs, xinput  # noqa: E402
-from spiceview.lab.media import make_clip  # noqa: E402
-from spiceview.lab.scenes import hide_cursor, standard_scene  # noqa: E402
-from spiceview.lab.wire_proxy import WireProxy, WireSnapshot  # noqa: E402
-from spiceview.lab.xspice import XspiceServer  # noqa: E402
-from spiceview.lab.xvfb import XvfbServer  # noqa: E402
 from spiceview.protocol.constants import DisplayCap  # noqa: E402
+from spiceview_lab import procs, xinput  # noqa: E402
+from spiceview_lab.media import make_clip  # noqa: E402
+from spiceview_lab.scenes import hide_cursor, standard_scene  # noqa: E402
+from spiceview_lab.wire_proxy import WireProxy, WireSnapshot  # noqa: E402
+from spiceview_lab.xspice import XspiceServer  # noqa: E402
+from spiceview_lab.xvfb import XvfbServer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "cpu.md"
 VIEWERS = ("remote-viewer", "spiceview")

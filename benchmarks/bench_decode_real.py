@@ -20,13 +20,15 @@ import time
 from datetime import date
 from pathlib import Path
 
+import _checkout  # noqa: F401 - first: the lab is imported from the checkout
+
 from spiceview.canvas.recorder import read_manifest
 from spiceview.codecs.glz import GlzWindow, decode_glz
 from spiceview.codecs.lz import decode_lz
 from spiceview.codecs.lz4 import decode_lz4
 from spiceview.codecs.quic import decode_quic
-from spiceview.lab.scenes import hide_cursor, make_photo, show_image, show_text, wait_idle
-from spiceview.lab.xspice import XspiceServer
+from spiceview_lab.scenes import hide_cursor, make_photo, show_image, show_text, wait_idle
+from spiceview_lab.xspice import XspiceServer
 
 RESULTS = Path(__file__).parent / "results" / "decode_real.md"
 MODES = {

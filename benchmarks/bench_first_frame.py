@@ -21,10 +21,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from spiceview.lab.pixels import compare, load_png, load_ppm
-from spiceview.lab.scenes import standard_scene
-from spiceview.lab.viewer import run_viewer_cli
-from spiceview.lab.xspice import XspiceServer
+import _checkout  # noqa: F401 - first: the lab is imported from the checkout
+
+from spiceview_lab.pixels import compare, load_png, load_ppm
+from spiceview_lab.scenes import standard_scene
+from spiceview_lab.viewer import run_viewer_cli
+from spiceview_lab.xspice import XspiceServer
 
 RESULTS = Path(__file__).parent / "results" / "first_frame.md"
 

@@ -5,7 +5,7 @@ streaming off). In the guest, a screen-filling xterm (DejaVu Sans Mono 20) runs 
 letter; the guest pointer rests over it (no window manager: the keyboard focus follows the pointer). On the client
 side each viewer gets a fresh Xvfb; its window is found by PID and given the pointer and the keyboard focus.
 
-One sample (spiceview.lab.xinput.key_roundtrip): capture the viewer's window, note the time, XTEST press + release
+One sample (spiceview_lab.xinput.key_roundtrip): capture the viewer's window, note the time, XTEST press + release
 of a letter on the client display, then wait for the first XDamage event of the viewer's window whose rectangle now
 differs from the capture: the viewer drawing the echoed letter (the time is when the event was read; repaints that
 change nothing are skipped and counted). A second connection watches damage on the guest's (Xspice's) root window:
@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import _checkout  # noqa: F401 - first: the lab is imported from the checkout
 import numpy as np
 from report import append_report  # benchmarks/ is the script's folder: first on sys.path
 
-from spiceview.lab import procs, xinput
-from spiceview.lab.scenes import FONT, wait_mapped
-from spiceview.lab.xspice import XspiceServer
-from spiceview.lab.xvfb import XvfbServer
+from spiceview_lab import procs, xinput
+from spiceview_lab.scenes import FONT, wait_mapped
+from spiceview_lab.xspice import XspiceServer
+from spiceview_lab.xvfb import XvfbServer
 
 RESULTS = Path(__file__).parent / "results" / "input_roundtrip.md"
 REPO = Path(__file__).resolve().parent.parent

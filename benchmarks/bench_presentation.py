@@ -29,6 +29,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import _checkout  # noqa: F401 - first: the lab is imported from the checkout
+
 WIDTH, HEIGHT = 1920, 1080
 SMALL = (64, 32, 8)  # width, height, count of the changed rectangles per frame in the small workload
 
@@ -133,7 +135,7 @@ def main() -> None:
         print(json.dumps(child(args.child, args.frames)))
         return
 
-    from spiceview.lab.xvfb import XvfbServer
+    from spiceview_lab.xvfb import XvfbServer
 
     results = {}
     with XvfbServer(2048, 1280) as display:

@@ -27,16 +27,17 @@ import time
 from datetime import date
 from pathlib import Path
 
+import _checkout  # noqa: F401 - first: the lab is imported from the checkout
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_input_roundtrip import REPO, find_window, viewer_argv  # noqa: E402
 
-from spiceview.lab import procs, xinput  # noqa: E402
-from spiceview.lab.media import make_clip  # noqa: E402
-from spiceview.lab.scenes import hide_cursor  # noqa: E402
-from spiceview.lab.xspice import XspiceServer  # noqa: E402
-from spiceview.lab.xvfb import XvfbServer  # noqa: E402
+from spiceview_lab import procs, xinput  # noqa: E402
+from spiceview_lab.media import make_clip  # noqa: E402
+from spiceview_lab.scenes import hide_cursor  # noqa: E402
+from spiceview_lab.xspice import XspiceServer  # noqa: E402
+from spiceview_lab.xvfb import XvfbServer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "video_latency.md"
 CLIP_SIZE = (320, 240)

@@ -14,11 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import save_png
-from spiceview.lab.xorg_dummy import XorgDummyServer
-from spiceview.lab.xspice import XspiceServer
-from spiceview.lab.xvfb import XvfbServer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: the lab is not installed
+
+from spiceview_lab import xwd  # noqa: E402
+from spiceview_lab.pixels import save_png  # noqa: E402
+from spiceview_lab.xorg_dummy import XorgDummyServer  # noqa: E402
+from spiceview_lab.xspice import XspiceServer  # noqa: E402
+from spiceview_lab.xvfb import XvfbServer  # noqa: E402
 
 
 def furnish(guest: XspiceServer, width: int) -> None:

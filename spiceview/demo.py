@@ -6,11 +6,13 @@ Everything runs on 127.0.0.1 and is stopped by PID when the viewer exits, on Ctr
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 GREETING = (
     "Hello from spiceview!\n\n"
@@ -34,7 +36,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def _populate(server: object) -> None:
     """Start the demo's X clients; a missing tool only loses its window."""
-    from spiceview.lab import scenes
+    from spiceview_lab import scenes
 
     parts = [
         ("xlogo", lambda: scenes.show_logo(server, 20, 20, 200)),
@@ -52,12 +54,28 @@ def _populate(server: object) -> None:
             print(f"spiceview-demo: {tool} did not start: {e}", file=sys.stderr)
 
 
+def _find_lab() -> bool:
+    """The lab (spiceview_lab) lives beside the package in a checkout and is not installed with spiceview."""
+    if importlib.util.find_spec("spiceview_lab") is not None:
+        return True
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "spiceview_lab" / "__init__.py").is_file():
+        sys.path.insert(0, str(checkout))
+        return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if shutil.which("Xspice") is None:
         print("spiceview-demo needs Xspice: install the Debian/Ubuntu package xserver-xspice", file=sys.stderr)
         return 1
-    from spiceview.lab.xspice import XspiceError, XspiceServer
+    if not _find_lab():
+        print(
+            "spiceview-demo runs from a checkout of spiceview: it uses the lab, which is not installed", file=sys.stderr
+        )
+        return 1
+    from spiceview_lab.xspice import XspiceError, XspiceServer
 
     # SIGTERM becomes SystemExit so the finally below stops the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))

@@ -1,4 +1,4 @@
-"""Shared fixtures: real servers from spiceview.lab, stopped by PID at teardown, and an artifacts dir."""
+"""Shared fixtures: real servers from spiceview_lab, stopped by PID at teardown, and an artifacts dir."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab.requirements import require
+from spiceview_lab.requirements import require
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -48,7 +48,7 @@ def xspice(request: pytest.FixtureRequest) -> Iterator[Callable[..., object]]:
     The logs of the servers of a failed test are copied to its artifacts dir.
     """
     require("Xspice", "spiceqxl")
-    from spiceview.lab.xspice import XspiceServer
+    from spiceview_lab.xspice import XspiceServer
 
     servers: list[XspiceServer] = []
 
@@ -74,7 +74,7 @@ def xspice(request: pytest.FixtureRequest) -> Iterator[Callable[..., object]]:
 def xvfb() -> Iterator[Callable[..., object]]:
     """Factory: xvfb(width=1280, height=1024, depth=24) -> a started XvfbServer (client side display)."""
     require("Xvfb")
-    from spiceview.lab.xvfb import XvfbServer
+    from spiceview_lab.xvfb import XvfbServer
 
     servers: list[XvfbServer] = []
 

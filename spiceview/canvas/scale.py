@@ -40,10 +40,3 @@ def scale_area(
     out = np.zeros((height, width, 4), dtype=np.uint8)
     composite(Op.SRC, picture, None, out, "a8r8g8b8" if fmt == "a8r8g8b8" else "x8r8g8b8", 0, 0, 0, 0)
     return out
-
-
-def scale_image(pixels: np.ndarray, width: int, height: int, nearest: bool) -> np.ndarray:
-    """A whole (already cut) image scaled to width x height."""
-    h, w = pixels.shape[:2]
-    fmt = "a8" if pixels.ndim == 2 else "a8r8g8b8"
-    return scale_area(np.ascontiguousarray(pixels), fmt, (0, 0, w, h), width, height, nearest)

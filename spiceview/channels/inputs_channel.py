@@ -153,7 +153,3 @@ class InputsChannel(ChannelBase):
     def _on_modifiers(self, msg: Any) -> None:
         self.guest_modifiers = msg.modifiers
         self.guest_modifiers_changed.emit(self.guest_modifiers)
-
-
-def button_mask(button: int) -> int:
-    return int(BUTTON_MASKS.get(MouseButton(button), 0))

@@ -286,9 +286,6 @@ class RedClient(ChannelBase):
         """The inputs channel, once attached (None before, or if the server offers none)."""
         return self._channel_of(ChannelType.INPUTS)
 
-    def request_mouse_mode(self, mode: int) -> None:
-        self.send(mainmsg.MSGC_MOUSE_MODE_REQUEST.cls(mode=mode))
-
     def _on_name(self, msg: Any) -> None:
         self.server_name = bytes(msg.name).rstrip(b"\0").decode("utf-8", "replace")
         self.name_changed.emit(self.server_name)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
+from ..canvas.png import write_png
 from ..channels.display_channel import DisplayChannel
 from ..channels.red_client import RedClient
-from .png import write_png
 
 POLL_MS = 10
 log = logging.getLogger(__name__)

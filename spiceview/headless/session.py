@@ -24,6 +24,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop
 
 from ..audio import MemorySink
 from ..audio.source import QueueSource
+from ..canvas.png import write_png
 from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
 from ..channels.red_client import RedClient
@@ -31,7 +32,6 @@ from ..protocol.agent.messages import ClipboardType, Selection
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import MouseButton
 from ..session.uri import parse_spice_uri
-from .png import write_png
 
 BUTTON_MASKS = {MouseButton.LEFT: 1, MouseButton.MIDDLE: 2, MouseButton.RIGHT: 4}
 # US-layout characters as (key name, needs shift): what a physical US keyboard would press.
@@ -185,7 +185,7 @@ class HeadlessSession:
 
     def key(self, *names: str) -> None:
         """Press the keys in order and release them in reverse: key("ctrl", "alt", "delete")."""
-        from ..ui import keymap
+        from ..protocol import keymap
 
         inputs = self._inputs()
         codes = [keymap.scancode_for_name(n) for n in names]

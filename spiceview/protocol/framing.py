@@ -6,6 +6,7 @@ import struct
 from dataclasses import dataclass
 
 from .errors import ProtocolError
+from .messages import base as _base
 
 FULL_HEADER = struct.Struct("<QHII")  # serial, type, size, sub_list
 MINI_HEADER = struct.Struct("<HI")  # type, size
@@ -13,7 +14,7 @@ SUB_MESSAGE = struct.Struct("<HI")  # type, size
 # A frame above this is hostile or broken; a 4K uncompressed bitmap is about 33 MB.
 MAX_MESSAGE_SIZE = 256 << 20
 # SPICE_MSG_LIST: a body that is only a sub-message list (spice-server sends it with the mini header).
-MSG_LIST = 8
+MSG_LIST = _base.MSG_LIST.number
 # Bodies at least this large are filled in place as they arrive (images, stream frames).
 LARGE_BODY = 1 << 16
 

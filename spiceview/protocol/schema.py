@@ -374,10 +374,6 @@ class Struct(Type):
         return self.cls(**kwargs)
 
 
-def struct_(name: str, *fields: FieldSpec) -> Struct:
-    return Struct(name, *fields)
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class MessageDef:
     number: int

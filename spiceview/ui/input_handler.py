@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QMouseEvent, QWheelEvent
 
+from ..protocol import keymap
 from ..protocol.constants import MouseButton, MouseMode
-from . import keymap
 from .lock_state import client_lock_state
 
 log = logging.getLogger(__name__)

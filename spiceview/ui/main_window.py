@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def save_screenshot(self, path: str) -> None:
         """The guest monitor's own pixels (not the scaled window) as PNG."""
-        from ..headless.png import write_png
+        from ..canvas.png import write_png
 
         layer = self.screen_widget.display_layer
         if layer.surface is None:

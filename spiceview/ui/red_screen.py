@@ -68,10 +68,6 @@ class ScreenMixin:
         if not box.isEmpty():
             self.invalidate(box.x() - area.x(), box.y() - area.y(), box.width(), box.height())
 
-    def add_layer(self, layer: ScreenLayer) -> None:
-        self.layers.append(layer)
-        self.layers.sort(key=lambda item: item.z_order)
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(round(self.guest_size.width() * self.zoom), round(self.guest_size.height() * self.zoom))
 

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from spiceview.lab.pulse import SINK, PulseNullSink
+from spiceview_lab.pulse import SINK, PulseNullSink
 
 RATE = 48000
 

@@ -2,7 +2,7 @@
 
 CursorTap links the main channel (for the session id its INIT carries), then the cursor channel, and records
 every cursor message with its body. xfixes_cursor() reads the X server's current cursor through XFixes
-(spiceview.lab.xinput), premultiplied ARGB like the SPICE ALPHA cursors Xspice sends.
+(spiceview_lab.xinput), premultiplied ARGB like the SPICE ALPHA cursors Xspice sends.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from spiceview.lab.xinput import CursorImage, cursor_record
 from spiceview.protocol.connection import ChannelConnection, Received
 from spiceview.protocol.constants import ChannelType
 from spiceview.protocol.messages import main as mainmsg
 from spiceview.protocol.schema import build_body, parse_body
+from spiceview_lab.xinput import CursorImage, cursor_record
 
 
 @dataclass

@@ -8,11 +8,10 @@ BLACKNESS/WHITENESS/INVERS, TRANSPARENT colour keys, ALPHA_BLEND and TEXT (A1 an
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+import reference_model as ref
 
 from spiceview.canvas.caches import PaletteCache, PixmapCache
 from spiceview.canvas.canvas import Canvas
@@ -30,9 +29,6 @@ from spiceview.protocol.constants import (
 )
 from spiceview.protocol.messages import display as d
 from spiceview.protocol.messages import types as t
-
-sys.path.insert(0, str(Path(__file__).parent))
-import reference_model as ref  # noqa: E402
 
 W, H = 13, 9
 BOX = (2, 1, 11, 8)

@@ -7,11 +7,9 @@ kept only inside the clip.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from pixman_oracle import OraclePicture, oracle_or_skip
 
 from spiceview.canvas.caches import PaletteCache, PixmapCache
 from spiceview.canvas.canvas import Canvas
@@ -29,9 +27,6 @@ from spiceview.protocol.constants import (
 )
 from spiceview.protocol.messages import display as d
 from spiceview.protocol.messages import types as t
-
-sys.path.insert(0, str(Path(__file__).parent))
-from pixman_oracle import OraclePicture, oracle_or_skip  # noqa: E402
 
 W, H = 40, 30
 BOX = (5, 4, 33, 27)

@@ -8,16 +8,12 @@ Skipped when libpixman-1.so.0 is missing (a failure when CI=true).
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from pixman_oracle import OraclePicture, Pixman, oracle_or_skip
 
 from spiceview.canvas.composite import Filter, Op, Picture, Repeat, composite
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pixman_oracle import OraclePicture, Pixman, oracle_or_skip  # noqa: E402
 
 F1 = 0x10000
 ALL_OPS = [op.value for op in Op]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import struct
-import sys
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,8 +25,6 @@ from spiceview.protocol.errors import ProtocolError
 from spiceview.protocol.messages import cursor as cmsg
 from spiceview.protocol.messages.types import Cursor, CursorHeader
 from spiceview.protocol.schema import build_body, parse_body
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cursors"
 
@@ -673,7 +670,7 @@ def test_recorded_xspice_cursor_matches_x_server_image(name: str) -> None:
 
 
 def _live_requirements() -> None:
-    from spiceview.lab.requirements import require
+    from spiceview_lab.requirements import require
 
     require("xsetroot", "xdotool")
     from cursor_capture import cursor_theme_available

@@ -3,11 +3,9 @@ scaled, cache hit); the window's pixels never change."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from glz_encoder import RGB32, GlzTestEncoder
 
 from spiceview.canvas.caches import PaletteCache, PixmapCache
 from spiceview.canvas.canvas import Canvas
@@ -16,9 +14,6 @@ from spiceview.codecs.glz import GlzWindow
 from spiceview.protocol.constants import ClipType, ImageFlags, ImageType, Ropd, ScaleMode, SurfaceFlags, SurfaceFmt
 from spiceview.protocol.messages import display as d
 from spiceview.protocol.messages import types as t
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "codecs"))
-from glz_encoder import RGB32, GlzTestEncoder  # noqa: E402
 
 W, H = 12, 10
 

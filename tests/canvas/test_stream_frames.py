@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from jpeg_samples import encode_jpeg, photo_like
 
 from spiceview.canvas.streams import Stream, direct_rows, put_frame, stream_direct_rows
 from spiceview.canvas.surface import Surface
@@ -14,9 +12,6 @@ from spiceview.codecs.video import VideoDecoder
 from spiceview.codecs.video.yuv import YuvPicture, color_matrix
 from spiceview.protocol.constants import ClipType, StreamFlags, SurfaceFmt, VideoCodecType
 from spiceview.protocol.messages import types as t
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "codecs"))
-from jpeg_samples import encode_jpeg, photo_like  # noqa: E402
 
 
 def clip_of(*rects: tuple[int, int, int, int]) -> object:

@@ -21,12 +21,11 @@ bounded work are checked.
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path as FsPath
 
 import numpy as np
 import pytest
+from xlib_oracle import GXcopy, GXxor, XOracle
 
 from spiceview.canvas import stroke as stroke_mod
 from spiceview.canvas.stroke import (
@@ -37,12 +36,9 @@ from spiceview.canvas.stroke import (
     stroke_rop,
     stroke_spans,
 )
-from spiceview.lab.requirements import require
 from spiceview.protocol.constants import LineFlags, PathFlags, Ropd
 from spiceview.protocol.messages.types import LineAttr, Path, PathSegment, PointFix
-
-sys.path.insert(0, str(FsPath(__file__).resolve().parent))
-from xlib_oracle import GXcopy, GXxor, XOracle  # noqa: E402
+from spiceview_lab.requirements import require
 
 BEGIN, END, CLOSE, BEZIER = int(PathFlags.BEGIN), int(PathFlags.END), int(PathFlags.CLOSE), int(PathFlags.BEZIER)
 STYLED, START_WITH_GAP = int(LineFlags.STYLED), int(LineFlags.START_WITH_GAP)
@@ -100,7 +96,7 @@ def ours_raw(
 @pytest.fixture(scope="module")
 def xserver() -> Iterator[object]:
     require("Xvfb")
-    from spiceview.lab.xvfb import XvfbServer
+    from spiceview_lab.xvfb import XvfbServer
 
     server = XvfbServer(640, 480, 24, extra_args=["-linebias", "216"])
     server.start()

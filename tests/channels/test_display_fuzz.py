@@ -7,11 +7,10 @@ the channel keeps drawing afterwards.
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from values import ValueGen
 
 from spiceview.channels.display_channel import DisplayChannel
 from spiceview.channels.red_client import RedClient
@@ -20,9 +19,6 @@ from spiceview.protocol.constants import BrushType, ClipType, Ropd, SurfaceFlags
 from spiceview.protocol.messages import display as d
 from spiceview.protocol.messages import types as t
 from spiceview.transport.connect import Endpoint
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "protocol"))
-from values import ValueGen  # noqa: E402
 
 DRAWING = [defn for defn in d.DISPLAY.server.values() if defn.number >= 101]
 

@@ -4,12 +4,11 @@ session's mm-time, and hostile messages (odd formats, absurd rates, data before 
 from __future__ import annotations
 
 import random
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from values import ValueGen
 
 from spiceview.audio import MemorySink
 from spiceview.channels.playback_channel import PlaybackChannel
@@ -17,9 +16,6 @@ from spiceview.channels.red_client import RedClient
 from spiceview.protocol.constants import AudioDataMode, AudioFmt, PlaybackCap
 from spiceview.protocol.messages import audio as a
 from spiceview.transport.connect import Endpoint
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "protocol"))
-from values import ValueGen  # noqa: E402
 
 
 class DelayedSink(MemorySink):

@@ -7,11 +7,10 @@ has no record FIFO. The messages are checked through the schema's own encoder an
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from values import ValueGen
 
 from spiceview.audio.source import QueueSource
 from spiceview.channels.record_channel import RecordChannel
@@ -21,9 +20,6 @@ from spiceview.protocol.constants import AudioDataMode, AudioFmt, RecordCap
 from spiceview.protocol.messages import audio as a
 from spiceview.protocol.schema import build_body, parse_body
 from spiceview.transport.connect import Endpoint
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "protocol"))
-from values import ValueGen  # noqa: E402
 
 RATE = 48000
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -21,6 +20,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from jpeg_samples import encode_jpeg, photo_like
+from lz_encoder import XXXA, encode_bytes
 
 from spiceview.canvas.recorder import read_manifest
 from spiceview.codecs.errors import DecodeError
@@ -29,10 +30,6 @@ from spiceview.codecs.jpeg import decode_jpeg, decode_jpeg_alpha
 from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
 from spiceview.codecs.lz4 import decode_lz4
 from spiceview.codecs.quic import decode_quic
-
-sys.path.insert(0, str(Path(__file__).parent))
-from jpeg_samples import encode_jpeg, photo_like  # noqa: E402
-from lz_encoder import XXXA, encode_bytes  # noqa: E402
 
 N = int(os.environ.get("SPICEVIEW_FUZZ_100K", "100000"))
 CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "captures"

@@ -14,23 +14,18 @@ the X server's xwd picture pixel for pixel.
 from __future__ import annotations
 
 import struct
-import sys
 import threading
 import time
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from glz_encoder import GlzTestEncoder, encode_match
+from lz_encoder import MAGIC, RGB16, RGB24, RGB32, RGBA, VERSION, expand555
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.glz import GlzWindow, decode_glz, decode_zlib_glz
 from spiceview.codecs.image import PixelFormat
-
-# The test-only encoders sit beside the tests (pytest runs in importlib mode: no sys.path help).
-sys.path.insert(0, str(Path(__file__).parent))
-from glz_encoder import GlzTestEncoder, encode_match  # noqa: E402
-from lz_encoder import MAGIC, RGB16, RGB24, RGB32, RGBA, VERSION, expand555  # noqa: E402
 
 RNG = np.random.default_rng(7)
 

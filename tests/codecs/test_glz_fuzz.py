@@ -3,21 +3,17 @@ image or DecodeError, nothing else, and never wait longer than the timeout."""
 
 from __future__ import annotations
 
-import sys
 import zlib
-from pathlib import Path
 
 import numpy as np
+from fuzz_support import fuzz_settings, fuzz_timeout, mutated
+from glz_encoder import GlzTestEncoder
 from hypothesis import given
 from hypothesis import strategies as st
+from lz_encoder import RGB16, RGB24, RGB32, RGBA
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.glz import GlzWindow, decode_glz, decode_zlib_glz
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_support import fuzz_settings, fuzz_timeout, mutated  # noqa: E402
-from glz_encoder import GlzTestEncoder  # noqa: E402
-from lz_encoder import RGB16, RGB24, RGB32, RGBA  # noqa: E402
 
 
 def _streams() -> tuple[list[bytes], list[bytes]]:

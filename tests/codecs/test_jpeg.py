@@ -8,20 +8,14 @@ drawn by plain copy); tests/real/test_codecs_live.py checks it against xwd -root
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from jpeg_samples import encode_jpeg, photo_like
+from lz_encoder import A8, XXXA, encode_bytes
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.image import PixelFormat
 from spiceview.codecs.jpeg import decode_jpeg, decode_jpeg_alpha
-
-# The test-only encoders sit beside the tests (pytest runs in importlib mode: no sys.path help).
-sys.path.insert(0, str(Path(__file__).parent))
-from jpeg_samples import encode_jpeg, photo_like  # noqa: E402
-from lz_encoder import A8, XXXA, encode_bytes  # noqa: E402
 
 
 @pytest.mark.parametrize("pix_fmt", ["yuvj420p", "yuvj422p", "yuvj444p"])

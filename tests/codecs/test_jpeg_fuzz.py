@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import av
 import numpy as np
 import pytest
+from fuzz_support import fuzz_settings, fuzz_timeout, mutated
 from hypothesis import given
 from hypothesis import strategies as st
+from jpeg_samples import encode_jpeg, photo_like
+from lz_encoder import XXXA, encode_bytes
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.jpeg import decode_jpeg, decode_jpeg_alpha
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_support import fuzz_settings, fuzz_timeout, mutated  # noqa: E402
-from jpeg_samples import encode_jpeg, photo_like  # noqa: E402
-from lz_encoder import XXXA, encode_bytes  # noqa: E402
 
 H, W = 16, 24
 JPEGS = [encode_jpeg(photo_like(H, W, 1), fmt) for fmt in ("yuvj420p", "yuvj444p")]

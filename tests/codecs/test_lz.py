@@ -10,19 +10,10 @@ into a screen equal, pixel for pixel, to the X server's own xwd picture.
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-from spiceview.codecs.errors import DecodeError
-from spiceview.codecs.image import PixelFormat
-from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
-
-# The test-only encoders sit beside the tests (pytest runs in importlib mode: no sys.path help).
-sys.path.insert(0, str(Path(__file__).parent))
-from lz_encoder import (  # noqa: E402
+from lz_encoder import (
     A8,
     PLT1_BE,
     PLT1_LE,
@@ -42,6 +33,10 @@ from lz_encoder import (  # noqa: E402
     header,
     pack_palette_rows,
 )
+
+from spiceview.codecs.errors import DecodeError
+from spiceview.codecs.image import PixelFormat
+from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
 
 RNG = np.random.default_rng(20240601)
 

@@ -7,19 +7,14 @@ compression) sent 66 LZ4 images; the screen decoded here equalled its xwd pictur
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from lz4_encoder import encode_lz4
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.image import PixelFormat
 from spiceview.codecs.lz4 import FMT_16BIT, FMT_24BIT, FMT_32BIT, FMT_RGBA, decode_lz4
-
-# The test-only encoders sit beside the tests (pytest runs in importlib mode: no sys.path help).
-sys.path.insert(0, str(Path(__file__).parent))
-from lz4_encoder import encode_lz4  # noqa: E402
 
 RNG = np.random.default_rng(4)
 BPP = {FMT_16BIT: 2, FMT_24BIT: 3, FMT_32BIT: 4, FMT_RGBA: 4}

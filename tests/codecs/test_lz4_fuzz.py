@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
+from fuzz_support import fuzz_settings, fuzz_timeout, mutated
 from hypothesis import given
 from hypothesis import strategies as st
+from lz4_encoder import encode_lz4
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.lz4 import FMT_16BIT, FMT_24BIT, FMT_32BIT, FMT_RGBA, decode_lz4
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_support import fuzz_settings, fuzz_timeout, mutated  # noqa: E402
-from lz4_encoder import encode_lz4  # noqa: E402
 
 
 def _seeds() -> list[bytes]:

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
+from fuzz_support import fuzz_settings, fuzz_timeout, mutated
 from hypothesis import given
-
-from spiceview.codecs.errors import DecodeError
-from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_support import fuzz_settings, fuzz_timeout, mutated  # noqa: E402
-from lz_encoder import (  # noqa: E402
+from lz_encoder import (
     A8,
     PLT1_BE,
     PLT4_LE,
@@ -27,6 +19,9 @@ from lz_encoder import (  # noqa: E402
     encode_rgb16,
     pack_palette_rows,
 )
+
+from spiceview.codecs.errors import DecodeError
+from spiceview.codecs.lz import decode_lz, decode_lz_alpha_into
 
 
 def _seeds() -> list[bytes]:

@@ -14,24 +14,19 @@ Verified locally (not part of this suite, nothing of it committed):
 from __future__ import annotations
 
 import struct
-import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from quic_encoder import encode_quic
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.image import PixelFormat
 from spiceview.codecs.quic import QuicImageType, decode_quic, read_quic_header
 from spiceview.codecs.quic.constants import MAGIC, MAX_PIXELS
-
-# The test-only encoder sits beside the tests (pytest runs in importlib mode: no sys.path help).
-sys.path.insert(0, str(Path(__file__).parent))
-from quic_encoder import encode_quic  # noqa: E402
 
 T = QuicImageType
 COMPONENTS = {T.GRAY: 1, T.RGB16: 3, T.RGB24: 3, T.RGB32: 3, T.RGBA: 4}

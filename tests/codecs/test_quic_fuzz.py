@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from quic_encoder import encode_quic
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.quic import QuicImageType, decode_quic
-
-sys.path.insert(0, str(Path(__file__).parent))
-from quic_encoder import encode_quic  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SPICEVIEW_FUZZ_EXAMPLES", "2000"))
 

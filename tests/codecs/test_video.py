@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from jpeg_samples import encode_jpeg, photo_like
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.video import VideoDecoder, supported_codecs
 from spiceview.codecs.video.yuv import YuvPicture
 from spiceview.protocol.constants import VideoCodecType
-
-sys.path.insert(0, str(Path(__file__).parent))
-from jpeg_samples import encode_jpeg, photo_like  # noqa: E402
 
 W, H = 64, 48
 

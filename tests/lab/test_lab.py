@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.lab import certs, pixels, ports, procs, requirements, scenes, xwd
-from spiceview.lab.reference import ReferenceClientError, spicy_screenshot
-from spiceview.lab.requirements import require
+from spiceview_lab import certs, pixels, ports, procs, requirements, scenes, xwd
+from spiceview_lab.reference import ReferenceClientError, spicy_screenshot
+from spiceview_lab.requirements import require
 
 
 def _gone(pids: list[int]) -> list[int]:
@@ -377,7 +377,7 @@ def test_wait_idle_sees_changes_settle(xspice) -> None:
 @pytest.mark.slow
 def test_qemu_screendump_equals_reference_and_migrates() -> None:
     require("qemu-system-x86_64", "spicy-screenshot")
-    from spiceview.lab.qemu import QemuServer
+    from spiceview_lab.qemu import QemuServer
 
     with QemuServer(heads=2, agent=True, audio=True) as src:
         # SeaBIOS keeps printing for a while under TCG: wait until two reference pictures agree (up to the
@@ -409,7 +409,7 @@ def test_qemu_screendump_equals_reference_and_migrates() -> None:
 def test_xspice_retries_when_its_port_is_taken(xspice, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
-    from spiceview.lab import xspice as xspice_mod
+    from spiceview_lab import xspice as xspice_mod
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -1,4 +1,4 @@
-"""spiceview.lab.wire_proxy: the counting TCP proxy the CPU benchmark puts between a viewer and Xspice.
+"""spiceview_lab.wire_proxy: the counting TCP proxy the CPU benchmark puts between a viewer and Xspice.
 
 A scripted fake server and client on loopback (link stage both ways, then messages cut at awkward places), the
 parser fed one byte at a time, and a live run: spiceview's headless screenshot of a real Xspice through it.
@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab import ports
-from spiceview.lab.wire_proxy import UNKNOWN_CHANNEL, WireProxy, _Connection
 from spiceview.protocol.caps import caps_to_words
 from spiceview.protocol.constants import MAGIC, ChannelType, CommonCap, DisplayCap, ImageType, VideoCodecType
 from spiceview.protocol.framing import FULL_HEADER, MINI_HEADER, SUB_MESSAGE
@@ -23,6 +21,8 @@ from spiceview.protocol.link import LINK_HEADER, LINK_MESS, LINK_REPLY_HEAD
 from spiceview.protocol.messages import base as bmsg
 from spiceview.protocol.messages import display as dmsg
 from spiceview.protocol.messages import main as mmsg
+from spiceview_lab import ports
+from spiceview_lab.wire_proxy import UNKNOWN_CHANNEL, WireProxy, _Connection
 
 # -- a scripted SPICE conversation ---------------------------------------------------------------------
 
@@ -333,9 +333,9 @@ def test_upstream_refused_closes_the_client() -> None:
 @pytest.mark.xspice
 def test_live_screenshot_of_xspice_through_the_proxy(xspice, tmp_path: Path) -> None:
     """spiceview --screenshot through the proxy: every channel links, the picture arrives, it is counted."""
-    from spiceview.lab.requirements import require
-    from spiceview.lab.scenes import hide_cursor, show_logo
-    from spiceview.lab.viewer import assert_same_picture, screenshot
+    from spiceview_lab.requirements import require
+    from spiceview_lab.scenes import hide_cursor, show_logo
+    from spiceview_lab.viewer import assert_same_picture, screenshot
 
     require("xlogo", "xwd")
     server = xspice(size=(640, 480))

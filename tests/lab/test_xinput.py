@@ -1,4 +1,4 @@
-"""spiceview.lab.xinput against a real Xvfb: XTest input reaches xev, XFixes gives the root cursor, damage arrives."""
+"""spiceview_lab.xinput against a real Xvfb: XTest input reaches xev, XFixes gives the root cursor, damage arrives."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.lab import ports, xinput, xwd
-from spiceview.lab.requirements import require
-from spiceview.lab.scenes import wait_mapped
-from spiceview.lab.xvfb import XvfbServer
+from spiceview_lab import ports, xinput, xwd
+from spiceview_lab.requirements import require
+from spiceview_lab.scenes import wait_mapped
+from spiceview_lab.xvfb import XvfbServer
 
 pytestmark = pytest.mark.xvfb
 Xvfb = Callable[..., XvfbServer]  # the conftest fixture: xvfb(width, height) -> a started XvfbServer

@@ -8,11 +8,17 @@ same events however the bytes are cut.
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_server import (
+    SERVER_COMMON_CAPS,
+    ClientFrame,
+    FakeServer,
+    feed_split,
+    linked_connection,
+    read_frames,
+)
 
 from spiceview.protocol.connection import (
     CLIENT_COMMON_CAPS,
@@ -36,16 +42,6 @@ from spiceview.protocol.constants import (
 from spiceview.protocol.errors import LinkError, ProtocolError
 from spiceview.protocol.messages import base, display, inputs, main
 from spiceview.protocol.messages import types as t
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_server import (  # noqa: E402
-    SERVER_COMMON_CAPS,
-    ClientFrame,
-    FakeServer,
-    feed_split,
-    linked_connection,
-    read_frames,
-)
 
 PASSWORD = "s3cret-pässword"
 SET_ACK = base.MSG_SET_ACK.cls(generation=7, window=4)

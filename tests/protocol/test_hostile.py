@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import random
 import struct
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_server import FakeServer, linked_connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from values import ValueGen, all_messages
 
 from spiceview.protocol import link as linkmod
 from spiceview.protocol.auth import encrypt_ticket
@@ -29,10 +29,6 @@ from spiceview.protocol.messages import audio, base, cursor, display, main
 from spiceview.protocol.messages.registry import SCHEMAS, schema_for
 from spiceview.protocol.schema import REST, Array, Bytes, MessageDef, Pointer, Struct, Switch, Type, build_body
 from spiceview.protocol.schema import parse_body as parse
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_server import FakeServer, linked_connection  # noqa: E402
-from values import ValueGen, all_messages  # noqa: E402
 
 MESSAGES = all_messages()
 EVENT_TYPES = (Linked, Received, UnknownMessage, MalformedMessage)

@@ -10,19 +10,15 @@
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 
 import pytest
+from values import all_messages
 
 from spiceview.protocol.constants import BrushType, ClipType, CompositeFlags, CursorFlags, ImageType, StringFlags
 from spiceview.protocol.messages import base, cursor, display, main
 from spiceview.protocol.messages import types as t
 from spiceview.protocol.schema import REST, Array, Bytes, MessageDef, Pointer, Prim, Struct, Switch, Type, build_body
 from spiceview.protocol.schema import parse_body as parse
-
-sys.path.insert(0, str(Path(__file__).parent))
-from values import all_messages  # noqa: E402
 
 # --- signatures -----------------------------------------------------------------------------------------------------
 # Prim codes: B uint8 (and enum8/flags8), H uint16 (enum16/flags16), I uint32 (enum32/flags32), Q uint64,

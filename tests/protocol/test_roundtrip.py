@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from values import ValueGen, all_messages, is_flat, without_counts
 
 from spiceview.protocol.constants import ChannelType, ImageType
 from spiceview.protocol.errors import ProtocolError
@@ -19,10 +18,6 @@ from spiceview.protocol.messages import base, display, main
 from spiceview.protocol.messages import types as t
 from spiceview.protocol.messages.registry import SCHEMAS, schema_for
 from spiceview.protocol.schema import MessageDef, Struct, build_body, parse_body
-
-# Helpers sit beside the tests (pytest runs in importlib mode: no sys.path help).
-sys.path.insert(0, str(Path(__file__).parent))
-from values import ValueGen, all_messages, is_flat, without_counts  # noqa: E402
 
 MESSAGES = all_messages()
 IDS = [f"{channel}.{direction}.{defn.name}" for channel, direction, defn in MESSAGES]

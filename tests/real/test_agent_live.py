@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from spiceview.headless.session import HeadlessSession
-from spiceview.lab import xwd
-from spiceview.lab.requirements import require
 from spiceview.protocol.agent.messages import ClipboardType
+from spiceview_lab import xwd
+from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.xspice]
 
@@ -112,7 +112,7 @@ def test_window_resize_resizes_the_guest(agent_server, viewer_factory) -> None:
 
 def test_two_guest_monitors_two_windows(agent_server, viewer_factory, artifacts_dir: Path) -> None:
     """Asking for two monitors enables Xspice's second head; each window shows its part of the guest."""
-    from spiceview.lab.pixels import save_png
+    from spiceview_lab.pixels import save_png
 
     viewer = viewer_factory(agent_server, "--guest-monitors", "2", "--scaling", "1:1")
     wait_for(lambda: len(viewer.windows()) == 2, 30, "two windows")
@@ -175,7 +175,7 @@ def test_clipboard_text_both_ways_through_the_window(agent_server, viewer_factor
 
 
 def test_clipboard_png_both_ways(agent_server, viewer_factory, tmp_path: Path) -> None:
-    from spiceview.lab.pixels import encode_png
+    from spiceview_lab.pixels import encode_png
 
     viewer = viewer_factory(agent_server)
     wait_for(lambda: viewer.windows(), what="the window")
@@ -206,7 +206,7 @@ def _paste_png(env: dict[str, str]) -> bytes | None:
 
 
 def _png_pixels(data: bytes) -> list:
-    from spiceview.lab.pixels import decode_png
+    from spiceview_lab.pixels import decode_png
 
     return decode_png(data)[..., :3].tolist()
 

@@ -104,7 +104,7 @@ def test_viewer_plays_the_guest_sound_on_the_sound_server(xspice, tmp_path, arti
     import sys
     import time
 
-    from spiceview.lab.pulse import PulseNullSink
+    from spiceview_lab.pulse import PulseNullSink
 
     server = xspice(audio=True)
     # Long enough to outlast PulseAudio's slow start of a new stream (1.5 s here, more under load: the viewer

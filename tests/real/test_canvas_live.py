@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab.pixels import load_png
-from spiceview.lab.scenes import hide_cursor, show_text, wait_idle
-from spiceview.lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+from spiceview_lab.pixels import load_png
+from spiceview_lab.scenes import hide_cursor, show_text, wait_idle
+from spiceview_lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
 
 pytestmark = pytest.mark.xspice
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab.pixels import compare, load_png, psnr
-from spiceview.lab.scenes import standard_scene
-from spiceview.lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+from spiceview_lab.pixels import compare, load_png, psnr
+from spiceview_lab.scenes import standard_scene
+from spiceview_lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
 
 pytestmark = pytest.mark.xspice
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab.certs import write_wrong_ca
-from spiceview.lab.scenes import standard_scene
-from spiceview.lab.viewer import assert_same_picture, run_viewer_cli, screenshot
+from spiceview_lab.certs import write_wrong_ca
+from spiceview_lab.scenes import standard_scene
+from spiceview_lab.viewer import assert_same_picture, run_viewer_cli, screenshot
 
 pytestmark = pytest.mark.xspice
 
@@ -114,7 +114,7 @@ def test_wrong_host_subject(xspice) -> None:
 
 
 def test_hostname_mismatch_without_subject(xspice, tmp_path: Path) -> None:
-    from spiceview.lab.certs import make_x509_dir
+    from spiceview_lab.certs import make_x509_dir
 
     certs = make_x509_dir(tmp_path / "x509", subject="wrong.example")
     server = xspice(image_compression="off", tls=True, plaintext=False, x509_dir=certs)
@@ -123,7 +123,7 @@ def test_hostname_mismatch_without_subject(xspice, tmp_path: Path) -> None:
 
 
 def test_refused_port() -> None:
-    from spiceview.lab.ports import free_port
+    from spiceview_lab.ports import free_port
 
     line = _fails(f"spice://127.0.0.1:{free_port()}", within=8)
     assert "refused" in line

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import save_png
-from spiceview.lab.requirements import require
+from spiceview_lab import xwd
+from spiceview_lab.pixels import save_png
+from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.xspice]
 
@@ -37,7 +37,7 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # noqa
 @pytest.fixture
 def client_screens() -> Iterator[object]:
     require("Xorg", "dummy-video", "xrandr", "openbox", "xdotool", "xwd")
-    from spiceview.lab.xorg_dummy import XorgDummyServer
+    from spiceview_lab.xorg_dummy import XorgDummyServer
 
     with XorgDummyServer(monitors=2, window_manager="openbox") as server:
         yield server

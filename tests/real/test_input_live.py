@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab.requirements import require
-from spiceview.lab.xev import XEvent, wait_for_events
+from spiceview_lab.requirements import require
+from spiceview_lab.xev import XEvent, wait_for_events
 
 pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
 
@@ -260,7 +260,7 @@ def test_pointer_under_zoom(session: Session) -> None:
 @pytest.mark.parametrize("name", ["hand2", "xterm", "left_ptr"])
 def test_guest_cursor_becomes_the_local_pointer(session: Session, name: str) -> None:
     """In client mouse mode the guest's cursor image is the pointer shape over spiceview's window."""
-    from spiceview.lab.xinput import cursor_image
+    from spiceview_lab.xinput import cursor_image
 
     require("adwaita-icon-theme")
     env = {**session.guest.env, "XCURSOR_THEME": "Adwaita", "XCURSOR_SIZE": "24", "XCURSOR_ANIM": "0"}

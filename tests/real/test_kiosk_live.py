@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import save_png
-from spiceview.lab.requirements import require
+from spiceview_lab import xwd
+from spiceview_lab.pixels import save_png
+from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
 
@@ -33,7 +33,7 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # noqa
 
 
 def start_guest(xspice, port: int | None = None, logo: str = "300x300+100+100"):  # noqa: ANN001, ANN201
-    from spiceview.lab.scenes import hide_cursor
+    from spiceview_lab.scenes import hide_cursor
 
     guest = xspice(port=port, size=(1024, 768))
     hide_cursor(guest.display)

@@ -20,10 +20,10 @@ import pytest
 
 from spiceview.audio import MemorySink
 from spiceview.headless.session import HeadlessSession
-from spiceview.lab import procs
-from spiceview.lab.media import make_clip
-from spiceview.lab.requirements import require
-from spiceview.lab.scenes import hide_cursor
+from spiceview_lab import procs
+from spiceview_lab.media import make_clip
+from spiceview_lab.requirements import require
+from spiceview_lab.scenes import hide_cursor
 
 pytestmark = pytest.mark.xspice
 

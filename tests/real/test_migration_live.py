@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from spiceview.headless.session import HeadlessSession
-from spiceview.lab import xwd
-from spiceview.lab.requirements import require
+from spiceview_lab import xwd
+from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
@@ -27,7 +27,7 @@ CURSOR_BLINK_PIXELS = 18  # SeaBIOS's blinking text cursor
 
 def test_session_follows_the_vm_to_the_destination(artifacts_dir: Path) -> None:
     require("qemu-system-x86_64")
-    from spiceview.lab.qemu import QemuServer
+    from spiceview_lab.qemu import QemuServer
 
     with QemuServer() as src, HeadlessSession(src.uri, timeout=60) as s:
         s.wait_for_frame()
@@ -62,7 +62,7 @@ def test_session_follows_the_vm_to_the_destination(artifacts_dir: Path) -> None:
 def test_viewer_window_survives_the_move(artifacts_dir: Path) -> None:
     """The real viewer: after the migration and the source's end it is still running, on the destination."""
     require("qemu-system-x86_64")
-    from spiceview.lab.qemu import QemuServer
+    from spiceview_lab.qemu import QemuServer
 
     log = artifacts_dir / "viewer.log"
     with QemuServer() as src:

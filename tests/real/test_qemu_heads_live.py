@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import rgb_from_bgrx, save_png
-from spiceview.lab.requirements import require
+from spiceview_lab import xwd
+from spiceview_lab.pixels import rgb_from_bgrx, save_png
+from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.xvfb]
 
@@ -45,7 +45,7 @@ def differing_pixels_at_best_offset(screen: np.ndarray, picture: np.ndarray, row
 
 def test_two_qxl_heads_one_window(xvfb, artifacts_dir: Path) -> None:
     require("qemu-system-x86_64", "xdotool", "xwd")
-    from spiceview.lab.qemu import QemuServer
+    from spiceview_lab.qemu import QemuServer
 
     client = xvfb(width=1280, height=800)
     log_path = artifacts_dir / "viewer.log"

@@ -14,9 +14,9 @@ import time
 import numpy as np
 import pytest
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import save_png
-from spiceview.lab.requirements import require
+from spiceview_lab import xwd
+from spiceview_lab.pixels import save_png
+from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
 
@@ -36,9 +36,9 @@ def window_area(screen: np.ndarray, picture: np.ndarray, rows: int = 120) -> np.
 def frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray | None]:
     """Each renderer's view of one unchanging guest picture (None when it never matched the guest)."""
     require("Xspice", "spiceqxl", "Xvfb", "libgl1-mesa-dri", "xwd", "xlogo", "xclock", "xterm")
-    from spiceview.lab.scenes import hide_cursor
-    from spiceview.lab.xspice import XspiceServer
-    from spiceview.lab.xvfb import XvfbServer
+    from spiceview_lab.scenes import hide_cursor
+    from spiceview_lab.xspice import XspiceServer
+    from spiceview_lab.xvfb import XvfbServer
 
     out = tmp_path_factory.mktemp("renderers")
     results: dict[str, np.ndarray | None] = {}

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.lab.media import make_clip
-from spiceview.lab.pixels import load_png
-from spiceview.lab.requirements import require
-from spiceview.lab.scenes import hide_cursor, wait_idle
-from spiceview.lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+from spiceview_lab.media import make_clip
+from spiceview_lab.pixels import load_png
+from spiceview_lab.requirements import require
+from spiceview_lab.scenes import hide_cursor, wait_idle
+from spiceview_lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
 
 pytestmark = pytest.mark.xspice
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from spiceview.lab.viewer import run_viewer_cli
 from spiceview.protocol.link import LINK_HEADER, LinkReply, encode_link_reply
+from spiceview_lab.viewer import run_viewer_cli
 
 
 @pytest.fixture

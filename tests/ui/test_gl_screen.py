@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRect
 
-from spiceview.lab.requirements import on_ci, require
 from spiceview.ui.gl_screen import DirtyRects, plan_tiles
+from spiceview_lab.requirements import on_ci, require
 
 NO_GL = 77  # the child's exit status when no OpenGL context can be made
 
@@ -35,7 +35,7 @@ NO_GL = 77  # the child's exit status when no OpenGL context can be made
 @pytest.fixture(scope="module")
 def display() -> Iterator[object]:
     require("Xvfb", "libgl1-mesa-dri")
-    from spiceview.lab.xvfb import XvfbServer
+    from spiceview_lab.xvfb import XvfbServer
 
     with XvfbServer(1024, 768) as server:
         yield server

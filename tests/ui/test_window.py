@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import save_png
-from spiceview.lab.requirements import require
-from spiceview.lab.scenes import standard_scene
+from spiceview_lab import xwd
+from spiceview_lab.pixels import save_png
+from spiceview_lab.requirements import require
+from spiceview_lab.scenes import standard_scene
 
 pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
 

@@ -137,7 +137,7 @@ class ReplyError(IntEnum):
     ERROR = 2
 
 
-class MouseButtonMask(IntFlag):
+class AgentButtonMask(IntFlag):
     LEFT = 1 << 1
     MIDDLE = 1 << 2
     RIGHT = 1 << 3

@@ -146,5 +146,5 @@ def encode_display_config(settings: DisplaySettings) -> bytes:
 
 
 def encode_mouse_state(x: int, y: int, buttons: int, display_id: int = 0) -> bytes:
-    """VDAgentMouseState: `buttons` is a MouseButtonMask (bit 1 = left), not a SPICE button state."""
+    """VDAgentMouseState: `buttons` is an AgentButtonMask (bit 1 = left), not a SPICE button state."""
     return build_payload(MouseState, MouseState.cls(x=x, y=y, buttons=buttons, display_id=display_id))

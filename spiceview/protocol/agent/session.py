@@ -33,7 +33,6 @@ from .messages import (
     AgentCap,
     AgentMsg,
     AnnounceCapabilities,
-    AudioVolumeSync,
     Reply,
     build_payload,
     parse_payload,
@@ -359,16 +358,4 @@ class AgentSession:
             return False
         self._send_agent(AgentMsg.DISPLAY_CONFIG, encode_display_config(settings))
         self._display_sent = True
-        return True
-
-    def send_volume(self, playback: bool, mute: bool, volumes: Sequence[int]) -> bool:
-        """AUDIO_VOLUME_SYNC (one 16-bit volume per channel), if the agent has the capability."""
-        if not (self.connected and AgentCap.AUDIO_VOLUME_SYNC in self.agent_caps):
-            return False
-        if len(volumes) > 255:
-            raise ValueError("at most 255 channels")
-        value = AudioVolumeSync.cls(
-            is_playback=int(playback), mute=int(mute), nchannels=len(volumes), volume=list(volumes)
-        )
-        self._send_agent(AgentMsg.AUDIO_VOLUME_SYNC, build_payload(AudioVolumeSync, value))
         return True

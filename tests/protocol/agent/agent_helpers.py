@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-from spiceview.protocol.agent.session import AgentSession
+import fake_agent as fa
 
-sys.path.insert(0, str(Path(__file__).parent))
-import fake_agent as fa  # noqa: E402
+from spiceview.protocol.agent.session import AgentSession
 
 
 class Clock:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
+
+import fake_agent as fa
+from agent_helpers import connect, feed, sent
 
 from spiceview.protocol.agent.clipboard import (
     ClipboardData,
@@ -19,10 +20,6 @@ from spiceview.protocol.agent.clipboard import (
 )
 from spiceview.protocol.agent.messages import AgentCap, ClipboardType, Selection
 from spiceview.protocol.agent.session import AgentSession
-
-sys.path.insert(0, str(Path(__file__).parent))
-import fake_agent as fa  # noqa: E402
-from agent_helpers import connect, feed, sent  # noqa: E402
 
 CLIP, PRIMARY = Selection.CLIPBOARD, Selection.PRIMARY
 UTF8, PNG = ClipboardType.UTF8_TEXT, ClipboardType.IMAGE_PNG

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import struct
-import sys
-from pathlib import Path
 
+import fake_agent as fa
 import pytest
+from agent_helpers import connect, feed, sent
 
 from spiceview.protocol.agent.file_xfer import (
     FileXferFailed,
@@ -18,10 +18,6 @@ from spiceview.protocol.agent.file_xfer import (
 )
 from spiceview.protocol.agent.messages import FileXferStatus, GIOError
 from spiceview.protocol.agent.session import AgentNotReady, AgentSession
-
-sys.path.insert(0, str(Path(__file__).parent))
-import fake_agent as fa  # noqa: E402
-from agent_helpers import connect, feed, sent  # noqa: E402
 
 
 def data_messages(msgs: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:

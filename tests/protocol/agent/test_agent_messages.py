@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import random
 import struct
-import sys
-from pathlib import Path
 
+import fake_agent as fa
 import pytest
+from values import ValueGen
 
 from spiceview.protocol.agent import messages as m
 from spiceview.protocol.errors import ProtocolError
 from spiceview.protocol.schema import Struct
-
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent))
-import fake_agent as fa  # noqa: E402
-from values import ValueGen  # noqa: E402
 
 CLIPBOARD_VARIANTS = [
     m.clipboard_layout(t, selection=sel, serial=ser)
@@ -68,7 +63,7 @@ def test_numbers_match_vd_agent_h() -> None:
     assert m.FileXferStatus.DISABLED == fa.DISABLED == 7
     assert m.MonitorsFlag.PHYSICAL_SIZE == 2
     assert m.DisplayConfigFlag.SET_COLOR_DEPTH == 8
-    assert m.MouseButtonMask.LEFT == 2 and m.MouseButtonMask.RIGHT == 8
+    assert m.AgentButtonMask.LEFT == 2 and m.AgentButtonMask.RIGHT == 8
     assert m.ReplyError.SUCCESS == 1
 
 

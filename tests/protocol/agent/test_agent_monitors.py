@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 
+import fake_agent as fa
 import pytest
+from agent_helpers import connect, feed, sent
 
-from spiceview.protocol.agent.messages import AgentCap, MouseButtonMask
+from spiceview.protocol.agent.messages import AgentButtonMask, AgentCap
 from spiceview.protocol.agent.monitors import (
     DisplaySettings,
     MonitorSpec,
@@ -18,10 +18,6 @@ from spiceview.protocol.agent.monitors import (
     encode_mouse_state,
 )
 from spiceview.protocol.agent.session import AgentReply
-
-sys.path.insert(0, str(Path(__file__).parent))
-import fake_agent as fa  # noqa: E402
-from agent_helpers import connect, feed, sent  # noqa: E402
 
 SPARSE = {AgentCap.SPARSE_MONITORS_CONFIG}
 THREE = [MonitorSpec(1024, 768), MonitorSpec(800, 600, x=1024, enabled=False), MonitorSpec(1920, 1080, x=1024)]
@@ -76,7 +72,7 @@ def test_display_config_and_mouse_state() -> None:
     assert encode_display_config(DisplaySettings()) == b"\0" * 8
     settings = DisplaySettings(disable_wallpaper=True, disable_animation=True, color_depth=16)
     assert encode_display_config(settings) == struct.pack("<II", 1 | 4 | 8, 16)
-    buttons = MouseButtonMask.LEFT | MouseButtonMask.RIGHT
+    buttons = AgentButtonMask.LEFT | AgentButtonMask.RIGHT
     assert encode_mouse_state(10, 20, buttons, 1) == struct.pack("<IIIB", 10, 20, 0b1010, 1)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import struct
-import sys
-from pathlib import Path
+
+import fake_agent as fa
+from agent_helpers import connect, feed, sent
 
 from spiceview.protocol.agent import clipboard as cb
 from spiceview.protocol.agent import file_xfer as fx
@@ -21,10 +22,6 @@ from spiceview.protocol.agent.session import (
     AgentReply,
     AgentSession,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-import fake_agent as fa  # noqa: E402
-from agent_helpers import connect, feed, sent  # noqa: E402
 
 EVENT_TYPES = tuple(
     cls

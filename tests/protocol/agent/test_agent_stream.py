@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
+import fake_agent as fa
 import pytest
 
 from spiceview.protocol.agent.stream import (
@@ -16,9 +15,6 @@ from spiceview.protocol.agent.stream import (
     StreamError,
     encode_message,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-import fake_agent as fa  # noqa: E402
 
 
 @pytest.mark.parametrize("size", [0, 1, 2027, 2028, 2029, 2048, 4075, 4076, 4077, 10_000, 65_536])

@@ -9,9 +9,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from spiceview.lab import procs
-from spiceview.lab.ports import free_ports
-from spiceview.lab.qmp import Qmp
+from spiceview_lab import procs
+from spiceview_lab.ports import free_ports
+from spiceview_lab.qmp import Qmp
 
 QEMU = "qemu-system-x86_64"
 _RETRYABLE = ("Address already in use", "Failed to bind", "failed to initialize spice server")

@@ -9,10 +9,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from spiceview.lab import procs
-from spiceview.lab.ports import reserve_display
-from spiceview.lab.x11 import clean_env, wait_x_ready
-from spiceview.lab.x_server import LabXServer
+from spiceview_lab import procs
+from spiceview_lab.ports import reserve_display
+from spiceview_lab.x11 import clean_env, wait_x_ready
+from spiceview_lab.x_server import LabXServer
 
 _ATTEMPTS = 4
 

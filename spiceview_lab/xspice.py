@@ -15,17 +15,17 @@ from typing import Literal
 
 import numpy as np
 
-from spiceview.lab import procs, xwd
-from spiceview.lab.certs import X509Dir, make_x509_dir
-from spiceview.lab.ports import (
+from spiceview_lab import procs, xwd
+from spiceview_lab.certs import X509Dir, make_x509_dir
+from spiceview_lab.ports import (
     free_ports,
     port_accepts,
     reserve_display,
 )
-from spiceview.lab.vdagent import Vdagent
-from spiceview.lab.x11 import clean_env, wait_x_ready
-from spiceview.lab.x_server import LabXServer
-from spiceview.lab.xspice_conf import VdagentPaths, xorg_conf, xorg_shim
+from spiceview_lab.vdagent import Vdagent
+from spiceview_lab.x11 import clean_env, wait_x_ready
+from spiceview_lab.x_server import LabXServer
+from spiceview_lab.xspice_conf import VdagentPaths, xorg_conf, xorg_shim
 
 ImageCompression = Literal["off", "auto_glz", "auto_lz", "quic", "glz", "lz"]
 WanCompression = Literal["auto", "never", "always"]

@@ -2,7 +2,7 @@
 
 capture(":N") returns the root window as (H, W, 4) uint8 B,G,R,0xFF, the layout our canvas uses, so a
 test can compare a client's picture with what the server really shows. The PNG/PPM/compare helpers
-live in spiceview.lab.pixels and are re-exported here.
+live in spiceview_lab.pixels and are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spiceview.lab.pixels import (  # noqa: F401 (re-exported)
+from spiceview_lab.pixels import (  # noqa: F401 (re-exported)
     compare,
     decode_png,
     diff_image,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from spiceview.lab.ports import port_accepts
+from spiceview_lab.ports import port_accepts
 
 
 class LabProcessError(RuntimeError):

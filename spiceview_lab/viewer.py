@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spiceview.lab.pixels import compare, diff_image, load_png, save_png
+from spiceview_lab.pixels import compare, diff_image, load_png, save_png
 
 
 @dataclass

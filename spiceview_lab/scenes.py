@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from spiceview.lab import xwd
-from spiceview.lab.pixels import bgrx_from_rgb, save_ppm
+from spiceview_lab import xwd
+from spiceview_lab.pixels import bgrx_from_rgb, save_ppm
 
 FONT = "DejaVu Sans Mono"  # package fonts-dejavu-core
 # An all-zero 16x16 XBM: as cursor and mask it is an invisible pointer.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spiceview.lab.pixels import load_ppm
+from spiceview_lab.pixels import load_ppm
 
 # spice-gtk chatter that says nothing about the connection (no GStreamer audio elements here).
 _NOISE = ("Failed to create pipeline", "G_IS_OBJECT")

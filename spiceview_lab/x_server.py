@@ -10,9 +10,9 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from spiceview.lab import procs
-from spiceview.lab.ports import DisplayReservation, clean_stale_display
-from spiceview.lab.x11 import clean_env
+from spiceview_lab import procs
+from spiceview_lab.ports import DisplayReservation, clean_stale_display
+from spiceview_lab.x11 import clean_env
 
 
 class LabXServer:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from spiceview.lab.procs import LabProcessError, spawn, stop_child, tail
-from spiceview.lab.xspice_conf import VdagentPaths
+from spiceview_lab.procs import LabProcessError, spawn, stop_child, tail
+from spiceview_lab.xspice_conf import VdagentPaths
 
 
 def _wait(ready: Callable[[], bool], alive: Callable[[], bool], timeout: float, what: str, log: Path) -> None:

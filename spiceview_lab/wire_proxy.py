@@ -45,7 +45,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spiceview.lab.ports import HOST
 from spiceview.protocol.caps import words_to_caps
 from spiceview.protocol.constants import (
     MAGIC,
@@ -59,6 +58,7 @@ from spiceview.protocol.constants import (
 from spiceview.protocol.framing import FULL_HEADER, MINI_HEADER, MSG_LIST, SUB_MESSAGE
 from spiceview.protocol.link import LINK_HEADER, LINK_MESS, LINK_REPLY_HEAD, MAX_CAPS_WORDS, U32
 from spiceview.protocol.messages import display as dmsg
+from spiceview_lab.ports import HOST
 
 # Display messages the proxy looks at (spice.proto's DisplayChannel, spiceview.protocol.messages.display).
 STREAM_DATA_TYPES = frozenset({dmsg.MSG_STREAM_DATA.number, dmsg.MSG_STREAM_DATA_SIZED.number})

@@ -8,7 +8,7 @@ import struct
 import time
 from collections.abc import Callable
 
-from spiceview.lab.procs import LabProcessError
+from spiceview_lab.procs import LabProcessError
 
 # Variables that must not leak from the caller into our servers and clients: the Xspice driver's
 # environment beats its xorg.conf, and a Wayland session would steer toolkits away from our DISPLAY.

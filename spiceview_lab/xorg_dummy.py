@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from spiceview.lab import procs
-from spiceview.lab.ports import reserve_display
-from spiceview.lab.x11 import clean_env, wait_x_ready
-from spiceview.lab.x_server import LabXServer
+from spiceview_lab import procs
+from spiceview_lab.ports import reserve_display
+from spiceview_lab.x11 import clean_env, wait_x_ready
+from spiceview_lab.x_server import LabXServer
 
 _CONF = """\
 Section "Device"

@@ -1,4 +1,4 @@
-"""spiceview.ui.keymap: physical keys -> PC AT set-1 scancodes, checked against hand-written expectations.
+"""spiceview.protocol.keymap: physical keys -> PC AT set-1 scancodes, checked against hand-written expectations.
 
 The expectations are a 105-key ISO keyboard (the European PC layout: the extra key between left Shift and Z,
 the '#' key beside Enter) row by row, as each platform reports it: X11/XKB keycodes (what `xev` prints), Windows
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from spiceview.ui import keymap
-from spiceview.ui.keymap import (
+from spiceview.protocol import keymap
+from spiceview.protocol.keymap import (
     MODIFIER_SCANCODES,
     PAUSE,
     key_down_codes,
@@ -507,7 +507,7 @@ def test_unknown_names_raise_key_error(bad: str) -> None:
 
 
 def test_generator_converts_set1_notation(tmp_path: Path) -> None:
-    from spiceview.ui.keymap import _generate
+    from spiceview.protocol.keymap import _generate
 
     header = ('"Linux Name","Linux Keycode","OS-X Name","OS-X Keycode","AT set1 keycode","AT set2 keycode",'
               '"AT set3 keycode","USB Keycodes","Win32 Name","Win32 Keycode"')  # fmt: skip
@@ -530,7 +530,7 @@ def test_generator_converts_set1_notation(tmp_path: Path) -> None:
 def test_generated_tables_are_the_committed_ones() -> None:
     # The committed file must stay what the generator writes (the csv itself is not in the repository): check
     # the form of a few rows that keycodemapdb has carried unchanged for years.
-    from spiceview.ui.keymap import _tables
+    from spiceview.protocol.keymap import _tables
 
     assert _tables.EVDEV_TO_SET1[1] == 0x01 and _tables.EVDEV_TO_SET1[103] == 0x148
     assert _tables.EVDEV_TO_SET1[99] == 0x54 and _tables.EVDEV_TO_SET1[119] == 0x146  # overridden in __init__

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spiceview.lab import procs
-from spiceview.lab.requirements import require
+from spiceview_lab import procs
+from spiceview_lab.requirements import require
 
 SINK = "vsink"
 RATE = 48000

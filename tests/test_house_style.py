@@ -1,0 +1,74 @@
+"""The house rules a reviewer would otherwise check by hand: ruff clean, imports pointing one way, QtWidgets only in
+ui/, the lab only where a checkout is needed."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "spiceview"
+BELOW_UI = {"channels", "transport", "canvas", "codecs", "audio", "protocol", "session"}
+# Which spiceview packages each package may import (ui -> channels -> transport, canvas, codecs, audio -> protocol).
+ALLOWED = {
+    "protocol": set(),
+    "codecs": {"protocol"},
+    "canvas": {"codecs", "protocol"},
+    "audio": {"codecs", "protocol"},
+    "session": {"protocol"},
+    "transport": {"protocol", "session"},
+    "channels": {"transport", "canvas", "codecs", "audio", "protocol", "session"},
+    "headless": BELOW_UI,
+    "ui": BELOW_UI,
+}
+ENTRY_POINTS = {"cli", "demo", "__main__", "__init__"}  # wire everything together
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of what a module imports (relative imports resolved)."""
+    package = list(path.relative_to(REPO).parts[:-1])  # a.b for a/b/c.py and for a/b/__init__.py
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def layer_of(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
+
+
+def test_imports_point_one_way() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        layer = layer_of(path)
+        for name in imported_modules(path):
+            head = name.split(".")
+            if "QtWidgets" in name and layer != "ui":
+                wrong.append(f"{path.relative_to(REPO)} imports {name}: only ui/ imports QtWidgets")
+            if head[0] == "spiceview_lab" and layer != "demo":
+                wrong.append(f"{path.relative_to(REPO)} imports the lab, which is not installed")
+            if head[0] != "spiceview" or len(head) < 2 or layer in ENTRY_POINTS or head[1] == layer:
+                continue
+            if head[1] in ALLOWED and head[1] not in ALLOWED.get(layer, set()):
+                wrong.append(f"{path.relative_to(REPO)} ({layer}) imports {name}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("argv", [["check", "."], ["format", "--check", "."]])
+def test_ruff_is_clean(argv: list[str]) -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
+    res = subprocess.run([ruff, *argv], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-1000:]
