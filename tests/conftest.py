@@ -14,6 +14,16 @@ from spiceview_lab.requirements import require
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def qt_application() -> object:
+    """One QApplication per test process, made before any test: a headless session makes a bare QCoreApplication
+    when none exists, and a QWidget made after that aborts the whole process (which test runs first in a worker
+    depends on how xdist shares them out)."""
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["spiceview-tests", "-platform", "offscreen"])
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # Remember each phase's report so fixtures can keep server logs of failed tests.

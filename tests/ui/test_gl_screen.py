@@ -25,6 +25,7 @@ from PySide6.QtCore import QRect
 from spiceview.ui.gl_screen import DirtyRects, plan_tiles
 from spiceview_lab.requirements import on_ci, require
 
+REPO = Path(__file__).resolve().parents[2]
 NO_GL = 77  # the child's exit status when no OpenGL context can be made
 
 # --------------------------------------------------------------------------------------------------------------
@@ -44,11 +45,12 @@ def display() -> Iterator[object]:
 def run_child(display: object, scenario: str, tmp_path: Path, env: dict[str, str] | None = None) -> dict:
     proc = subprocess.run(
         [sys.executable, __file__, scenario, str(tmp_path)],
-        env={**display.env, "QT_QPA_PLATFORM": "xcb", **(env or {})},  # type: ignore[attr-defined]
+        # The checkout's root on the path: the child imports the lab, which is not installed.
+        env={**display.env, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(REPO), **(env or {})},  # type: ignore[attr-defined]
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO,
     )
     if proc.returncode == NO_GL:
         message = f"no OpenGL under Xvfb (install libgl1-mesa-dri): {proc.stderr.strip()}"
