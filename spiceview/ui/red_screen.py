@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QPointF, QRect, QSize, Qt
@@ -144,18 +145,26 @@ class ScreenMixin:
 
     def paint_layers(self, painter: QPainter, rect: QRect) -> None:
         """Paint the layers over a widget rectangle (the painter is in widget coordinates)."""
-        if self.zoom != 1.0:
-            painter.scale(self.zoom, self.zoom)
-            rect = QRect(
-                int(rect.x() / self.zoom) - 1,
-                int(rect.y() / self.zoom) - 1,
-                int(rect.width() / self.zoom) + 3,
-                int(rect.height() / self.zoom) + 3,
-            )
-        guest = rect.intersected(QRect(0, 0, self.guest_size.width(), self.guest_size.height()))
-        if not guest.isEmpty():
-            for layer in self.layers:
-                layer.paint(painter, guest)
+        z = self.zoom
+        if z == 1.0:
+            guest = rect.intersected(QRect(0, 0, self.guest_size.width(), self.guest_size.height()))
+            if not guest.isEmpty():
+                for layer in self.layers:
+                    layer.paint(painter, guest)
+            return
+        shown = QRect(0, 0, math.ceil(self.guest_size.width() * z), math.ceil(self.guest_size.height() * z))
+        widget_rect = rect.intersected(shown)
+        if widget_rect.isEmpty():
+            return
+        # The guest pixels under the rectangle, with a margin for what a filter reaches beyond them.
+        guest = QRect(
+            int(widget_rect.x() / z) - 1,
+            int(widget_rect.y() / z) - 1,
+            int(widget_rect.width() / z) + 3,
+            int(widget_rect.height() / z) + 3,
+        ).intersected(QRect(0, 0, self.guest_size.width(), self.guest_size.height()))
+        for layer in self.layers:
+            layer.paint_scaled(painter, widget_rect, guest, z)
 
     # --- input --------------------------------------------------------------------------------------------
 
