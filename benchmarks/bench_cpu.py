@@ -34,7 +34,9 @@ the median over rounds. This machine is shared and noisy: compare the ratios, no
 
 Two start-up rows come last (on a 1024x768 Xspice showing the lab's still standard scene, no proxy), median of
 --startup-runs alternating runs: a one-shot screenshot as a user runs it (`spicy-screenshot --uri URI -o F` beside
-`spiceview --screenshot F URI`, with its default 300 ms settle time and with `--settle-ms 0`: launch to exit), and
+`spiceview --screenshot F URI`, with its default 300 ms settle time and with `--settle-ms 0`: launch to exit; note
+that spicy-screenshot writes its file at the first drawing command it receives, whatever part of the screen that
+is, while spiceview waits at least for the server's MARK, the whole initial screen), and
 the viewer window's first guest frame (launch under a fresh Xvfb, XGetImage of its screen every ~10 ms until the
 guest's picture is there pixel for pixel).
 
@@ -554,7 +556,9 @@ def table(
     if start:
         lines += [
             "",
-            f"Start-up, 1024x768 Xspice showing a still scene, median of {args.startup_runs} alternating runs:",
+            f"Start-up, 1024x768 Xspice showing a still scene, median of {args.startup_runs} alternating runs "
+            "(spicy-screenshot writes its file at the first drawing command; spiceview waits at least for MARK, "
+            "the whole initial screen):",
             "",
             "| start-up | spice-gtk | spiceview | ratio |",
             "|---|---:|---:|---:|",
