@@ -240,25 +240,8 @@ class RedClient(ChannelBase):
                 self.display_added.emit(channel)
 
     def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
-        if channel_type == ChannelType.DISPLAY:
-            return DisplayChannel(self, channel_id)
-        if channel_type == ChannelType.INPUTS:
-            from .inputs_channel import InputsChannel
-
-            return InputsChannel(self, channel_id)
-        if channel_type == ChannelType.CURSOR and self.want_cursor_channel:
-            from .cursor_channel import CursorChannel
-
-            return CursorChannel(self, channel_id)
-        if channel_type == ChannelType.PLAYBACK and self.audio_sink_factory is not None:
-            from .playback_channel import PlaybackChannel
-
-            return PlaybackChannel(self, channel_id, self.audio_sink_factory)
-        if channel_type == ChannelType.RECORD and self.audio_source_factory is not None:
-            from .record_channel import RecordChannel
-
-            return RecordChannel(self, channel_id, self.audio_source_factory)
-        return None
+        make = CHANNEL_FACTORIES.get(channel_type)
+        return make(self, channel_id) if make is not None else None
 
     def playback(self) -> Any:
         """The playback channel, once attached (None before, without audio, or if the server offers none)."""
@@ -375,3 +358,51 @@ def _type_name(channel_type: int) -> str:
 def _c_string(data: Any) -> str:
     """A NUL-terminated string field (None or empty when absent)."""
     return bytes(data or b"").split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+# --- which class serves each channel type ------------------------------------------------------------------
+# Modules other than the display's are imported when their channel is first offered (start-up time). A factory
+# returns None for a channel this session does not want (no cursor in a screenshot, no sound device).
+
+
+def _display(client: RedClient, channel_id: int) -> ChannelBase | None:
+    return DisplayChannel(client, channel_id)
+
+
+def _inputs(client: RedClient, channel_id: int) -> ChannelBase | None:
+    from .inputs_channel import InputsChannel
+
+    return InputsChannel(client, channel_id)
+
+
+def _cursor(client: RedClient, channel_id: int) -> ChannelBase | None:
+    if not client.want_cursor_channel:
+        return None
+    from .cursor_channel import CursorChannel
+
+    return CursorChannel(client, channel_id)
+
+
+def _playback(client: RedClient, channel_id: int) -> ChannelBase | None:
+    if client.audio_sink_factory is None:
+        return None
+    from .playback_channel import PlaybackChannel
+
+    return PlaybackChannel(client, channel_id, client.audio_sink_factory)
+
+
+def _record(client: RedClient, channel_id: int) -> ChannelBase | None:
+    if client.audio_source_factory is None:
+        return None
+    from .record_channel import RecordChannel
+
+    return RecordChannel(client, channel_id, client.audio_source_factory)
+
+
+CHANNEL_FACTORIES: dict[int, Callable[[RedClient, int], ChannelBase | None]] = {
+    ChannelType.DISPLAY: _display,
+    ChannelType.INPUTS: _inputs,
+    ChannelType.CURSOR: _cursor,
+    ChannelType.PLAYBACK: _playback,
+    ChannelType.RECORD: _record,
+}
