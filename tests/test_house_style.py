@@ -72,3 +72,23 @@ def test_ruff_is_clean(argv: list[str]) -> None:
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
     res = subprocess.run([ruff, *argv], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-1000:]
+
+
+LIVE_MARKS = ("xspice", "qemu", "xvfb", "pulse")
+
+
+def test_live_tests_are_in_tests_real_and_marked() -> None:
+    """A test that starts a real server (the lab's Xspice, QEMU, Xvfb, PulseAudio) lives in tests/real/ and
+    carries the mark saying which; unit tests elsewhere start none."""
+    wrong = []
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        if path == Path(__file__).resolve():
+            continue
+        text = path.read_text()
+        live = any(f"mark.{m}" in text for m in LIVE_MARKS) or "XspiceServer(" in text or "PulseNullSink(" in text
+        where = path.relative_to(REPO)
+        if live and where.parts[1] != "real":
+            wrong.append(f"{where}: a live test outside tests/real")
+        if where.parts[1] == "real" and not any(f"mark.{m}" in text for m in LIVE_MARKS):
+            wrong.append(f"{where}: a live test without a mark ({', '.join(LIVE_MARKS)})")
+    assert not wrong, "\n".join(wrong)

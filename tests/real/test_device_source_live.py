@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from spiceview_lab.pulse import SINK, PulseNullSink
 
@@ -29,6 +30,9 @@ with lock:
     data = np.concatenate(got) if got else np.zeros((0, 2), np.int16)
 sys.stdout.buffer.write(b"DATA" + data.astype("<i2").tobytes())
 """
+
+
+pytestmark = pytest.mark.pulse
 
 
 def test_microphone_capture_through_pulseaudio() -> None:
