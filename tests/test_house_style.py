@@ -92,3 +92,16 @@ def test_live_tests_are_in_tests_real_and_marked() -> None:
         if where.parts[1] == "real" and not any(f"mark.{m}" in text for m in LIVE_MARKS):
             wrong.append(f"{where}: a live test without a mark ({', '.join(LIVE_MARKS)})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_mypy_is_clean_below_the_ui() -> None:
+    """The type checker over protocol/, codecs/, canvas/ and channels/ (pyproject's [tool.mypy])."""
+    try:
+        import mypy.api
+    except ImportError:
+        pytest.skip("mypy is not installed (pip install -e '.[test]' brings it)")
+    packages = [str(PACKAGE / name) for name in ("protocol", "codecs", "canvas", "channels")]
+    out, err, status = mypy.api.run(
+        ["--config-file", str(REPO / "pyproject.toml"), "--cache-dir", "/dev/null", *packages]
+    )
+    assert status == 0, out[-3000:] + err[-1000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ..codecs.errors import DecodeError
@@ -37,7 +39,7 @@ def indices(rows: np.ndarray, fmt: BitmapFmt, width: int) -> np.ndarray:
     if fmt is BitmapFmt.BIT8:
         return rows[:, :width]
     if fmt in (BitmapFmt.BIT1_LE, BitmapFmt.BIT1_BE):
-        order = "little" if fmt is BitmapFmt.BIT1_LE else "big"
+        order: Literal["little", "big"] = "little" if fmt is BitmapFmt.BIT1_LE else "big"
         return np.unpackbits(rows, axis=1, bitorder=order)[:, :width]
     high, low = rows >> 4, rows & 0x0F
     # BE: the first pixel of a byte is its high nibble; LE: its low nibble.

@@ -70,8 +70,9 @@ class Surface:
     def cairo_surface(self) -> cairo.ImageSurface:
         """A Cairo surface over the same memory; call `mark_dirty()` on it after numpy writes."""
         if self._cairo is None:
+            data = memoryview(self._storage).cast("B")  # type: ignore[arg-type]  # numpy's stubs lack __buffer__
             self._cairo = cairo.ImageSurface.create_for_data(
-                memoryview(self._storage).cast("B"), self.cairo_format, self.width, self.height, self.stride
+                data, self.cairo_format, self.width, self.height, self.stride
             )
         return self._cairo
 

@@ -42,8 +42,11 @@ class AgentLink(QObject):
     ) -> None:
         super().__init__()
         self.client = client
-        options = {} if max_clipboard is None else {"max_clipboard": max_clipboard}
-        self.session = AgentSession(display_settings=display_settings, **options)
+        self.session = (
+            AgentSession(display_settings=display_settings)
+            if max_clipboard is None
+            else AgentSession(display_settings=display_settings, max_clipboard=max_clipboard)
+        )
         self.connected = False
         self.caps: frozenset[int] = frozenset()
         self.files: dict[int, str] = {}

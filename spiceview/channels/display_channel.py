@@ -297,6 +297,7 @@ class DisplayChannel(ChannelBase):
         if shown_now:
             self._show_frame(frame)
             return
+        assert now is not None  # not shown now: there is a clock to wait for
         self.schedule.push(frame, now)
         self._run_schedule()
 

@@ -85,9 +85,9 @@ class RedClient(ChannelBase):
                 mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
             }
         )
-        self.agent = AgentLink(self, display_settings, max_clipboard)
-        self.pixmap_cache = PixmapCache()
-        self.palette_cache = PaletteCache()
+        self.agent: AgentLink = AgentLink(self, display_settings, max_clipboard)
+        self.pixmap_cache: PixmapCache = PixmapCache()
+        self.palette_cache: PaletteCache = PaletteCache()
         self.glz_window: Any = None
         self.image_recorder: Callable[[Any, Any], None] | None = None  # --record-images
         self.want_cursor_channel = True  # a headless screenshot has no pointer to show

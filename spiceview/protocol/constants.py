@@ -27,7 +27,7 @@ class ChannelType(IntEnum):
 
 
 # Names used by secure-channels lists (.vv files, URIs, the CLI), as spice-gtk spells them.
-CHANNEL_NAMES = {
+CHANNEL_NAMES: dict[int, str] = {
     ChannelType.MAIN: "main",
     ChannelType.DISPLAY: "display",
     ChannelType.INPUTS: "inputs",

@@ -352,7 +352,7 @@ class Struct(Type):
     def build(self, w: Writer, value: Any, ctx: Context | None = None) -> None:
         if not isinstance(value, self.cls):
             raise ProtocolError(f"{self.name}: expected {self.cls.__name__}, got {type(value).__name__}")
-        values = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        values = {f.name: getattr(value, f.name) for f in dataclasses.fields(self.cls)}
         for count_name, (target, measure) in self.count_fields.items():
             if values.get(count_name) is None and values.get(target) is not None:
                 values[count_name] = measure(values[target])

@@ -181,10 +181,10 @@ _FLOAT_OPS = frozenset(
     + list(range(0x20, 0x2C))
 )
 # Always rewritten, whatever is opaque.
-_ALWAYS = {0x10: Op.CLEAR, 0x11: Op.SRC, 0x12: Op.DST, 0x20: Op.CLEAR, 0x21: Op.SRC, 0x22: Op.DST}
+_ALWAYS: dict[int, Op] = {0x10: Op.CLEAR, 0x11: Op.SRC, 0x12: Op.DST, 0x20: Op.CLEAR, 0x21: Op.SRC, 0x22: Op.DST}
 # Rewritten when source and mask are opaque (pixman never treats a destination as opaque here: its destination
 # image does not repeat).
-_SOURCE_OPAQUE = {
+_SOURCE_OPAQUE: dict[int, Op] = {
     Op.OVER: Op.SRC,
     Op.IN_REVERSE: Op.DST,
     Op.OUT_REVERSE: Op.CLEAR,
@@ -270,11 +270,12 @@ def _prepare(pic: Picture, role: str) -> _Pic:
         raise ValueError(f"{role}: convolution filters need parameters, which SPICE does not send")
     if filt not in (Filter.FAST, Filter.GOOD, Filter.BEST, Filter.NEAREST, Filter.BILINEAR):
         raise ValueError(f"{role}: unknown filter {filt}")
-    transform = None
+    transform: tuple[int, int, int, int, int, int] | None = None
     if pic.transform is not None:
         if len(pic.transform) != 6:
             raise ValueError(f"{role}: a transform has 6 entries (t00, t01, t02, t10, t11, t12)")
-        t = tuple(_int32(int(v)) for v in pic.transform)
+        t00, t01, t02, t10, t11, t12 = (_int32(int(v)) for v in pic.transform)
+        t = (t00, t01, t02, t10, t11, t12)
         if t != (_FIXED_1, 0, 0, 0, _FIXED_1, 0):  # pixman drops an identity transform
             transform = t
 

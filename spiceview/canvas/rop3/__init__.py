@@ -128,7 +128,7 @@ def _overlaps(dst: np.ndarray, other: np.ndarray) -> bool:
     if same_layout:
         return False
     try:
-        return bool(np.shares_memory(dst, other, max_work=100_000))
+        return bool(np.shares_memory(dst, other, max_work=100_000))  # type: ignore[arg-type]
     except np.exceptions.TooHardError:
         return True
 

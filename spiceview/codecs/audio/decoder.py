@@ -6,6 +6,8 @@ samples shaped (frames, channels). Broken data raises DecodeError (the channel l
 
 from __future__ import annotations
 
+from typing import cast
+
 import av
 import numpy as np
 
@@ -31,7 +33,7 @@ class AudioDecoder:
             raise DecodeError(f"unknown audio mode {mode}") from None
         self.channels = channels
         self.rate = rate
-        self._context: av.CodecContext | None = None
+        self._context: av.AudioCodecContext | None = None
         self._resampler: av.AudioResampler | None = None
         if self.mode is AudioDataMode.OPUS:
             name = opus_codec_name("r")
@@ -39,7 +41,7 @@ class AudioDecoder:
                 raise DecodeError("no Opus decoder in this PyAV build")
             if rate != OPUS_RATE:
                 raise DecodeError(f"Opus stream at {rate} Hz (only {OPUS_RATE} is sent)")
-            self._context = av.CodecContext.create(name, "r")
+            self._context = cast(av.AudioCodecContext, av.CodecContext.create(name, "r"))
             self._context.sample_rate = rate
             self._context.layout = layout_name(channels)
             # Decoders give float planar or s16; the sink wants interleaved s16 at the stream's own layout.

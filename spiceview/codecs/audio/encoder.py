@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import av
 import numpy as np
 
@@ -26,13 +28,13 @@ class AudioEncoder:
         self.mode = AudioDataMode(mode)
         self.channels = channels
         self.rate = rate
-        self._context: av.CodecContext | None = None
+        self._context: av.AudioCodecContext | None = None
         self._pts = 0
         if self.mode is AudioDataMode.OPUS:
             name = opus_codec_name("w")
             if name is None or rate != OPUS_RATE:
                 raise EncodeError(f"no Opus encoder for {rate} Hz")
-            context = av.CodecContext.create(name, "w")
+            context = cast(av.AudioCodecContext, av.CodecContext.create(name, "w"))
             context.sample_rate = rate
             context.layout = layout_name(channels)
             context.format = "s16"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import av
 
 OPUS_RATE = 48000  # spice-server and spice-gtk use Opus at 48 kHz only
@@ -10,7 +12,7 @@ OPUS_MAX_PACKET_BYTES = 480  # the largest compressed frame a SPICE peer expects
 MAX_CHANNELS = 8
 
 
-def opus_codec_name(direction: str) -> str | None:
+def opus_codec_name(direction: Literal["r", "w"]) -> str | None:
     """The PyAV codec for Opus in `direction` ("r" decode, "w" encode), or None when this build has none."""
     names = ("libopus", "opus") if direction == "r" else ("libopus",)
     for name in names:
@@ -22,7 +24,7 @@ def opus_codec_name(direction: str) -> str | None:
     return None
 
 
-def opus_available(direction: str = "r") -> bool:
+def opus_available(direction: Literal["r", "w"] = "r") -> bool:
     """This installation can decode (or, with "w", encode) Opus: offered to the server only then."""
     return opus_codec_name(direction) is not None
 

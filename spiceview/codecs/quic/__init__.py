@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import DecodeError
 from ..image import DecodedImage, PixelFormat
-from . import _kernel
+from . import _kernel  # type: ignore[attr-defined]  # compiled, no stub
 from .constants import QuicImageType
 from .header import QuicHeader, parse_header
 

@@ -9,7 +9,7 @@ None; broken data raises DecodeError.
 from __future__ import annotations
 
 import importlib.util
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class VideoDecoder:
             self.codec = VideoCodecType(codec)
         except ValueError:
             raise DecodeError(f"unknown video codec {codec}") from None
-        self._context: av.CodecContext | None = None
+        self._context: av.VideoCodecContext | None = None
         self._reformatter: VideoReformatter | None = None
         self._scratch: np.ndarray | None = None
         if self.codec is not VideoCodecType.MJPEG:
@@ -56,7 +56,7 @@ class VideoDecoder:
                 import av
                 from av.video.reformatter import VideoReformatter
 
-                self._context = av.CodecContext.create(FFMPEG_NAMES[self.codec], "r")
+                self._context = cast("av.VideoCodecContext", av.CodecContext.create(FFMPEG_NAMES[self.codec], "r"))
                 # One thread: Xspice's strips are small, so FFmpeg's worker threads cost more CPU than they save
                 # (1.3 s of 4.2 s over 10 s of VP8), add a frame of latency, and freeing a frame-threaded context
                 # can deadlock against the GIL (a worker frees a Python-owned packet while the owner waits).
@@ -110,7 +110,7 @@ class VideoDecoder:
         # (to_ndarray() made a new scaler and a copy per frame).
         bgra = self._reformatter.reformat(frame, format="bgra")
         plane = bgra.planes[0]
-        rows = np.frombuffer(plane, np.uint8).reshape(bgra.height, plane.line_size // 4, 4)
+        rows = np.frombuffer(plane, np.uint8)  # type: ignore[call-overload]  # a VideoPlane is a buffer.reshape(bgra.height, plane.line_size // 4, 4)
         return rows[:, : bgra.width]
 
     def close(self) -> None:

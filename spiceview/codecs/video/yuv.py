@@ -7,12 +7,17 @@ streams). The planes are FFmpeg's own memory, kept alive by the frame object the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._yuv import convert
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 # FFmpeg pixel formats converted here: (horizontal, vertical) chroma subsampling as shifts, full range or not
 # (the "j" formats are JPEG's full range whatever the frame says). Others go through FFmpeg's scaler.
@@ -79,7 +84,7 @@ class YuvPicture:
 
 
 def yuv_picture(frame: object, format_name: str, width: int, height: int, colorspace: int, color_range: int,
-                planes: list[tuple[memoryview, int]]) -> YuvPicture | None:  # fmt: skip
+                planes: Sequence[tuple[Buffer, int]]) -> YuvPicture | None:  # fmt: skip
     """A picture over a decoded frame's planes ((buffer, line size) each), or None for a format not handled here."""
     layout = PLANAR_FORMATS.get(format_name)
     if layout is None or len(planes) < 3:
@@ -88,9 +93,10 @@ def yuv_picture(frame: object, format_name: str, width: int, height: int, colors
     rows = (height, (height + shift_y) >> shift_y, (height + shift_y) >> shift_y)
     views = []
     for (buffer, line_size), n in zip(planes[:3], rows, strict=True):
-        flat = np.frombuffer(buffer, np.uint8)
+        flat = np.frombuffer(buffer, np.uint8)  # type: ignore[call-overload]  # any buffer; the stubs list a few
         if line_size <= 0 or flat.size < line_size * n:
             return None
         views.append(flat[: line_size * n].reshape(n, line_size))
     coefficients = color_matrix(colorspace in BT709, full or color_range == FULL_RANGE)
-    return YuvPicture(width, height, *views, shift_x, shift_y, coefficients, frame)
+    luma, blue, red = views
+    return YuvPicture(width, height, luma, blue, red, shift_x, shift_y, coefficients, frame)

@@ -54,7 +54,7 @@ _GIO_TEXT = {
     GIOError.READ_ONLY: "the guest's file system is read-only",
     GIOError.TOO_MANY_OPEN_FILES: "too many transfers at once",
 }
-_STATUS_TEXT = {
+_STATUS_TEXT: dict[int, str] = {
     FileXferStatus.CANCELLED: "the guest cancelled the transfer",
     FileXferStatus.ERROR: "the guest reported an error",
     FileXferStatus.NOT_ENOUGH_SPACE: "not enough free space in the guest",

@@ -12,6 +12,7 @@ ProtocolError (the reference daemon checks sizes the same way before it touches 
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from enum import IntEnum, IntFlag
 from typing import Any
@@ -210,7 +211,7 @@ _CLIPBOARD_CORE: dict[int, tuple[FieldSpec, ...]] = {
     AgentMsg.CLIPBOARD_REQUEST: (("type", U32),),
     AgentMsg.CLIPBOARD_RELEASE: (),
 }
-_CLIPBOARD_NAMES = {
+_CLIPBOARD_NAMES: dict[int, str] = {
     AgentMsg.CLIPBOARD: "Clipboard",
     AgentMsg.CLIPBOARD_GRAB: "ClipboardGrab",
     AgentMsg.CLIPBOARD_REQUEST: "ClipboardRequest",
@@ -242,7 +243,7 @@ class AgentMessageDef:
     layout: Struct  # for clipboard messages: the plain variant (no selection prefix, no serial)
 
     @property
-    def cls(self) -> type:
+    def cls(self) -> builtins.type:
         return self.layout.cls
 
 

@@ -32,7 +32,7 @@ class ChannelSchema:
 
     @staticmethod
     def _add(
-        table: dict[int, MessageDef], numbers: dict[type, int], number: int, name: str, layout: Struct
+        table: dict[int, MessageDef], numbers: dict[Struct, int], number: int, name: str, layout: Struct
     ) -> MessageDef:
         if number in table:
             raise ValueError(f"message number {number} declared twice ({table[number].name}, {name})")
@@ -44,12 +44,12 @@ class ChannelSchema:
 
     def client_number(self, msg: object) -> int:
         try:
-            return self._client_numbers[type(msg).__spice_struct__]
+            return self._client_numbers[type(msg).__spice_struct__]  # type: ignore[attr-defined]
         except (KeyError, AttributeError):
             raise TypeError(f"{type(msg).__name__} is not a client message of {self.prefix or 'base'}") from None
 
     def server_number(self, msg: object) -> int:
         try:
-            return self._server_numbers[type(msg).__spice_struct__]
+            return self._server_numbers[type(msg).__spice_struct__]  # type: ignore[attr-defined]
         except (KeyError, AttributeError):
             raise TypeError(f"{type(msg).__name__} is not a server message of {self.prefix or 'base'}") from None
