@@ -77,39 +77,30 @@ def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray | YuvPicture,
     width, height = x1 - x0, y1 - y0
     if width <= 0 or height <= 0 or surface.is_alpha_only:
         return None
+    parts = clip_boxes(box, stream.clip, surface.bounds)
+    if not parts:
+        return None
     flip = not stream.flags & StreamFlags.TOP_DOWN
+    dst = surface.pixels.view(np.uint32)[..., 0]  # a surface's pixels are whole 4-byte pixels, rows maybe strided
+    if isinstance(pixels, YuvPicture) and (pixels.width, pixels.height) == (width, height):
+        # Converted straight into the surface inside the clip: no B,G,R,X copy of the frame at all.
+        with surface.lock:
+            for px0, py0, px1, py1 in parts:
+                pixels.draw(dst[py0:py1, px0:px1], px0 - x0, py0 - y0, flip)
+        return parts[0] if len(parts) == 1 else bounding(parts)
     if isinstance(pixels, YuvPicture):
-        if (pixels.width, pixels.height) == (width, height):
-            return _put_planes(surface, box, stream.clip, pixels, flip)
-        pixels = pixels.to_bgrx()
+        pixels = pixels.to_bgrx()  # another size: scaled below like any picture
     if flip:
         pixels = pixels[::-1]
     fh, fw = pixels.shape[:2]
     if (fw, fh) != (width, height):
         pixels = scale_area(np.ascontiguousarray(pixels), "x8r8g8b8", (0, 0, fw, fh), width, height, nearest=True)
-    parts = clip_boxes(box, stream.clip, surface.bounds)
-    if not parts:
-        return None
     # Whole pixels at a time (decoders give X = 0xFF): one pass per row instead of a strided copy of the
     # colour bytes and another of the X byte.
     if pixels.strides[1:] != (4, 1):
         pixels = np.ascontiguousarray(pixels)
     src = pixels.view(np.uint32)[..., 0]
-    dst = surface.pixels.view(np.uint32)[..., 0]  # a surface's pixels are whole 4-byte pixels, rows maybe strided
     with surface.lock:
         for px0, py0, px1, py1 in parts:
             dst[py0:py1, px0:px1] = src[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0]
-    return parts[0] if len(parts) == 1 else bounding(parts)
-
-
-def _put_planes(surface: Surface, box: Box, clip: Any, picture: YuvPicture, flip: bool) -> Box | None:
-    """A picture of the destination's size, converted straight into the surface inside the clip."""
-    parts = clip_boxes(box, clip, surface.bounds)
-    if not parts:
-        return None
-    x0, y0 = box[:2]
-    dst = surface.pixels.view(np.uint32)[..., 0]
-    with surface.lock:
-        for px0, py0, px1, py1 in parts:
-            picture.draw(dst[py0:py1, px0:px1], px0 - x0, py0 - y0, flip)
     return parts[0] if len(parts) == 1 else bounding(parts)

@@ -288,8 +288,7 @@ class DisplayChannel(ChannelBase):
         self.stream_frames += 1
         stream.last_mm_time = frame_time
         if in_place is not None and surface is not None:
-            self.last_draw = time.monotonic()
-            self._mark_dirty(surface.id, in_place)
+            self._drawn(surface, in_place)
             return
         if pixels is None or surface is None:
             return
@@ -350,7 +349,10 @@ class DisplayChannel(ChannelBase):
         surface = self.canvas.surfaces.get(stream.surface_id) if stream is not None else None
         if stream is None or surface is None:
             return
-        box = put_frame(surface, stream, frame.pixels, frame.dest)
+        self._drawn(surface, put_frame(surface, stream, frame.pixels, frame.dest))
+
+    def _drawn(self, surface: Surface, box: Box | None) -> None:
+        """A stream frame went into `surface` (`box` changed, if any)."""
         self.last_draw = time.monotonic()
         if box is not None:
             self._mark_dirty(surface.id, box)
