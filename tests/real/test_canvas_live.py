@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from spiceview_lab.pixels import load_png
-from spiceview_lab.scenes import hide_cursor, show_text, wait_idle
-from spiceview_lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+from spiceview_lab.live_capture import capture_live
+from spiceview_lab.scenes import hide_cursor, show_text
+from spiceview_lab.viewer import assert_same_picture
 
 pytestmark = pytest.mark.xspice
 
-DELAY_MS = 12000
 X11PERF = ["-seg100", "-circle100", "-fcircle100", "-rect100", "-tilerect100", "-ftext", "-copywinwin100",
            "-trap100", "-oddtilerect100", "-ellipse100", "-wline10", "-fspcircle100"]  # fmt: skip
 CLIENTS = {
@@ -46,26 +45,20 @@ def wait_for_line(log: Path, text: str, timeout: float = 30.0) -> None:
 
 def run_scene(xspice, artifacts: Path, draw) -> dict:
     server = xspice(image_compression="off", streaming_video="off")
-    shot, stats = artifacts / "spiceview.png", artifacts / "stats.json"
-    viewer = start_screenshot(server.uri, shot, "--delay-ms", str(DELAY_MS), "--stats-json", str(stats))
-    started = time.monotonic()
-    wait_first_frame(viewer)  # draw only once spiceview is connected, so the drawing crosses the wire
-    hide_cursor(server.display)
-    draw(server)
-    drawn_after = time.monotonic() - started
-    _, err = viewer.communicate(timeout=DELAY_MS / 1000 + 120)
-    assert viewer.returncode == 0, err
-    assert drawn_after < DELAY_MS / 1000 - 1.0, f"the scene took {drawn_after:.1f} s: too slow for --delay-ms"
-    # The ground truth is taken once spiceview has its picture: a slow client keeps the X server's command
-    # ring full, and the X server then pauses mid-scene, which would fool a "screen stopped changing" test.
-    truth = wait_idle(server.display)
-    received = json.loads(stats.read_text())
+
+    def scene() -> None:
+        hide_cursor(server.display)
+        draw(server)
+
+    capture = capture_live(server, artifacts, scene)
     commands = {
-        k: v for k, v in received["channels"]["display-0"].items() if k.startswith(("draw_", "copy_bits", "surface_"))
+        k: v
+        for k, v in capture.stats["channels"]["display-0"].items()
+        if k.startswith(("draw_", "copy_bits", "surface_"))
     }
     (artifacts / "commands.json").write_text(json.dumps(commands, indent=1))
-    assert received["draw_errors"] == 0
-    assert_same_picture(load_png(shot), truth, artifacts)
+    assert capture.stats["draw_errors"] == 0
+    assert_same_picture(capture.got, capture.truth, artifacts)
     return commands
 
 

@@ -1,9 +1,9 @@
 """Issue 3: every image compression a real Xspice sends, drawn while spiceview is connected.
 
 A client that connects after the drawing gets the screen as one lossless image, so spiceview connects first
-(`--delay-ms`) and the scene (a photo, text, shapes, gradients) is drawn afterwards. Each case checks which
-image types really crossed the wire (`--stats-json`) and that the screenshot equals `xwd -root`, or for JPEG
-has at least 30 dB PSNR.
+(spiceview_lab.live_capture) and the scene (a photo, text, shapes, gradients) is drawn afterwards. Each case
+checks which image types really crossed the wire (the session's statistics) and that the screenshot equals
+`xwd -root`, or for JPEG has at least 30 dB PSNR.
 
 Xspice tags its images as RGBA, so lossy pictures arrive as JPEG_ALPHA (a JPEG plus an LZ alpha plane);
 plain JPEG is covered by tests/codecs/test_jpeg.py.
@@ -12,18 +12,17 @@ plain JPEG is covered by tests/codecs/test_jpeg.py.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from spiceview_lab.pixels import compare, load_png, psnr
+from spiceview_lab.live_capture import capture_live
+from spiceview_lab.pixels import compare, psnr
 from spiceview_lab.scenes import standard_scene
-from spiceview_lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+from spiceview_lab.viewer import assert_same_picture
 
 pytestmark = pytest.mark.xspice
 
-DELAY_MS = 7000
 CASES = {
     # name: (Xspice options, spiceview options, image types that must arrive, lossless)
     "off": ({"image_compression": "off"}, [], {"BITMAP"}, True),
@@ -53,21 +52,14 @@ CASES = {
 def test_live_drawing(case: str, xspice, artifacts_dir: Path) -> None:
     server_opts, viewer_opts, must_arrive, lossless = CASES[case]
     server = xspice(**server_opts)
-    shot, stats = artifacts_dir / "spiceview.png", artifacts_dir / "stats.json"
-    viewer = start_screenshot(server.uri, shot, "--delay-ms", str(DELAY_MS), "--stats-json", str(stats), *viewer_opts)
-    started = time.monotonic()
-    wait_first_frame(viewer)  # draw only once spiceview is connected, so the drawing crosses the wire
-    truth = standard_scene(server)
-    drawn_after = time.monotonic() - started
-    _, err = viewer.communicate(timeout=DELAY_MS / 1000 + 60)
-    assert viewer.returncode == 0, err
-    assert drawn_after < DELAY_MS / 1000 - 1.0, f"the scene took {drawn_after:.1f} s: too slow for --delay-ms"
-    received = json.loads(stats.read_text())
+    pref = viewer_opts[1] if viewer_opts else None
+    capture = capture_live(server, artifacts_dir, lambda: standard_scene(server), preferred_compression=pref)
+    received = capture.stats
     (artifacts_dir / "image-types.txt").write_text(json.dumps(received["image_types"]))
     arrived = set(received["image_types"])
     assert must_arrive <= arrived, f"expected {must_arrive} to cross the wire, got {received['image_types']}"
     assert received["draw_errors"] == 0
-    got = load_png(shot)
+    got, truth = capture.got, capture.truth
     if lossless:
         assert_same_picture(got, truth, artifacts_dir)
     else:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from spiceview_lab.live_capture import capture_live
 from spiceview_lab.media import make_clip
-from spiceview_lab.pixels import load_png
 from spiceview_lab.requirements import require
-from spiceview_lab.scenes import hide_cursor, wait_idle
-from spiceview_lab.viewer import assert_same_picture, start_screenshot, wait_first_frame
+from spiceview_lab.scenes import hide_cursor
+from spiceview_lab.viewer import assert_same_picture
 
 pytestmark = pytest.mark.xspice
 
@@ -32,23 +32,22 @@ def clip(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("codecs", list(CODECS))
 def test_stream_codec(codecs: str, clip: Path, xspice, artifacts_dir: Path) -> None:
     server = xspice(streaming_video="all", video_codecs=codecs)
-    shot, stats = artifacts_dir / "spiceview.png", artifacts_dir / "stats.json"
-    viewer = start_screenshot(server.uri, shot, "--delay-ms", "6000", "--stats-json", str(stats))
-    wait_first_frame(viewer)
-    hide_cursor(server.display)
-    player = server.run_client(
-        ["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--geometry=+40+40", str(clip)]
-    )
-    time.sleep(3.0)
-    os.kill(player.pid, signal.SIGSTOP)
-    _, err = viewer.communicate(timeout=90)
-    assert viewer.returncode == 0, err
-    truth = wait_idle(server.display)
-    received = json.loads(stats.read_text())
+
+    def play() -> None:
+        hide_cursor(server.display)
+        player = server.run_client(
+            ["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--geometry=+40+40", str(clip)]
+        )
+        time.sleep(3.0)
+        os.kill(player.pid, signal.SIGSTOP)
+
+    # Once the video stops the server ends the stream after about a second and sends the area losslessly.
+    capture = capture_live(server, artifacts_dir, play, settle_ms=2500)
+    received = capture.stats
     (artifacts_dir / "streams.json").write_text(
         json.dumps({k: received[k] for k in ("stream_codecs", "stream_frames_decoded")})
     )
     assert CODECS[codecs] in received["stream_codecs"], received["stream_codecs"]
     assert received["stream_frames_decoded"] >= 20
     assert received["draw_errors"] == 0
-    assert_same_picture(load_png(shot), truth, artifacts_dir)
+    assert_same_picture(capture.got, capture.truth, artifacts_dir)
