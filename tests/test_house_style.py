@@ -94,14 +94,35 @@ def test_live_tests_are_in_tests_real_and_marked() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+BELOW_THE_UI = ("protocol", "codecs", "canvas", "channels", "transport", "audio", "session", "headless")
+
+
 def test_mypy_is_clean_below_the_ui() -> None:
-    """The type checker over protocol/, codecs/, canvas/ and channels/ (pyproject's [tool.mypy])."""
+    """The type checker over every layer below the UI (pyproject's [tool.mypy] lists them)."""
     try:
         import mypy.api
     except ImportError:
         pytest.skip("mypy is not installed (pip install -e '.[test]' brings it)")
-    packages = [str(PACKAGE / name) for name in ("protocol", "codecs", "canvas", "channels")]
+    packages = [str(PACKAGE / name) for name in BELOW_THE_UI]
     out, err, status = mypy.api.run(
         ["--config-file", str(REPO / "pyproject.toml"), "--cache-dir", "/dev/null", *packages]
     )
     assert status == 0, out[-3000:] + err[-1000:]
+
+
+def test_message_handlers_name_their_message_class() -> None:
+    """Handlers and the canvas take the generated message classes, never Any (issue 12)."""
+    import ast
+
+    wrong = []
+    for name in ("channels", "canvas"):
+        for path in sorted((PACKAGE / name).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                    if arg.annotation is not None and "Any" in ast.unparse(arg.annotation):
+                        wrong.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name}({arg.arg}: Any)")
+    allowed = {"kwargs"}  # client_from_params(**kwargs) passes options through
+    wrong = [w for w in wrong if not any(f"({a}: Any)" in w for a in allowed)]
+    assert not wrong, "\n".join(wrong)

@@ -9,14 +9,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..codecs.image import X_MASK, DecodedImage, PixelFormat
 from ..protocol.constants import AlphaFlags, BrushType, ImageType, MaskFlags, Ropd, ScaleMode, SurfaceFlags, SurfaceFmt
+from ..protocol.messages.classes import (
+    AlphaBlend,
+    Brush,
+    Composite,
+    Copy,
+    DisplayBase,
+    Fill,
+    Image,
+    MaskOnly,
+    Opaque,
+    Point,
+    QMask,
+    Rect,
+    Rop3,
+    Stroke,
+    Text,
+    Transparent,
+)
 from .composite_draw import picture_format
-from .errors import DrawError
+from .errors import DrawError, required
 from .geometry import Box, intersect, rect_box
 from .images import ImageResolver
 from .pixman_math import over
@@ -72,7 +89,7 @@ class Canvas:
 
     # --- the region of a command --------------------------------------------------------------------------
 
-    def _region(self, surface: Surface, base: Any, mask: Any = None) -> Region:
+    def _region(self, surface: Surface, base: DisplayBase, mask: QMask | None = None) -> Region:
         region = Region.of(rect_box(base.box), base.clip, surface.bounds)
         if mask is not None and mask.bitmap is not None and region.boxes:
             bits = self.resolver.resolve_mask(mask.bitmap)
@@ -102,16 +119,19 @@ class Canvas:
 
     # --- brushes and sources ------------------------------------------------------------------------------
 
-    def _brush_op(self, surface: Surface, brush: Any, ropd: int, src_invert: int) -> Callable[[Box, np.ndarray], None]:
+    def _brush_op(
+        self, surface: Surface, brush: Brush, ropd: int, src_invert: int
+    ) -> Callable[[Box, np.ndarray], None]:
         if brush.type == BrushType.PATTERN:
-            tile = _as_surface_pixels(self.resolver.resolve(brush.pattern.pat), surface)
-            pos = brush.pattern.pos
+            pattern_ = required(brush.pattern, "brush pattern")
+            tile = _as_surface_pixels(self.resolver.resolve(pattern_.pat), surface)
+            pos = pattern_.pos
 
             def pattern(box: Box, block: np.ndarray) -> None:
                 apply_ropd(block, _tile_block(tile, box, pos.x, pos.y), ropd, src_invert)
 
             return pattern
-        color = color_bytes(brush.color if brush.type == BrushType.SOLID else 0, surface)
+        color = color_bytes(required(brush.color, "brush colour") if brush.type == BrushType.SOLID else 0, surface)
         if surface.is_alpha_only:
             color = color[0]  # pixman fills an 8-bit image with the value's low byte
 
@@ -120,16 +140,16 @@ class Canvas:
 
         return solid
 
-    def _touch_brush(self, brush: Any) -> None:
-        if brush is not None and brush.type == BrushType.PATTERN:
+    def _touch_brush(self, brush: Brush) -> None:
+        if brush.type == BrushType.PATTERN and brush.pattern is not None:
             self.resolver.touch(brush.pattern.pat)
 
-    def _source(self, surface: Surface, image: Any, src_area: Any, dest: Box, scale_mode: int) -> np.ndarray:
+    def _source(self, surface: Surface, image: Image | None, src_area: Rect, dest: Box, scale_mode: int) -> np.ndarray:
         """The source pixels that land on `dest` (scaled when the areas differ), in the surface's layout."""
         return self._copy_source(surface, image, src_area, dest, scale_mode, raw_x=False)[0]
 
     def _copy_source(
-        self, surface: Surface, image: Any, src_area: Any, dest: Box, scale_mode: int, raw_x: bool
+        self, surface: Surface, image: Image | None, src_area: Rect, dest: Box, scale_mode: int, raw_x: bool
     ) -> tuple[np.ndarray, bool]:
         """`_source`, and whether its X bytes are still to be set: with `raw_x` (a plain copy, which sets X as
         it copies) a GLZ picture shared with the window comes unscaled as it is, without a copy."""
@@ -154,7 +174,7 @@ class Canvas:
 
     # --- commands -----------------------------------------------------------------------------------------
 
-    def fill(self, base: Any, fill: Any) -> Changed:
+    def fill(self, base: DisplayBase, fill: Fill) -> Changed:
         surface = self.surface(base.surface_id)
         region = self._region(surface, base, fill.mask)
         if region.empty():
@@ -162,7 +182,7 @@ class Canvas:
             return None
         return self._paint(surface, region, self._brush_op(surface, fill.brush, fill.rop_descriptor, Ropd.INVERS_BRUSH))
 
-    def copy(self, base: Any, copy: Any) -> Changed:
+    def copy(self, base: DisplayBase, copy: Copy) -> Changed:
         """DRAW_COPY and DRAW_BLEND (the reference draws both the same way)."""
         surface = self.surface(base.surface_id)
         region = self._region(surface, base, copy.mask)
@@ -187,7 +207,7 @@ class Canvas:
 
         return self._paint(surface, region, blit)
 
-    def opaque(self, base: Any, opaque: Any) -> Changed:
+    def opaque(self, base: DisplayBase, opaque: Opaque) -> Changed:
         """The source is put, then the brush is combined with it (the source plays the destination's part)."""
         surface = self.surface(base.surface_id)
         region = self._region(surface, base, opaque.mask)
@@ -207,21 +227,21 @@ class Canvas:
 
         return self._paint(surface, region, put_then_brush)
 
-    def blackness(self, base: Any, data: Any) -> Changed:
+    def blackness(self, base: DisplayBase, data: MaskOnly) -> Changed:
         return self._solid(base, data.mask, 0x00, lambda block: block.fill(0))
 
-    def whiteness(self, base: Any, data: Any) -> Changed:
+    def whiteness(self, base: DisplayBase, data: MaskOnly) -> Changed:
         return self._solid(base, data.mask, 0xFF, lambda block: block.fill(0xFF))
 
-    def invers(self, base: Any, data: Any) -> Changed:
+    def invers(self, base: DisplayBase, data: MaskOnly) -> Changed:
         return self._solid(base, data.mask, None, lambda block: np.invert(block, out=block))
 
-    def _solid(self, base: Any, mask: Any, _value: int | None, op: Callable[[np.ndarray], None]) -> Changed:
+    def _solid(self, base: DisplayBase, mask: QMask, _value: int | None, op: Callable[[np.ndarray], None]) -> Changed:
         surface = self.surface(base.surface_id)
         region = self._region(surface, base, mask)
         return self._paint(surface, region, lambda box, block: op(block))
 
-    def rop3(self, base: Any, rop: Any) -> Changed:
+    def rop3(self, base: DisplayBase, rop: Rop3) -> Changed:
         from .rop3 import rop3_pattern, rop3_solid, uses_source
 
         surface = self.surface(base.surface_id)
@@ -239,8 +259,9 @@ class Canvas:
         if surface.is_alpha_only:
             raise DrawError("ROP3 on an alpha-only surface")
         if rop.brush.type == BrushType.PATTERN:
-            tile = np.ascontiguousarray(_as_surface_pixels(self.resolver.resolve(rop.brush.pattern.pat), surface))
-            pos = rop.brush.pattern.pos
+            pattern_ = required(rop.brush.pattern, "brush pattern")
+            tile = np.ascontiguousarray(_as_surface_pixels(self.resolver.resolve(pattern_.pat), surface))
+            pos = pattern_.pos
 
             def with_pattern(box: Box, block: np.ndarray) -> None:
                 part = None if src is None else _sub(src, box, dest)
@@ -255,7 +276,7 @@ class Canvas:
 
         return self._paint(surface, region, with_color)
 
-    def transparent(self, base: Any, tr: Any) -> Changed:
+    def transparent(self, base: DisplayBase, tr: Transparent) -> Changed:
         """Copy the source except where its colour is the transparent one (compared without the alpha byte)."""
         surface = self.surface(base.surface_id)
         region = self._region(surface, base)
@@ -276,7 +297,7 @@ class Canvas:
 
         return self._paint(surface, region, colorkey)
 
-    def alpha_blend(self, base: Any, ab: Any) -> Changed:
+    def alpha_blend(self, base: DisplayBase, ab: AlphaBlend) -> Changed:
         """OVER with an overall alpha, the source's alpha used only when it has one (or the flags say so)."""
         surface = self.surface(base.surface_id)
         region = self._region(surface, base)
@@ -319,7 +340,7 @@ class Canvas:
             _clear_dest_alpha(surface, dest)
         return changed
 
-    def text(self, base: Any, text: Any) -> Changed:
+    def text(self, base: DisplayBase, text: Text) -> Changed:
         surface = self.surface(base.surface_id)
         region = self._region(surface, base)
         if region.empty():
@@ -356,23 +377,24 @@ class Canvas:
                 _clear_dest_alpha(surface, glyph_box)
         return (surface, _union(changed)) if changed else None
 
-    def _brush_pixels(self, surface: Surface, brush: Any) -> Callable[[Box], np.ndarray] | None:
+    def _brush_pixels(self, surface: Surface, brush: Brush) -> Callable[[Box], np.ndarray] | None:
         """The brush as opaque source pixels over a box (for OVER with a glyph mask)."""
         if brush.type == BrushType.SOLID:
-            color = color_bytes(brush.color, surface)
+            color = color_bytes(required(brush.color, "brush colour"), surface)
             color[3] = 0xFF
             return lambda box: np.broadcast_to(color, (box[3] - box[1], box[2] - box[0], 4))
         if brush.type == BrushType.PATTERN:
-            decoded = self.resolver.resolve(brush.pattern.pat)
+            pattern_ = required(brush.pattern, "brush pattern")
+            decoded = self.resolver.resolve(pattern_.pat)
             tile = _as_surface_pixels(decoded, surface)
             if decoded.format is not PixelFormat.ARGB32:
                 tile = tile.copy()
                 tile[..., 3] = 0xFF
-            pos = brush.pattern.pos
+            pos = pattern_.pos
             return lambda box: _tile_block(tile, box, pos.x, pos.y)
         return None
 
-    def stroke(self, base: Any, stroke: Any) -> Changed:
+    def stroke(self, base: DisplayBase, stroke: Stroke) -> Changed:
         from .stroke import stroke_rop, stroke_spans
 
         surface = self.surface(base.surface_id)
@@ -411,14 +433,14 @@ class Canvas:
                 touched.append((x0, y, x1, y + 1))
         return (surface, _union(touched)) if touched else None
 
-    def composite(self, base: Any, comp: Any) -> Changed:
+    def composite(self, base: DisplayBase, comp: Composite) -> Changed:
         from .composite_draw import draw_composite
 
         surface = self.surface(base.surface_id)
         region = self._region(surface, base)
         return draw_composite(self, surface, region, base, comp)
 
-    def copy_bits(self, base: Any, src_pos: Any) -> Changed:
+    def copy_bits(self, base: DisplayBase, src_pos: Point) -> Changed:
         surface = self.surface(base.surface_id)
         region = Region.of(rect_box(base.box), base.clip, surface.bounds)
         if region.empty():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,8 +17,9 @@ from ..protocol.constants import (
     ImageType,
     SurfaceFmt,
 )
+from ..protocol.messages.classes import Composite, DisplayBase, Image, Transform
 from .composite import Picture, composite
-from .errors import DrawError
+from .errors import DrawError, required
 from .geometry import rect_box
 
 if TYPE_CHECKING:
@@ -43,17 +44,23 @@ def surface_format(surface: Surface, force_opaque: bool = False) -> str:
     return "a8r8g8b8" if surface.has_alpha and not force_opaque else "x8r8g8b8"
 
 
-def _transform(t: Any) -> tuple[int, ...]:
+def _transform(t: Transform) -> tuple[int, ...]:
     return (t.t00, t.t01, t.t02, t.t10, t.t11, t.t12)
 
 
 def _picture(
-    canvas: Canvas, image: Any, opaque: bool, filt: int, repeat: int, transform: Any, component_alpha: bool = False
+    canvas: Canvas,
+    image: Image | None,
+    opaque: bool,
+    filt: int,
+    repeat: int,
+    transform: Transform | None,
+    component_alpha: bool = False,
 ) -> Picture:
     decoded = canvas.resolver.resolve(image)
-    if image.type == ImageType.SURFACE:
+    if image is not None and image.type == ImageType.SURFACE:
         # A surface keeps its own format; SOURCE_OPAQUE makes an ARGB surface read as xRGB.
-        fmt = surface_format(canvas.surface(image.surface.surface_id), opaque)
+        fmt = surface_format(canvas.surface(required(image.surface, "surface reference").surface_id), opaque)
     else:
         fmt = picture_format(decoded)
     return Picture(
@@ -61,7 +68,7 @@ def _picture(
     )
 
 
-def draw_composite(canvas: Canvas, surface: Surface, region: Region, base: Any, comp: Any) -> Changed:
+def draw_composite(canvas: Canvas, surface: Surface, region: Region, base: DisplayBase, comp: Composite) -> Changed:
     flags = comp.flags
     if region.empty() or comp.src_bitmap is None:
         canvas.resolver.touch(comp.src_bitmap)

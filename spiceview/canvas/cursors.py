@@ -28,11 +28,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..protocol.constants import CursorFlags, CursorType
+from ..protocol.messages.classes import Cursor, CursorHeader
 
 # QEMU's own cursor code refuses sprites larger than this ("modern hardware uses 512x512"); spice-gtk has no
 # limit, but nothing real comes close (Xspice's driver hands X cursors over 64x64 back to software).
@@ -116,7 +116,7 @@ class CursorShape:
         return out
 
 
-def _int_field(obj: Any, name: str, limit: int) -> int:
+def _int_field(obj: object, name: str, limit: int) -> int:
     try:
         value = getattr(obj, name)
     except AttributeError:
@@ -236,7 +236,7 @@ def _decode_color(kind: int, buf: np.ndarray, width: int, height: int) -> tuple[
     return argb, invert
 
 
-def decode_cursor(header: Any, data: bytes | bytearray | memoryview) -> CursorShape:
+def decode_cursor(header: CursorHeader, data: bytes | bytearray | memoryview) -> CursorShape:
     """Decode one cursor image. `header`: a CursorHeader (unique, type, width, height, hot_spot_x, hot_spot_y).
 
     Raises CursorError, and nothing else, for anything that cannot be shown.
@@ -295,7 +295,7 @@ class CursorCache:
         self._shapes: OrderedDict[int, CursorShape] = OrderedDict()
         self._bytes = 0
 
-    def resolve(self, cursor: Any) -> CursorShape | None:
+    def resolve(self, cursor: Cursor) -> CursorShape | None:
         """The shape a Cursor struct (flags, header, data) stands for: None for flags NONE (no cursor).
 
         FROM_CACHE looks `header.unique` up; otherwise the data is decoded, and kept when CACHE_ME is set.

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..protocol.constants import ClipType
+from ..protocol.messages.classes import Clip, Rect
 
 Box = tuple[int, int, int, int]
 
 
-def rect_box(rect: Any) -> Box:
+def rect_box(rect: Rect) -> Box:
     """A SPICE Rect (top, left, bottom, right) as a box."""
     return rect.left, rect.top, rect.right, rect.bottom
 
@@ -22,7 +21,7 @@ def intersect(a: Box, b: Box) -> Box | None:
     return x0, y0, x1, y1
 
 
-def clip_boxes(box: Box, clip: Any, bounds: Box) -> list[Box]:
+def clip_boxes(box: Box, clip: Clip, bounds: Box) -> list[Box]:
     """The parts of `box` that a SPICE Clip and the surface bounds leave to draw, without overlaps."""
     area = intersect(box, bounds)
     if area is None:

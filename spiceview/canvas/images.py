@@ -5,17 +5,22 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..codecs.errors import DecodeError
 from ..codecs.image import DecodedImage, PixelFormat
 from ..protocol.constants import BitmapFlags, BitmapFmt, ImageFlags, ImageType
+from ..protocol.messages.classes import BitmapData, Image, Palette
 from .bitmap import decode_bitmap, palette_to_bgrx
 from .caches import PaletteCache, PixmapCache
 from .decoders import DECODERS
+from .errors import required
 from .surface import Surface
+
+if TYPE_CHECKING:
+    from ..codecs.glz.window import GlzWindow
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +39,27 @@ class ImageResolver:
         pixmaps: PixmapCache,
         palettes: PaletteCache,
         surface_lookup: Callable[[int], Surface | None],
-        glz_window: Any = None,
+        glz_window: GlzWindow | None = None,
     ) -> None:
         self.pixmaps = pixmaps
         self.palettes = palettes
         self.surface_lookup = surface_lookup
         self.glz_window = glz_window
         self.seen_types: Counter[str] = Counter()
-        self.recorder: Callable[[Any, DecodedImage], None] | None = None
+        self.recorder: Callable[[Image, DecodedImage], None] | None = None
 
-    def resolve(self, image: Any, raw_x: bool = False) -> DecodedImage:
+    def resolve(self, image: Image | None, raw_x: bool = False) -> DecodedImage:
         """Pixels of `image`; DecodeError when it cannot be decoded or refers to nothing.
 
         `raw_x`: the caller sets X itself while copying, so an image shared with the GLZ window comes as it is
         (`x_undefined`); everyone else gets X = 0xFF (a copy made for this draw only).
         """
+        if image is None:
+            raise DecodeError("no image where the command needs one (a null pointer)")
         decoded = self._resolve(image)
         return decoded if raw_x else decoded.opaque()
 
-    def _resolve(self, image: Any) -> DecodedImage:
+    def _resolve(self, image: Image) -> DecodedImage:
         kind = image.type
         self.seen_types[_type_name(kind)] += 1
         if kind == ImageType.FROM_CACHE or kind == ImageType.FROM_CACHE_LOSSLESS:
@@ -62,9 +69,9 @@ class ImageResolver:
                 raise DecodeError(f"image {image.id:#x} is not in the pixmap cache")
             return cached.image
         if kind == ImageType.SURFACE:
-            return self._surface_image(image.surface.surface_id)
+            return self._surface_image(required(image.surface, "surface reference").surface_id)
         if kind == ImageType.BITMAP:
-            decoded = self._bitmap(image.bitmap)
+            decoded = self._bitmap(required(image.bitmap, "bitmap"))
         else:
             decoder = DECODERS.get(kind)  # type: ignore[call-overload]
             if decoder is None:
@@ -86,11 +93,11 @@ class ImageResolver:
             self.pixmaps.put(image.id, decoded, lossy=False)
         return decoded
 
-    def resolve_mask(self, image: Any) -> np.ndarray:
+    def resolve_mask(self, image: Image) -> np.ndarray:
         """A QMask's bitmap as booleans (True = drawn), before any inversion; 1-bit bitmaps, caches or surfaces."""
         kind = image.type
         if kind == ImageType.BITMAP:
-            bitmap = image.bitmap
+            bitmap = required(image.bitmap, "mask bitmap")
             if bitmap.format not in (BitmapFmt.BIT1_LE, BitmapFmt.BIT1_BE):
                 raise DecodeError(f"mask bitmap in format {bitmap.format}, not 1-bit")
             two = palette_to_bgrx([0, 0xFFFFFF])
@@ -106,19 +113,19 @@ class ImageResolver:
             return decoded.pixels != 0
         return decoded.pixels[..., 3] != 0
 
-    def touch(self, image: Any) -> None:
+    def touch(self, image: Image | None) -> None:
         """Decode an image that will not be drawn only if skipping it would lose state (caches, GLZ window)."""
         if image is None:
             return
         needed = image.flags & (ImageFlags.CACHE_ME | ImageFlags.CACHE_REPLACE_ME) or image.type in ALWAYS_DECODE
-        if not needed and image.type == ImageType.BITMAP:
+        if not needed and image.type == ImageType.BITMAP and image.bitmap is not None:
             needed = bool(image.bitmap.flags & BitmapFlags.PAL_CACHE_ME)
-        if not needed and image.type == ImageType.LZ_PLT:
+        if not needed and image.type == ImageType.LZ_PLT and image.lz_plt is not None:
             needed = bool(image.lz_plt.flags & BitmapFlags.PAL_CACHE_ME)
         if needed:
             self.resolve(image)
 
-    def palette_for(self, flags: int, palette: Any, palette_id: int | None) -> np.ndarray | None:
+    def palette_for(self, flags: int, palette: Palette | None, palette_id: int | None) -> np.ndarray | None:
         """The palette of a bitmap or LZ_PLT image, from the message or from the palette cache."""
         if flags & BitmapFlags.PAL_FROM_CACHE:
             table = self.palettes.get(palette_id or 0)
@@ -132,7 +139,7 @@ class ImageResolver:
             self.palettes.put(palette.unique, table)
         return table
 
-    def _bitmap(self, bitmap: Any) -> DecodedImage:
+    def _bitmap(self, bitmap: BitmapData) -> DecodedImage:
         table = self.palette_for(bitmap.flags, bitmap.palette, bitmap.palette_id)
         top_down = bool(bitmap.flags & BitmapFlags.TOP_DOWN)
         return decode_bitmap(bitmap.format, bitmap.x, bitmap.y, bitmap.stride, bitmap.data, top_down, table)

@@ -18,6 +18,8 @@ import numpy as np
 
 from ..codecs.image import DecodedImage
 from ..protocol.constants import ImageType
+from ..protocol.messages.classes import Image
+from .errors import required
 
 MANIFEST = "manifest.jsonl"
 
@@ -28,32 +30,35 @@ def pixel_digest(image: DecodedImage) -> str:
     return hashlib.sha256(pixels.tobytes()).hexdigest()
 
 
-def payload_of(image: Any) -> tuple[bytes, dict[str, Any]]:
+def payload_of(image: Image) -> tuple[bytes, dict[str, Any]]:
     """The compressed bytes of an image and what else its decoder needs."""
     kind = image.type
     extra: dict[str, Any] = {}
     if kind == ImageType.QUIC:
-        data = image.quic.data
+        data = required(image.quic, "QUIC data").data
     elif kind in (ImageType.LZ_RGB, ImageType.GLZ_RGB):
-        data = image.lz_rgb.data
+        data = required(image.lz_rgb, "LZ data").data
     elif kind == ImageType.LZ_PLT:
-        data = image.lz_plt.data
-        extra["flags"] = image.lz_plt.flags
-        if image.lz_plt.palette is not None:
-            extra["palette"] = list(image.lz_plt.palette.ents)
-            extra["palette_unique"] = image.lz_plt.palette.unique
-        extra["palette_id"] = image.lz_plt.palette_id
+        plt = required(image.lz_plt, "LZ_PLT data")
+        data = plt.data
+        extra["flags"] = plt.flags
+        if plt.palette is not None:
+            extra["palette"] = list(plt.palette.ents)
+            extra["palette_unique"] = plt.palette.unique
+        extra["palette_id"] = plt.palette_id
     elif kind == ImageType.ZLIB_GLZ_RGB:
-        data = image.zlib_glz.data
-        extra["glz_data_size"] = image.zlib_glz.glz_data_size
+        z = required(image.zlib_glz, "ZLIB_GLZ data")
+        data = z.data
+        extra["glz_data_size"] = z.glz_data_size
     elif kind == ImageType.LZ4:
-        data = image.lz4.data
+        data = required(image.lz4, "LZ4 data").data
     elif kind == ImageType.JPEG:
-        data = image.jpeg.data
+        data = required(image.jpeg, "JPEG data").data
     elif kind == ImageType.JPEG_ALPHA:
-        data = image.jpeg_alpha.data
-        extra["jpeg_size"] = image.jpeg_alpha.jpeg_size
-        extra["flags"] = image.jpeg_alpha.flags
+        ja = required(image.jpeg_alpha, "JPEG_ALPHA data")
+        data = ja.data
+        extra["jpeg_size"] = ja.jpeg_size
+        extra["flags"] = ja.flags
     else:
         return b"", extra
     return bytes(data), extra
@@ -66,7 +71,7 @@ class ImageRecorder:
         self._lock = threading.Lock()
         self._seq = 0
 
-    def __call__(self, image: Any, decoded: DecodedImage) -> None:
+    def __call__(self, image: Image, decoded: DecodedImage) -> None:
         data, extra = payload_of(image)
         if not data:
             return  # uncompressed bitmaps are not worth keeping

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..protocol.messages.classes import Clip
 from .geometry import Box, bounding, clip_boxes
 
 
@@ -21,7 +22,7 @@ class Region:
     mask_box: Box = (0, 0, 0, 0)
 
     @classmethod
-    def of(cls, box: Box, clip: object, bounds: Box) -> Region:
+    def of(cls, box: Box, clip: Clip, bounds: Box) -> Region:
         return cls(clip_boxes(box, clip, bounds))
 
     def empty(self) -> bool:

@@ -7,13 +7,13 @@ destination rectangle with nearest-neighbour sampling and drawn inside the strea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ..codecs.video import VideoDecoder
 from ..codecs.video.yuv import YuvPicture
 from ..protocol.constants import StreamFlags
+from ..protocol.messages.classes import Clip, Rect
 from .geometry import Box, bounding, clip_boxes, rect_box
 from .scale import scale_area
 from .surface import Surface
@@ -26,7 +26,7 @@ class Stream:
     flags: int
     codec: int
     dest: Box
-    clip: Any
+    clip: Clip
     decoder: VideoDecoder
     frames: int = 0
     drops: int = 0
@@ -38,7 +38,7 @@ class Stream:
     direct: tuple[np.ndarray, Box] | None = None
     direct_surface: Surface | None = None
 
-    def set_clip(self, clip: Any) -> None:
+    def set_clip(self, clip: Clip) -> None:
         self.clip = clip
         self.direct_surface = None
 
@@ -51,7 +51,7 @@ def stream_direct_rows(surface: Surface, stream: Stream) -> tuple[np.ndarray, Bo
     return stream.direct
 
 
-def direct_rows(surface: Surface, stream: Stream, dest: Any | None = None) -> tuple[np.ndarray, Box] | None:
+def direct_rows(surface: Surface, stream: Stream, dest: Rect | None = None) -> tuple[np.ndarray, Box] | None:
     """The surface rows a frame fills exactly, as one contiguous (H, W, 4) block a decoder can write into, and
     their box; or None: only for a top-down, unclipped stream as wide as a surface whose rows are contiguous (a video
     played full width, as Xspice streams it in strips)."""
@@ -70,7 +70,9 @@ def direct_rows(surface: Surface, stream: Stream, dest: Any | None = None) -> tu
     return surface.pixels[y0:y1], box
 
 
-def put_frame(surface: Surface, stream: Stream, pixels: np.ndarray | YuvPicture, dest: Any | None = None) -> Box | None:
+def put_frame(
+    surface: Surface, stream: Stream, pixels: np.ndarray | YuvPicture, dest: Rect | None = None
+) -> Box | None:
     """Draw a decoded frame ((H, W, 4) B,G,R,0xFF, or planes converted on the way); returns the changed box."""
     box = rect_box(dest) if dest is not None else stream.dest
     x0, y0, x1, y1 = box

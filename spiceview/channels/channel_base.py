@@ -13,7 +13,8 @@ from ..protocol.connection import ChannelConnection, Linked
 from ..protocol.constants import CHANNEL_NAMES, LinkErr, NotifySeverity
 from ..protocol.errors import LinkError
 from ..protocol.messages import base as basemsg
-from ..protocol.schema import MessageDef
+from ..protocol.messages.classes import MsgDisconnecting, MsgMigrate, MsgNotify, MsgWaitForChannels
+from ..protocol.schema import MessageDef, WireStruct
 from ..transport.channel_loop import ChannelLoop
 from ..transport.channel_thread import ChannelThread
 from ..transport.connect import open_socket
@@ -93,7 +94,7 @@ class ChannelBase(QObject):
         self.log.debug("connecting to %s", endpoint.describe())
         self._thread.start()
 
-    def send(self, message: Any) -> None:
+    def send(self, message: WireStruct) -> None:
         """Queue a message; safe from any thread."""
         if self._loop is not None:
             self._loop.send(message)
@@ -126,8 +127,10 @@ class ChannelBase(QObject):
         self.on_up()
         self.linked.emit()
 
-    def on_message(self, message: Any, serial: int) -> None:
+    def on_message(self, message: WireStruct, serial: int) -> None:
         defn = type(message).__spice_message__
+        if defn is None:  # a structure, not a message: the connection never hands those out
+            return
         self.received[defn.name] += 1
         handler = self.handlers.get(defn)
         if handler is None:
@@ -160,22 +163,22 @@ class ChannelBase(QObject):
 
     # --- common messages ----------------------------------------------------------------------------------
 
-    def _on_notify(self, msg: Any) -> None:
+    def _on_notify(self, msg: MsgNotify) -> None:
         text = bytes(msg.message).rstrip(b"\0").decode("utf-8", "replace")
         level = logging.WARNING if msg.severity >= NotifySeverity.WARN else logging.INFO
         self.log.log(level, "server notice: %s", text)
 
-    def _on_disconnecting(self, msg: Any) -> None:
+    def _on_disconnecting(self, msg: MsgDisconnecting) -> None:
         self.log.info("server is disconnecting this channel (reason %d)", msg.reason)
 
-    def _on_wait_for_channels(self, msg: Any) -> None:
+    def _on_wait_for_channels(self, msg: MsgWaitForChannels) -> None:
         # Ordering across channels matters for shared caches; channels here run independently, so the wait
         # is bounded: each referenced image is awaited by the cache itself.
         self.log.debug(
             "wait for channels: %s", [(w.channel_type, w.channel_id, w.message_serial) for w in msg.wait_list]
         )
 
-    def _on_migrate(self, msg: Any) -> None:
+    def _on_migrate(self, msg: MsgMigrate) -> None:
         self.log.info("migrate request (flags %#x) ignored: migration is handled by the main channel", msg.flags)
 
 
@@ -193,7 +196,7 @@ class _ConnectionEvents:
         if self._current():
             self.channel.on_linked(event)
 
-    def on_message(self, message: Any, serial: int) -> None:
+    def on_message(self, message: WireStruct, serial: int) -> None:
         if self._current():
             self.channel.on_message(message, serial)
 

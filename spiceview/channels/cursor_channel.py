@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 
 from ..canvas.cursors import CursorCache, CursorError, CursorShape
 from ..protocol.constants import ChannelType
 from ..protocol.messages import cursor as cmsg
+from ..protocol.messages.classes import (
+    Cursor,
+    MsgCursorHide,
+    MsgCursorInit,
+    MsgCursorMove,
+    MsgCursorReset,
+    MsgCursorSet,
+    Point16,
+)
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
@@ -48,7 +57,7 @@ class CursorChannel(ChannelBase):
         with self._lock:
             return self.shape, self.position, self.visible
 
-    def _apply(self, cursor: Any, position: Any, visible: bool) -> None:
+    def _apply(self, cursor: Cursor, position: Point16, visible: bool) -> None:
         try:
             shape = self.cache.resolve(cursor)
         except CursorError as exc:
@@ -61,24 +70,24 @@ class CursorChannel(ChannelBase):
             self.visible = visible and shape is not None
         self.shape_changed.emit()
 
-    def _on_init(self, msg: Any) -> None:
+    def _on_init(self, msg: MsgCursorInit) -> None:
         self.cache.inval_all()  # a new (or migrated) session starts with an empty cache, as in spice-gtk
         self._apply(msg.cursor, msg.position, bool(msg.visible))
 
-    def _on_set(self, msg: Any) -> None:
+    def _on_set(self, msg: MsgCursorSet) -> None:
         self._apply(msg.cursor, msg.position, bool(msg.visible))
 
-    def _on_move(self, msg: Any) -> None:
+    def _on_move(self, msg: MsgCursorMove) -> None:
         with self._lock:
             self.position = (msg.position.x, msg.position.y)
         self.moved.emit()
 
-    def _on_hide(self, msg: Any) -> None:
+    def _on_hide(self, msg: MsgCursorHide) -> None:
         with self._lock:
             self.visible = False
         self.shape_changed.emit()
 
-    def _on_reset(self, msg: Any) -> None:
+    def _on_reset(self, msg: MsgCursorReset) -> None:
         self.cache.inval_all()
         with self._lock:
             self.shape = None

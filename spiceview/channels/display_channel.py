@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Signal
 
-from ..canvas.canvas import Canvas
+from ..canvas.canvas import Canvas, Changed
 from ..canvas.dirty import DirtyBoxes
 from ..canvas.errors import DrawError
 from ..canvas.frame_schedule import FrameSchedule, PendingFrame, mm_diff
@@ -29,6 +30,37 @@ from ..protocol.constants import (
     VideoCodecType,
 )
 from ..protocol.messages import display as dmsg
+from ..protocol.messages.classes import (
+    Head,
+    MsgcDisplayStreamReport,
+    MsgDisplayCopyBits,
+    MsgDisplayDrawAlphaBlend,
+    MsgDisplayDrawBlackness,
+    MsgDisplayDrawBlend,
+    MsgDisplayDrawComposite,
+    MsgDisplayDrawCopy,
+    MsgDisplayDrawFill,
+    MsgDisplayDrawInvers,
+    MsgDisplayDrawOpaque,
+    MsgDisplayDrawRop3,
+    MsgDisplayDrawStroke,
+    MsgDisplayDrawText,
+    MsgDisplayDrawTransparent,
+    MsgDisplayDrawWhiteness,
+    MsgDisplayInvalList,
+    MsgDisplayMark,
+    MsgDisplayMode,
+    MsgDisplayMonitorsConfig,
+    MsgDisplayReset,
+    MsgDisplayStreamActivateReport,
+    MsgDisplayStreamClip,
+    MsgDisplayStreamCreate,
+    MsgDisplayStreamData,
+    MsgDisplayStreamDataSized,
+    MsgDisplaySurfaceCreate,
+    MsgDisplaySurfaceDestroy,
+    Rect,
+)
 from .channel_base import ChannelBase
 from .limits import IMAGES_CACHE_BYTES
 from .stream_report import StreamReport, unknown_stream_report
@@ -36,6 +68,8 @@ from .stream_report import StreamReport, unknown_stream_report
 if TYPE_CHECKING:
     from .red_client import RedClient
 
+
+M = TypeVar("M")  # a draw message class
 
 CODEC_CAPS = {
     VideoCodecType.MJPEG: DisplayCap.CODEC_MJPEG,
@@ -66,7 +100,7 @@ class DisplayChannel(ChannelBase):
         self.resolver.recorder = session.image_recorder
         self.canvas = Canvas(self.resolver)
         self.primary: Surface | None = None
-        self.monitors: list[Any] = []
+        self.monitors: list[Head] = []
         # Read by the headless screenshot from another thread: when did drawing last happen, was MARK seen.
         self.mark_event = threading.Event()
         self.last_draw = time.monotonic()
@@ -75,25 +109,21 @@ class DisplayChannel(ChannelBase):
         self._dirty_lock = threading.Lock()
         self._dirty_signal_due = False
         self.errors = 0
-        c = self.canvas
-        draws = {
-            dmsg.MSG_DRAW_FILL: lambda m: c.fill(m.base, m.data),
-            dmsg.MSG_DRAW_COPY: lambda m: c.copy(m.base, m.data),
-            dmsg.MSG_DRAW_BLEND: lambda m: c.copy(m.base, m.data),
-            dmsg.MSG_DRAW_OPAQUE: lambda m: c.opaque(m.base, m.data),
-            dmsg.MSG_DRAW_BLACKNESS: lambda m: c.blackness(m.base, m.data),
-            dmsg.MSG_DRAW_WHITENESS: lambda m: c.whiteness(m.base, m.data),
-            dmsg.MSG_DRAW_INVERS: lambda m: c.invers(m.base, m.data),
-            dmsg.MSG_DRAW_ROP3: lambda m: c.rop3(m.base, m.data),
-            dmsg.MSG_DRAW_STROKE: lambda m: c.stroke(m.base, m.data),
-            dmsg.MSG_DRAW_TEXT: lambda m: c.text(m.base, m.data),
-            dmsg.MSG_DRAW_TRANSPARENT: lambda m: c.transparent(m.base, m.data),
-            dmsg.MSG_DRAW_ALPHA_BLEND: lambda m: c.alpha_blend(m.base, m.data),
-            dmsg.MSG_DRAW_COMPOSITE: lambda m: c.composite(m.base, m.data),
-            dmsg.MSG_COPY_BITS: lambda m: c.copy_bits(m.base, m.src_pos),
-        }
-        for cls, draw in draws.items():
-            self.handlers[cls] = self._drawing(draw)
+        # Draw commands: the canvas draws, the wrapper counts, logs a command it cannot draw, marks what changed.
+        self.handlers[dmsg.MSG_DRAW_FILL] = self._drawing(self._draw_fill)
+        self.handlers[dmsg.MSG_DRAW_COPY] = self._drawing(self._draw_copy)
+        self.handlers[dmsg.MSG_DRAW_BLEND] = self._drawing(self._draw_blend)
+        self.handlers[dmsg.MSG_DRAW_OPAQUE] = self._drawing(self._draw_opaque)
+        self.handlers[dmsg.MSG_DRAW_BLACKNESS] = self._drawing(self._draw_blackness)
+        self.handlers[dmsg.MSG_DRAW_WHITENESS] = self._drawing(self._draw_whiteness)
+        self.handlers[dmsg.MSG_DRAW_INVERS] = self._drawing(self._draw_invers)
+        self.handlers[dmsg.MSG_DRAW_ROP3] = self._drawing(self._draw_rop3)
+        self.handlers[dmsg.MSG_DRAW_STROKE] = self._drawing(self._draw_stroke)
+        self.handlers[dmsg.MSG_DRAW_TEXT] = self._drawing(self._draw_text)
+        self.handlers[dmsg.MSG_DRAW_TRANSPARENT] = self._drawing(self._draw_transparent)
+        self.handlers[dmsg.MSG_DRAW_ALPHA_BLEND] = self._drawing(self._draw_alpha_blend)
+        self.handlers[dmsg.MSG_DRAW_COMPOSITE] = self._drawing(self._draw_composite)
+        self.handlers[dmsg.MSG_COPY_BITS] = self._drawing(self._draw_copy_bits)
         self.handlers.update(
             {
                 dmsg.MSG_SURFACE_CREATE: self._on_surface_create,
@@ -152,10 +182,54 @@ class DisplayChannel(ChannelBase):
         if pref is not None and DisplayCap.PREF_COMPRESSION in self.server_caps:
             self.send(dmsg.MSGC_PREFERRED_COMPRESSION.cls(image_compression=pref))
 
+    # --- drawing: each draw command's base (surface, box, clip) and body, handed to the canvas ----------------
+
+    def _draw_fill(self, m: MsgDisplayDrawFill) -> Changed:
+        return self.canvas.fill(m.base, m.data)
+
+    def _draw_copy(self, m: MsgDisplayDrawCopy) -> Changed:
+        return self.canvas.copy(m.base, m.data)
+
+    def _draw_blend(self, m: MsgDisplayDrawBlend) -> Changed:
+        return self.canvas.copy(m.base, m.data)
+
+    def _draw_opaque(self, m: MsgDisplayDrawOpaque) -> Changed:
+        return self.canvas.opaque(m.base, m.data)
+
+    def _draw_blackness(self, m: MsgDisplayDrawBlackness) -> Changed:
+        return self.canvas.blackness(m.base, m.data)
+
+    def _draw_whiteness(self, m: MsgDisplayDrawWhiteness) -> Changed:
+        return self.canvas.whiteness(m.base, m.data)
+
+    def _draw_invers(self, m: MsgDisplayDrawInvers) -> Changed:
+        return self.canvas.invers(m.base, m.data)
+
+    def _draw_rop3(self, m: MsgDisplayDrawRop3) -> Changed:
+        return self.canvas.rop3(m.base, m.data)
+
+    def _draw_stroke(self, m: MsgDisplayDrawStroke) -> Changed:
+        return self.canvas.stroke(m.base, m.data)
+
+    def _draw_text(self, m: MsgDisplayDrawText) -> Changed:
+        return self.canvas.text(m.base, m.data)
+
+    def _draw_transparent(self, m: MsgDisplayDrawTransparent) -> Changed:
+        return self.canvas.transparent(m.base, m.data)
+
+    def _draw_alpha_blend(self, m: MsgDisplayDrawAlphaBlend) -> Changed:
+        return self.canvas.alpha_blend(m.base, m.data)
+
+    def _draw_composite(self, m: MsgDisplayDrawComposite) -> Changed:
+        return self.canvas.composite(m.base, m.data)
+
+    def _draw_copy_bits(self, m: MsgDisplayCopyBits) -> Changed:
+        return self.canvas.copy_bits(m.base, m.src_pos)
+
     # --- drawing ------------------------------------------------------------------------------------------
 
-    def _drawing(self, draw: Any) -> Any:
-        def handle(msg: Any) -> None:
+    def _drawing(self, draw: Callable[[M], Changed]) -> Callable[[M], None]:
+        def handle(msg: M) -> None:
             try:
                 changed = draw(msg)
             except (DrawError, DecodeError) as exc:
@@ -199,7 +273,7 @@ class DisplayChannel(ChannelBase):
     def _surface_or_none(self, surface_id: int) -> Surface | None:
         return self.canvas.surfaces.get(surface_id)
 
-    def _on_surface_create(self, msg: Any) -> None:
+    def _on_surface_create(self, msg: MsgDisplaySurfaceCreate) -> None:
         try:
             surface = self.canvas.create_surface(msg.surface_id, msg.width, msg.height, msg.format, msg.flags)
         except DrawError as exc:
@@ -212,36 +286,36 @@ class DisplayChannel(ChannelBase):
             self.mark_event.clear()
             self.primary_created.emit(surface)
 
-    def _on_surface_destroy(self, msg: Any) -> None:
+    def _on_surface_destroy(self, msg: MsgDisplaySurfaceDestroy) -> None:
         surface = self.canvas.destroy_surface(msg.surface_id)
         if surface is not None and surface is self.primary:
             self.primary = None
             self.primary_destroyed.emit(msg.surface_id)
 
-    def _on_mode(self, msg: Any) -> None:
+    def _on_mode(self, msg: MsgDisplayMode) -> None:
         # Old servers announce the primary surface with MODE (32 bits per pixel, surface 0).
         fake = dmsg.MSG_SURFACE_CREATE.cls(
             surface_id=0, width=msg.x_res, height=msg.y_res, format=SurfaceFmt.FMT_32_xRGB, flags=SurfaceFlags.PRIMARY
         )
         self._on_surface_create(fake)
 
-    def _on_mark(self, msg: Any) -> None:
+    def _on_mark(self, msg: MsgDisplayMark) -> None:
         self.mark_event.set()
         self.marked.emit()
 
-    def _on_reset(self, msg: Any) -> None:
+    def _on_reset(self, msg: MsgDisplayReset) -> None:
         self.canvas.clear()
         self.primary = None
         self.session.palette_cache.clear()
 
-    def _on_inval_list(self, msg: Any) -> None:
+    def _on_inval_list(self, msg: MsgDisplayInvalList) -> None:
         for res in msg.resources:
             if res.type == ResourceType.PIXMAP:
                 self.session.pixmap_cache.remove(res.id)
 
     # --- video streams -------------------------------------------------------------------------------------
 
-    def _on_stream_create(self, msg: Any) -> None:
+    def _on_stream_create(self, msg: MsgDisplayStreamCreate) -> None:
         if msg.id >= MAX_NUM_STREAMS:
             self.errors += 1
             self.log.warning("stream id %d out of range", msg.id)
@@ -258,7 +332,7 @@ class DisplayChannel(ChannelBase):
             msg.id, msg.surface_id, msg.flags, msg.codec_type, rect_box(msg.dest), msg.clip, decoder
         )
 
-    def _on_stream_data(self, msg: Any) -> None:
+    def _on_stream_data(self, msg: MsgDisplayStreamData | MsgDisplayStreamDataSized) -> None:
         stream = self.streams.get(msg.base.id)
         if stream is None:
             self.log.debug("data for unknown stream %d", msg.base.id)
@@ -300,7 +374,9 @@ class DisplayChannel(ChannelBase):
         self.schedule.push(frame, now)
         self._run_schedule()
 
-    def _decode_in_place(self, stream: Stream, surface: Surface, data: bytes, dest: Any) -> Box | None:
+    def _decode_in_place(
+        self, stream: Stream, surface: Surface, data: bytes | memoryview, dest: Rect | None
+    ) -> Box | None:
         """An MJPEG frame shown at once, decoded straight into the surface rows it fills (no scratch copy):
         the box drawn, or None when the frame cannot go there (then it is decoded as usual)."""
         if stream.codec != VideoCodecType.MJPEG:
@@ -312,7 +388,7 @@ class DisplayChannel(ChannelBase):
         with surface.lock:
             return box if stream.decoder.decode_into(data, rows) else None
 
-    def _on_activate_report(self, msg: Any) -> None:
+    def _on_activate_report(self, msg: MsgDisplayStreamActivateReport) -> None:
         if msg.stream_id not in self.streams:
             self.log.debug("report asked for unknown stream %d", msg.stream_id)
             return
@@ -328,7 +404,7 @@ class DisplayChannel(ChannelBase):
         if message is not None:
             self._send_report(message)
 
-    def _send_report(self, message: Any) -> None:
+    def _send_report(self, message: MsgcDisplayStreamReport) -> None:
         self.reports_sent += 1
         self.send(message)
 
@@ -357,7 +433,7 @@ class DisplayChannel(ChannelBase):
         if box is not None:
             self._mark_dirty(surface.id, box)
 
-    def _on_stream_clip(self, msg: Any) -> None:
+    def _on_stream_clip(self, msg: MsgDisplayStreamClip) -> None:
         stream = self.streams.get(msg.id)
         if stream is not None:
             stream.set_clip(msg.clip)
@@ -373,6 +449,6 @@ class DisplayChannel(ChannelBase):
         for stream_id in list(self.streams):
             self._destroy_stream(stream_id)
 
-    def _on_monitors_config(self, msg: Any) -> None:
+    def _on_monitors_config(self, msg: MsgDisplayMonitorsConfig) -> None:
         self.monitors = list(msg.heads)
         self.monitors_changed.emit(self.monitors)

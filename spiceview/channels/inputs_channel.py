@@ -7,12 +7,16 @@ happens meanwhile is folded into the next one (positions: the latest; motions: t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 
+from ..protocol.connection import ChannelConnection
 from ..protocol.constants import INPUT_MOTION_ACK_BUNCH, ChannelType, InputsCap, MouseButton, MouseButtonMask
 from ..protocol.messages import inputs as imsg
+from ..protocol.messages.classes import MsgInputsInit, MsgInputsKeyModifiers, MsgInputsMouseMotionAck
+from ..protocol.schema import WireStruct
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
@@ -92,13 +96,13 @@ class InputsChannel(ChannelBase):
     def button_release(self, button: int, buttons: int) -> None:
         self.call(lambda: self._flush_then(imsg.MSGC_MOUSE_RELEASE.cls(button=button, buttons_state=buttons)))
 
-    def call(self, fn: Any) -> None:
+    def call(self, fn: Callable[[], None]) -> None:
         if self._loop is not None:
             self._loop.call_soon(fn)
 
     # --- on the channel thread ----------------------------------------------------------------------------
 
-    def _conn(self) -> Any:
+    def _conn(self) -> ChannelConnection:
         assert self._loop is not None
         return self._loop.conn
 
@@ -129,7 +133,7 @@ class InputsChannel(ChannelBase):
             self._conn().send(imsg.MSGC_MOUSE_MOTION.cls(dx=dx, dy=dy, buttons_state=buttons))
             self.motion_in_flight += 1
 
-    def _flush_then(self, msg: Any) -> None:
+    def _flush_then(self, msg: WireStruct) -> None:
         # A click must land where the pointer is: send a held-back position or motion first, window or not.
         if self._pending_position is not None:
             self._send_position(*self._pending_position)
@@ -138,7 +142,7 @@ class InputsChannel(ChannelBase):
             self._send_motion()
         self._conn().send(msg)
 
-    def _on_motion_ack(self, msg: Any) -> None:
+    def _on_motion_ack(self, msg: MsgInputsMouseMotionAck) -> None:
         self.motion_in_flight = max(0, self.motion_in_flight - INPUT_MOTION_ACK_BUNCH)
         if self._has_pending_motion:
             self._send_motion()
@@ -146,10 +150,10 @@ class InputsChannel(ChannelBase):
             pending, self._pending_position = self._pending_position, None
             self._send_position(*pending)
 
-    def _on_modifiers_init(self, msg: Any) -> None:
+    def _on_modifiers_init(self, msg: MsgInputsInit) -> None:
         self.guest_modifiers = msg.keyboard_modifiers
         self.guest_modifiers_changed.emit(self.guest_modifiers)
 
-    def _on_modifiers(self, msg: Any) -> None:
+    def _on_modifiers(self, msg: MsgInputsKeyModifiers) -> None:
         self.guest_modifiers = msg.modifiers
         self.guest_modifiers_changed.emit(self.guest_modifiers)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 
@@ -23,6 +23,15 @@ from ..codecs.audio import AudioDecoder, opus_available
 from ..codecs.errors import DecodeError
 from ..protocol.constants import AudioDataMode, AudioFmt, ChannelType, PlaybackCap
 from ..protocol.messages import audio as amsg
+from ..protocol.messages.classes import (
+    MsgPlaybackData,
+    MsgPlaybackLatency,
+    MsgPlaybackMode,
+    MsgPlaybackMute,
+    MsgPlaybackStart,
+    MsgPlaybackStop,
+    MsgPlaybackVolume,
+)
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
@@ -78,7 +87,7 @@ class PlaybackChannel(ChannelBase):
         self.decoder = None
         self.sink.close()
 
-    def _on_mode(self, msg: Any) -> None:
+    def _on_mode(self, msg: MsgPlaybackMode) -> None:
         self.last_time = msg.time
         try:
             self.mode = AudioDataMode(msg.mode)
@@ -86,7 +95,7 @@ class PlaybackChannel(ChannelBase):
             self.mode = AudioDataMode.INVALID
         self.log.debug("data mode %s", self.mode.name)
 
-    def _on_start(self, msg: Any) -> None:
+    def _on_start(self, msg: MsgPlaybackStart) -> None:
         self.last_time = msg.time
         self.decoder = None
         self._clock.clear()
@@ -109,7 +118,7 @@ class PlaybackChannel(ChannelBase):
         self.log.info("playback started: %s, %d Hz, %d channel(s)", self.mode.name, msg.frequency, msg.channels)
         self.started.emit(msg.frequency, msg.channels)
 
-    def _on_data(self, msg: Any) -> None:
+    def _on_data(self, msg: MsgPlaybackData) -> None:
         if self.decoder is None:
             return
         try:
@@ -132,20 +141,20 @@ class PlaybackChannel(ChannelBase):
         self._clock.append(estimate)
         self.session.set_mm_time(int(now + max(self._clock)) & 0xFFFFFFFF)
 
-    def _on_stop(self, msg: Any) -> None:
+    def _on_stop(self, msg: MsgPlaybackStop) -> None:
         self.sink.stop()
         self.decoder = None
         self.log.info("playback stopped")
         self.stopped.emit()
 
-    def _on_volume(self, msg: Any) -> None:
+    def _on_volume(self, msg: MsgPlaybackVolume) -> None:
         self.sink.set_volume(volume_gain(msg.volume))
         self.volume_changed.emit(self.sink.gain, self.sink.muted)
 
-    def _on_mute(self, msg: Any) -> None:
+    def _on_mute(self, msg: MsgPlaybackMute) -> None:
         self.sink.set_mute(bool(msg.mute))
         self.volume_changed.emit(self.sink.gain, self.sink.muted)
 
-    def _on_latency(self, msg: Any) -> None:
+    def _on_latency(self, msg: MsgPlaybackLatency) -> None:
         self.latency_ms = msg.latency_ms
         self.sink.set_latency(msg.latency_ms)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Signal
@@ -21,6 +21,7 @@ from ..codecs.audio import AudioEncoder, opus_available
 from ..codecs.audio.encoder import EncodeError
 from ..protocol.constants import AudioDataMode, AudioFmt, ChannelType, RecordCap
 from ..protocol.messages import audio as amsg
+from ..protocol.messages.classes import MsgRecordStart, MsgRecordStop
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class RecordChannel(ChannelBase):
     def on_down(self) -> None:
         self._stop_source()
 
-    def _on_start(self, msg: Any) -> None:
+    def _on_start(self, msg: MsgRecordStart) -> None:
         self._stop_source()
         if msg.format != AudioFmt.S16:
             self.errors += 1
@@ -92,7 +93,7 @@ class RecordChannel(ChannelBase):
         self.log.info("recording started: %s, %d Hz, %d channel(s)", self.mode.name, msg.frequency, msg.channels)
         self.started.emit(msg.frequency, msg.channels)
 
-    def _on_stop(self, msg: Any) -> None:
+    def _on_stop(self, msg: MsgRecordStop) -> None:
         self._stop_source()
         self.log.info("recording stopped")
         self.stopped.emit()

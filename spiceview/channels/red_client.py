@@ -11,7 +11,7 @@ import time
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Signal
 
@@ -20,12 +20,36 @@ from ..codecs.glz import GlzWindow
 from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType, MainCap, MouseMode
 from ..protocol.messages import main as mainmsg
+from ..protocol.messages.classes import (
+    MsgMainAgentConnected,
+    MsgMainAgentConnectedTokens,
+    MsgMainAgentDisconnected,
+    MsgMainAgentToken,
+    MsgMainChannelsList,
+    MsgMainInit,
+    MsgMainMigrateBegin,
+    MsgMainMigrateBeginSeamless,
+    MsgMainMigrateSwitchHost,
+    MsgMainMouseMode,
+    MsgMainMultiMediaTime,
+    MsgMainName,
+    MsgMainUuid,
+)
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
 from .agent_link import AgentLink
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
+
+if TYPE_CHECKING:
+    from ..audio.sink import AudioSink
+    from ..audio.source import AudioSource
+
+    # Imported when first offered (start-up time), so only named here.
+    from .inputs_channel import InputsChannel
+    from .playback_channel import PlaybackChannel
+    from .record_channel import RecordChannel
 
 EndpointFactory = Callable[[int, bool], Endpoint]
 NO_PORT = 0xFFFF  # what a server's u16 port field holds for "none" (QEMU sends -1 for a missing TLS port)
@@ -53,8 +77,8 @@ class RedClient(ChannelBase):
         preferred_compression: int | None = None,
         display_settings: DisplaySettings | None = None,
         max_clipboard: int | None = None,
-        audio_sink_factory: Callable[[], Any] | None = None,
-        audio_source_factory: Callable[[], Any] | None = None,
+        audio_sink_factory: Callable[[], AudioSink] | None = None,
+        audio_source_factory: Callable[[], AudioSource] | None = None,
         audio_opus: bool = True,
     ) -> None:
         super().__init__(self, 0)
@@ -88,7 +112,7 @@ class RedClient(ChannelBase):
         self.agent: AgentLink = AgentLink(self, display_settings, max_clipboard)
         self.pixmap_cache: PixmapCache = PixmapCache()
         self.palette_cache: PaletteCache = PaletteCache()
-        self.glz_window: Any = None
+        self.glz_window: GlzWindow | None = None
         self.image_recorder: Callable[[Any, Any], None] | None = None  # --record-images
         self.want_cursor_channel = True  # a headless screenshot has no pointer to show
         # Where the guest's sound goes (an AudioSink per playback channel); None: no playback channel.
@@ -201,7 +225,7 @@ class RedClient(ChannelBase):
 
     # --- main channel messages ------------------------------------------------------------------------------
 
-    def _on_init(self, msg: Any) -> None:
+    def _on_init(self, msg: MsgMainInit) -> None:
         self.session_id = msg.session_id
         self.supported_mouse_modes = MouseMode(msg.supported_mouse_modes & 3)
         self.mouse_mode = MouseMode(msg.current_mouse_mode & 3) or MouseMode.SERVER
@@ -218,7 +242,7 @@ class RedClient(ChannelBase):
         self.send(mainmsg.MSGC_ATTACH_CHANNELS.cls())
         self.agent.on_init(self.agent_connected, self.agent_tokens)
 
-    def _on_channels_list(self, msg: Any) -> None:
+    def _on_channels_list(self, msg: MsgMainChannelsList) -> None:
         for entry in msg.channels:
             key = (entry.type, entry.id)
             with self._channels_lock:
@@ -243,20 +267,20 @@ class RedClient(ChannelBase):
         make = CHANNEL_FACTORIES.get(channel_type)
         return make(self, channel_id) if make is not None else None
 
-    def playback(self) -> Any:
+    def playback(self) -> PlaybackChannel | None:
         """The playback channel, once attached (None before, without audio, or if the server offers none)."""
-        return self._channel_of(ChannelType.PLAYBACK)
+        return cast("PlaybackChannel | None", self._channel_of(ChannelType.PLAYBACK))
 
     def playback_active(self) -> bool:
         """The guest's sound is playing now (what video frames are synchronised with)."""
         playback = self.playback()
         return playback is not None and playback.active
 
-    def record(self) -> Any:
+    def record(self) -> RecordChannel | None:
         """The record channel, once attached (None before, without recording, or if the server offers none)."""
-        return self._channel_of(ChannelType.RECORD)
+        return cast("RecordChannel | None", self._channel_of(ChannelType.RECORD))
 
-    def _channel_of(self, channel_type: int) -> Any:
+    def _channel_of(self, channel_type: int) -> ChannelBase | None:
         key = (self._channels_generation, len(self.channels))  # channels are only ever added, or all cleared
         if key != self._first_of_type_key:
             first: dict[int, ChannelBase] = {}
@@ -265,24 +289,24 @@ class RedClient(ChannelBase):
             self._first_of_type, self._first_of_type_key = first, key
         return self._first_of_type.get(channel_type)
 
-    def inputs(self) -> Any:
+    def inputs(self) -> InputsChannel | None:
         """The inputs channel, once attached (None before, or if the server offers none)."""
-        return self._channel_of(ChannelType.INPUTS)
+        return cast("InputsChannel | None", self._channel_of(ChannelType.INPUTS))
 
-    def _on_name(self, msg: Any) -> None:
+    def _on_name(self, msg: MsgMainName) -> None:
         self.server_name = bytes(msg.name).rstrip(b"\0").decode("utf-8", "replace")
         self.name_changed.emit(self.server_name)
 
-    def _on_uuid(self, msg: Any) -> None:
+    def _on_uuid(self, msg: MsgMainUuid) -> None:
         self.server_uuid = str(uuidlib.UUID(bytes=bytes(msg.uuid)))
         self.uuid_changed.emit(self.server_uuid)
 
-    def _on_mouse_mode(self, msg: Any) -> None:
+    def _on_mouse_mode(self, msg: MsgMainMouseMode) -> None:
         self.supported_mouse_modes = MouseMode(msg.supported_modes & 3)
         self.mouse_mode = MouseMode(msg.current_mode & 3) or MouseMode.SERVER
         self.mouse_mode_changed.emit(int(self.mouse_mode))
 
-    def _on_mm_time(self, msg: Any) -> None:
+    def _on_mm_time(self, msg: MsgMainMultiMediaTime) -> None:
         self.set_mm_time(msg.time)
 
     def set_mm_time(self, mm_time: int) -> None:
@@ -294,30 +318,30 @@ class RedClient(ChannelBase):
         offset = self.mm_time_offset
         return None if offset is None else int(time.monotonic() * 1000.0 + offset) & 0xFFFFFFFF
 
-    def _on_agent_connected(self, msg: Any) -> None:
+    def _on_agent_connected(self, msg: MsgMainAgentConnected) -> None:
         self.agent_connected = True
         self.agent.on_agent_connected()
 
-    def _on_agent_connected_tokens(self, msg: Any) -> None:
+    def _on_agent_connected_tokens(self, msg: MsgMainAgentConnectedTokens) -> None:
         self.agent_connected = True
         self.agent_tokens = msg.num_tokens
         self.agent.on_agent_connected(msg.num_tokens)
 
-    def _on_agent_disconnected(self, msg: Any) -> None:
+    def _on_agent_disconnected(self, msg: MsgMainAgentDisconnected) -> None:
         self.agent_connected = False
         self.agent_tokens = 0
         self.agent.on_agent_disconnected(msg.error_code)
 
-    def _on_agent_token(self, msg: Any) -> None:
+    def _on_agent_token(self, msg: MsgMainAgentToken) -> None:
         self.agent_tokens += msg.num_tokens
         self.agent.on_agent_token(msg.num_tokens)
 
-    def _on_migrate_begin(self, msg: Any) -> None:
+    def _on_migrate_begin(self, msg: MsgMainMigrateBegin | MsgMainMigrateBeginSeamless) -> None:
         # Migration is not implemented yet: tell the server, so it does not wait for us.
         self.log.info("server started a migration; spiceview does not follow it yet")
         self.send(mainmsg.MSGC_MIGRATE_CONNECT_ERROR.cls())
 
-    def _on_switch_host(self, msg: Any) -> None:
+    def _on_switch_host(self, msg: MsgMainMigrateSwitchHost) -> None:
         """The VM moved to another server (live migration without a seamless hand-over): go there.
 
         As spice-gtk does: every channel but main is closed, the caches are emptied, and main reconnects to the
@@ -355,7 +379,7 @@ def _type_name(channel_type: int) -> str:
         return str(channel_type)
 
 
-def _c_string(data: Any) -> str:
+def _c_string(data: bytes | None) -> str:
     """A NUL-terminated string field (None or empty when absent)."""
     return bytes(data or b"").split(b"\0", 1)[0].decode("utf-8", "replace")
 

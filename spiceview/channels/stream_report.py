@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from ..protocol.messages import display as dmsg
+from ..protocol.messages.classes import MsgcDisplayStreamReport
 
 DROP_SEQUENCE_LIMIT = 3
 NO_AUDIO = 0xFFFFFFFF
@@ -31,7 +30,9 @@ class StreamReport:
     start_frame_mm_time: int = 0
     start_time: float = 0.0
 
-    def on_frame(self, frame_mm_time: int, margin_ms: int, audio_delay_ms: int | None) -> Any | None:
+    def on_frame(
+        self, frame_mm_time: int, margin_ms: int, audio_delay_ms: int | None
+    ) -> MsgcDisplayStreamReport | None:
         """Count one arrived frame; the report message to send now, if one is due."""
         now = time.monotonic()
         if self.num_frames == 0:
@@ -50,7 +51,7 @@ class StreamReport:
         )
         if not due:
             return None
-        report = dmsg.MSGC_STREAM_REPORT.cls(
+        report = MsgcDisplayStreamReport(
             stream_id=self.stream_id,
             unique_id=self.unique_id,
             start_frame_mm_time=self.start_frame_mm_time & U32,
@@ -64,8 +65,8 @@ class StreamReport:
         return report
 
 
-def unknown_stream_report(stream_id: int) -> Any:
-    return dmsg.MSGC_STREAM_REPORT.cls(
+def unknown_stream_report(stream_id: int) -> MsgcDisplayStreamReport:
+    return MsgcDisplayStreamReport(
         stream_id=stream_id & U32,
         unique_id=0,
         start_frame_mm_time=0,

@@ -61,13 +61,19 @@ class ScreenshotTaker:
         if display is not None and display.error:
             self._finish(False, f"display channel failed: {display.error}")
             return
-        ready = display is not None and display.primary is not None and display.mark_event.is_set()
+        surface = display.primary if display is not None else None
+        ready = display is not None and surface is not None and display.mark_event.is_set()
         if ready and not self._announced:
             # Scripts that draw while connected wait for this line (spiceview -v) before they start.
             self._announced = True
             log.info("first frame of display 0 received after %.3f s", elapsed)
-        if elapsed >= self.delay and ready and now - display.last_draw >= self.settle:  # type: ignore[union-attr]
-            surface = display.primary  # type: ignore[union-attr]
+        if (
+            display is not None
+            and surface is not None
+            and ready
+            and elapsed >= self.delay
+            and now - display.last_draw >= self.settle
+        ):
             write_png(surface.rgb_copy(), self.path)
             self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height})")
             return

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop
@@ -32,6 +32,9 @@ from ..protocol.agent.messages import ClipboardType, Selection
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import MouseButton
 from ..session.uri import parse_spice_uri
+
+if TYPE_CHECKING:
+    from ..channels.inputs_channel import InputsChannel
 
 BUTTON_MASKS = {MouseButton.LEFT: 1, MouseButton.MIDDLE: 2, MouseButton.RIGHT: 4}
 # US-layout characters as (key name, needs shift): what a physical US keyboard would press.
@@ -119,8 +122,11 @@ class HeadlessSession:
 
         def enough() -> bool:
             playback = self.client.playback()
-            rate = playback.sink.rate if playback is not None else 0
-            return rate > 0 and playback.frames_played >= seconds * rate
+            return (
+                playback is not None
+                and playback.sink.rate > 0
+                and playback.frames_played >= seconds * playback.sink.rate
+            )
 
         self.wait_until(enough, timeout, what=f"{seconds} s of the guest's sound")
         return self.played_audio()
@@ -128,7 +134,10 @@ class HeadlessSession:
     def send_audio(self, samples: np.ndarray, timeout: float | None = None) -> None:
         """Send int16 samples (frames, channels) as the client's microphone, once the guest records."""
         self.wait_until(self.recording, timeout, what="the guest to start recording")
-        self.client.record().source.push(samples)
+        record = self.client.record()
+        if record is None or not isinstance(record.source, QueueSource):
+            raise RuntimeError("this session does not record: open it with record=True")
+        record.source.push(samples)
 
     def recording(self) -> bool:
         """The guest is recording now (the server sent RECORD_START)."""
@@ -179,9 +188,15 @@ class HeadlessSession:
 
     # --- keyboard and mouse -------------------------------------------------------------------------------
 
-    def _inputs(self) -> Any:
-        self.wait_until(lambda: self.client.inputs() is not None and self.client.inputs().is_linked, what="inputs")
-        return self.client.inputs()
+    def _inputs(self) -> InputsChannel:
+        def linked() -> bool:
+            inputs = self.client.inputs()
+            return inputs is not None and inputs.is_linked
+
+        self.wait_until(linked, what="inputs")
+        inputs = self.client.inputs()
+        assert inputs is not None
+        return inputs
 
     def key(self, *names: str) -> None:
         """Press the keys in order and release them in reverse: key("ctrl", "alt", "delete")."""
@@ -274,7 +289,7 @@ class HeadlessSession:
         self.wait_agent()
         before = set(self.files_done)
         self.client.agent.send_file(path)
-        self.wait_until(lambda: set(self.files_done) - before, timeout or max(self.timeout, 60), "the transfer")
+        self.wait_until(lambda: bool(set(self.files_done) - before), timeout or max(self.timeout, 60), "the transfer")
         xfer_id = next(iter(set(self.files_done) - before))
         if self.files_done[xfer_id] is not None:
             raise RuntimeError(f"file transfer failed: {self.files_done[xfer_id]}")

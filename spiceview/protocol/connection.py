@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import link as linkmod
 from .auth import encrypt_ticket
@@ -19,7 +18,7 @@ from .framing import FrameReader, encode_frame
 from .messages import ChannelSchema
 from .messages import base as basemsg
 from .messages.registry import schema_for
-from .schema import build_body, parse_body
+from .schema import WireStruct, build_body, parse_body
 
 
 class State(enum.Enum):
@@ -43,7 +42,7 @@ class Linked:
 class Received:
     """A parsed server message; `serial` counts messages on this channel from 1."""
 
-    message: Any
+    message: WireStruct
     serial: int
 
 
@@ -215,7 +214,7 @@ class ChannelConnection:
                 self.send(basemsg.MSGC_ACK.cls())
                 self._ack_left = self.ack_window
 
-    def send(self, msg: Any) -> None:
+    def send(self, msg: WireStruct) -> None:
         """Queue a client message of this channel."""
         if self.state is not State.READY:
             raise RuntimeError(f"cannot send before the link is up (state {self.state.value})")

@@ -5,7 +5,8 @@ wire semantics of spice-common's spice.proto: little-endian primitives, arrays s
 32-bit pointers that are offsets from the start of the message body, and switches on an earlier field.
 
 Switch members are flattened into the enclosing struct (every case becomes an optional attribute), which keeps
-the generated classes flat and easy to use.
+the classes flat and easy to use. The classes themselves are generated from these layouts as source
+(messages/classes.py, by tools/generate_messages.py) so that their fields have real types.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import ProtocolError
 from .wire import Reader, Writer
@@ -21,6 +22,32 @@ from .wire import Reader, Writer
 Context = dict[str, Any]
 # Largest element count any array may claim; real messages stay far below this.
 MAX_ARRAY_COUNT = 1 << 24
+
+
+class WireStruct:
+    """Base of the generated message and structure classes: equality and repr over the fields."""
+
+    __slots__: ClassVar[tuple[str, ...]] = ()
+    __spice_struct__: ClassVar[Struct]
+    __spice_message__: ClassVar[MessageDef | None]
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a generated class or of a dataclass made for an undeclared layout."""
+    if issubclass(cls, WireStruct):
+        return cls.__slots__
+    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 class Type:
@@ -265,10 +292,31 @@ class Struct(Type):
 
     @property
     def cls(self) -> type:
-        """The generated class, made on first use: making ~120 dataclasses up front slows start-up."""
+        """The class of this layout: the generated one (messages/classes.py) for every declared layout, a
+        dataclass made here for layouts declared elsewhere (tests)."""
         if self._cls is None:
-            self._cls = self._make_class()
+            self._cls = self._find_generated_class() or self._make_class()
+            self._cls.__spice_struct__ = self  # type: ignore[attr-defined]
+            self._cls.__spice_message__ = self.message  # type: ignore[attr-defined]
         return self._cls
+
+    def member_names(self) -> list[str]:
+        names: list[str] = []
+        for f in self.fields:
+            for name in f.member_names() if isinstance(f, Switch) else [f[0]]:
+                if name not in names:
+                    names.append(name)
+        return names
+
+    def _find_generated_class(self) -> type | None:
+        from .messages import classes
+
+        cls = getattr(classes, self.name, None)
+        if cls is None or getattr(cls, "__spice_struct__", self) is not self:
+            return None  # not declared in messages/, or a layout of the same name declared elsewhere
+        if tuple(cls.__slots__) != tuple(self.member_names()):
+            raise RuntimeError(f"messages/classes.py is stale for {self.name}: run python -m tools.generate_messages")
+        return cls
 
     @staticmethod
     def _compile(fields: Sequence[FieldSpec]) -> list[Any]:
@@ -331,8 +379,6 @@ class Struct(Type):
                 specs.append((name, Any, dataclasses.field(default=typ.default())))
         cls = dataclasses.make_dataclass(self.name, specs, slots=True)
         cls.__module__ = "spiceview.protocol.messages"
-        cls.__spice_struct__ = self  # type: ignore[attr-defined]
-        cls.__spice_message__ = self.message  # type: ignore[attr-defined]
         return cls
 
     def parse(self, r: Reader, ctx: Context | None = None) -> Any:
@@ -352,7 +398,7 @@ class Struct(Type):
     def build(self, w: Writer, value: Any, ctx: Context | None = None) -> None:
         if not isinstance(value, self.cls):
             raise ProtocolError(f"{self.name}: expected {self.cls.__name__}, got {type(value).__name__}")
-        values = {f.name: getattr(value, f.name) for f in dataclasses.fields(self.cls)}
+        values = {name: getattr(value, name) for name in field_names(self.cls)}
         for count_name, (target, measure) in self.count_fields.items():
             if values.get(count_name) is None and values.get(target) is not None:
                 values[count_name] = measure(values[target])

@@ -14,10 +14,11 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..protocol.connection import ChannelConnection, Linked, MalformedMessage, Received, State, UnknownMessage
 from ..protocol.errors import ProtocolError
+from ..protocol.schema import WireStruct
 from .errors import TransportError
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ READ_BURST = 1 << 22
 
 class ChannelHandler(Protocol):
     def on_linked(self, event: Linked) -> None: ...
-    def on_message(self, message: Any, serial: int) -> None: ...
+    def on_message(self, message: WireStruct, serial: int) -> None: ...
     def on_batch_done(self) -> None:
         """Everything that arrived together has been handled: the loop is about to wait again."""
 
@@ -62,7 +63,7 @@ class ChannelLoop:
 
     # --- called from any thread -----------------------------------------------------------------------------
 
-    def send(self, message: Any) -> None:
+    def send(self, message: WireStruct) -> None:
         self.call_soon(lambda: self.conn.send(message))
 
     def call_soon(self, fn: Callable[[], None]) -> None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import random
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from spiceview.protocol.schema import REST, Array, Bytes, MessageDef, Pointer, Prim, Struct, Switch, Type
+from spiceview.protocol.schema import REST, Array, Bytes, MessageDef, Pointer, Prim, Struct, Switch, Type, field_names
 
 # A switch case: (struct name, index of the switch among the struct's fields, index of the case or None for none).
 CaseKey = tuple[str, int, int | None]
@@ -244,19 +244,19 @@ class ValueGen:
 
 
 def without_counts(value: Any) -> Any:
-    """A copy with every count field that build_body can fill in left as None, recursively."""
+    """A copy made with every count field left out (the class or build_body measures it), recursively."""
     s: Struct | None = getattr(type(value), "__spice_struct__", None)
     if s is None:
         if isinstance(value, list):
             return [without_counts(v) for v in value]
         return value
     changes: dict[str, Any] = {}
-    for f in fields(value):
-        changes[f.name] = without_counts(getattr(value, f.name))
+    for name in field_names(type(value)):
+        changes[name] = without_counts(getattr(value, name))
     for count_name, (target, _) in s.count_fields.items():
         if changes.get(target) is not None:
             changes[count_name] = None
-    return replace(value, **changes)
+    return type(value)(**changes)
 
 
 def all_messages() -> list[tuple[str, str, MessageDef]]:

@@ -42,11 +42,12 @@ Where this differs from the reference
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from ...protocol.constants import LineFlags, Ropd
+from ...protocol.messages.classes import LineAttr, PointFix
+from ...protocol.messages.classes import Path as LinePath
 from ._mi import build_polylines, render
 
 __all__ = [
@@ -72,11 +73,11 @@ def _int32(v: int) -> int:
     return ((int(v) + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
 
 
-def _segments(path: Any) -> list[tuple[int, np.ndarray]]:
+def _segments(path: LinePath) -> list[tuple[int, np.ndarray]]:
     segments = []
     total = 0
     for seg in getattr(path, "segments", None) or ():
-        pts: Sequence[Any] = seg.points or ()
+        pts: Sequence[PointFix] = seg.points or ()
         total += len(pts)
         if total > MAX_POINTS:
             raise ValueError("stroke path has more points than allowed")
@@ -85,7 +86,7 @@ def _segments(path: Any) -> list[tuple[int, np.ndarray]]:
     return segments
 
 
-def dash_pattern(attr: Any) -> tuple[bytes, int] | None:
+def dash_pattern(attr: LineAttr) -> tuple[bytes, int] | None:
     """The GC dash list and dash offset the reference derives from a LineAttr; None for solid lines."""
     flags = int(getattr(attr, "flags", 0) or 0)
     if not flags & LineFlags.STYLED:
@@ -136,14 +137,14 @@ def stroke_rop(mode: int) -> int:
     return sum(1 << ((0 if s else 2) | (0 if d else 1)) for s in (True, False) for d in (True, False) if op(s, d))
 
 
-def stroke_polylines(path: Any) -> list[np.ndarray]:
+def stroke_polylines(path: LinePath) -> list[np.ndarray]:
     """The integer polylines the reference draws for a path, in order (each an int64 (n, 2) array)."""
     points, starts, _stopped = build_polylines(_segments(path), MAX_POINTS, MAX_WORK)
     return [points[a:b] for a, b in zip(starts[:-1], starts[1:], strict=True)]
 
 
 def polyline_spans(
-    polylines: Sequence[Any],
+    polylines: Sequence[np.ndarray],
     width: int,
     height: int,
     dashes: bytes | None = None,
@@ -169,8 +170,8 @@ def polyline_spans(
 
 
 def stroke_spans(
-    path: Any,
-    attr: Any,
+    path: LinePath,
+    attr: LineAttr,
     width: int,
     height: int,
     *,
