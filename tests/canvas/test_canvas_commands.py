@@ -15,7 +15,9 @@ import reference_model as ref
 
 from spiceview.canvas.caches import PaletteCache, PixmapCache
 from spiceview.canvas.canvas import Canvas
+from spiceview.canvas.errors import DrawError
 from spiceview.canvas.images import ImageResolver
+from spiceview.codecs.errors import DecodeError
 from spiceview.protocol.constants import (
     BitmapFlags,
     BitmapFmt,
@@ -369,3 +371,24 @@ def test_surface_image_as_source_onto_itself() -> None:
         d.Copy.cls(src_bitmap=image, src_area=rect((0, 0, 9, 7)), rop_descriptor=ref.PUT, mask=qmask(None)),
     )
     assert np.array_equal(canvas.surfaces[0].pixels[1:8, 1:10], before[0:7, 0:9])
+
+
+@pytest.mark.parametrize("command", ["copy", "opaque", "transparent", "alpha_blend", "rop3"])
+def test_a_null_source_image_is_refused_not_crashed_on(command: str) -> None:
+    """A server may send a source pointer of 0: nothing is drawn, and at most a one-line reason is given."""
+    canvas = make_canvas()
+    before = words(canvas).copy()
+    bodies = {
+        "copy": d.Copy.cls(src_bitmap=None, src_area=rect((0, 0, 4, 4)), rop_descriptor=ref.PUT),
+        "opaque": d.Opaque.cls(
+            src_bitmap=None, src_area=rect((0, 0, 4, 4)), brush=t.Brush.cls(type=BrushType.SOLID, color=1)
+        ),
+        "transparent": d.Transparent.cls(src_bitmap=None, src_area=rect((0, 0, 4, 4))),
+        "alpha_blend": d.AlphaBlend.cls(alpha=128, src_bitmap=None, src_area=rect((0, 0, 4, 4))),
+        "rop3": d.Rop3.cls(src_bitmap=None, src_area=rect((0, 0, 4, 4)), rop3=0xCC),
+    }
+    try:
+        getattr(canvas, command)(base(), bodies[command])
+    except (DrawError, DecodeError) as exc:
+        assert "source" in str(exc) or "null" in str(exc)
+    assert np.array_equal(words(canvas), before)
