@@ -18,7 +18,7 @@ from ..protocol.agent.monitors import DisplaySettings, MonitorSpec
 from ..protocol.agent.session import AgentCapabilities, AgentConnected, AgentDisconnected, AgentReply, AgentSession
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .main_channel import MainChannel
 
 log = logging.getLogger("spiceview.agent")
 
@@ -38,10 +38,10 @@ class AgentLink(QObject):
     reply = Signal(int, bool)  # message type the agent answered, ok
 
     def __init__(
-        self, client: RedClient, display_settings: DisplaySettings | None = None, max_clipboard: int | None = None
+        self, main: MainChannel, display_settings: DisplaySettings | None = None, max_clipboard: int | None = None
     ) -> None:
         super().__init__()
-        self.client = client
+        self.main = main  # the agent's messages ride on the main channel
         self.session = (
             AgentSession(display_settings=display_settings)
             if max_clipboard is None
@@ -124,12 +124,12 @@ class AgentLink(QObject):
                 log.warning("agent request refused: %s", exc)
             self._handle(self.session.take_events())
 
-        loop = self.client._loop
+        loop = self.main.loop
         if loop is not None:
             loop.call_soon(run)
 
     def _handle(self, events: list[object]) -> None:
-        loop = self.client._loop
+        loop = self.main.loop
         conn = loop.conn if loop is not None else None
         for message in self.session.take_messages():
             if conn is not None:

@@ -20,7 +20,7 @@ from ..transport.channel_thread import ChannelThread
 from ..transport.connect import open_socket
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .channel_session import ChannelSession
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class ChannelBase(QObject):
 
     channel_type: int = 0
 
-    def __init__(self, session: RedClient, channel_id: int = 0) -> None:
+    def __init__(self, session: ChannelSession, channel_id: int = 0) -> None:
         super().__init__()
         self.session = session
         self.channel_id = channel_id
@@ -71,6 +71,11 @@ class ChannelBase(QObject):
 
     # --- life cycle ---------------------------------------------------------------------------------------
 
+    @property
+    def loop(self) -> ChannelLoop | None:
+        """The current connection's I/O loop (None before start): call_soon() runs work on its thread."""
+        return self._loop
+
     def start(self) -> None:
         self._use_tls = self.session.wants_tls(self.channel_type)
         self._start_thread()
@@ -88,7 +93,7 @@ class ChannelBase(QObject):
         self._generation += 1
         events = _ConnectionEvents(self, self._generation)
         self._loop = ChannelLoop(conn, lambda: open_socket(endpoint, timeout), events, link_timeout=timeout)
-        if self._thread is not None and not self._thread.isFinished():
+        if self._thread is not None and not self._thread.is_finished():
             self._old_threads.append(self._thread)
         self._thread = ChannelThread(self._loop, self.name)
         self.log.debug("connecting to %s", endpoint.describe())
@@ -116,7 +121,7 @@ class ChannelBase(QObject):
 
     def finished(self) -> bool:
         """The channel's threads have ended (or never started)."""
-        return all(t.isFinished() for t in [*self._old_threads, self._thread] if t is not None)
+        return all(t.is_finished() for t in [*self._old_threads, self._thread] if t is not None)
 
     # --- ChannelHandler (called on the channel thread) -------------------------------------------------------
 

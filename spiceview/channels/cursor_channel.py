@@ -22,7 +22,7 @@ from ..protocol.messages.classes import (
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .channel_session import ChannelSession
 
 
 class CursorChannel(ChannelBase):
@@ -32,7 +32,7 @@ class CursorChannel(ChannelBase):
     shape_changed = Signal()
     moved = Signal()
 
-    def __init__(self, session: RedClient, channel_id: int = 0) -> None:
+    def __init__(self, session: ChannelSession, channel_id: int = 0) -> None:
         super().__init__(session, channel_id)
         self.cache = CursorCache()
         self._lock = threading.Lock()

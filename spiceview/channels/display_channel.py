@@ -61,12 +61,12 @@ from ..protocol.messages.classes import (
     MsgDisplaySurfaceDestroy,
     Rect,
 )
+from ..protocol.stream_report import StreamReport, unknown_stream_report
 from .channel_base import ChannelBase
 from .limits import IMAGES_CACHE_BYTES
-from .stream_report import StreamReport, unknown_stream_report
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .channel_session import ChannelSession
 
 
 M = TypeVar("M")  # a draw message class
@@ -92,7 +92,7 @@ class DisplayChannel(ChannelBase):
     marked = Signal()
     monitors_changed = Signal(object)  # list of Head
 
-    def __init__(self, session: RedClient, channel_id: int = 0) -> None:
+    def __init__(self, session: ChannelSession, channel_id: int = 0) -> None:
         super().__init__(session, channel_id)
         self.resolver = ImageResolver(
             session.pixmap_cache, session.palette_cache, self._surface_or_none, session.glz_window
@@ -400,7 +400,7 @@ class DisplayChannel(ChannelBase):
         margin = mm_diff(frame_mm_time, now) if now is not None else 0
         playback = self.session.playback() if sound else None
         audio_delay = int(playback.sink.delay_ms()) if playback is not None else None
-        message = self.reports[stream_id].on_frame(frame_mm_time, margin, audio_delay)
+        message = self.reports[stream_id].on_frame(frame_mm_time, margin, audio_delay, self.session.now())
         if message is not None:
             self._send_report(message)
 

@@ -1,4 +1,4 @@
-"""Building a RedClient from ConnectionParams: which endpoint, plain or TLS, each channel uses."""
+"""Building a SpiceSession from ConnectionParams: which endpoint, plain or TLS, each channel uses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..protocol.constants import CHANNEL_NAMES, ImageCompression
 from ..session.params import ConnectionParams
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
-from .red_client import RedClient
+from .spice_session import SpiceSession
 
 COMPRESSION_BY_NAME = {
     "off": ImageCompression.OFF,
@@ -56,10 +56,10 @@ def display_settings(params: ConnectionParams) -> DisplaySettings | None:
     )
 
 
-def client_from_params(params: ConnectionParams, **kwargs: Any) -> RedClient:
+def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
     pref = COMPRESSION_BY_NAME.get(params.preferred_compression or "")
     kwargs.setdefault("display_settings", display_settings(params))
-    return RedClient(
+    return SpiceSession(
         lambda ctype, tls: endpoint_for(params, ctype, tls),
         params.password or "",
         can_use_tls=bool(params.tls_port),

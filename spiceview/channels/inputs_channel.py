@@ -1,8 +1,7 @@
 """InputsChannel: keys as PC AT scancodes, the mouse in both modes, keyboard lock sync.
 
-The public methods are called from the GUI thread; they hop onto the channel's thread, where the motion ack
-window is kept: at most 2 x SPICE_INPUT_MOTION_ACK_BUNCH motion or position messages are in flight, and what
-happens meanwhile is folded into the next one (positions: the latest; motions: the sum), as spice-gtk does.
+The public methods are called from the GUI thread; they hop onto the channel's thread, where the pointer's
+flow control (protocol/pointer_flow.py, sans-IO) decides what is sent now and what is folded into later.
 """
 
 from __future__ import annotations
@@ -12,15 +11,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 
-from ..protocol.connection import ChannelConnection
-from ..protocol.constants import INPUT_MOTION_ACK_BUNCH, ChannelType, InputsCap, MouseButton, MouseButtonMask
+from ..protocol.constants import ChannelType, InputsCap, MouseButton, MouseButtonMask
 from ..protocol.messages import inputs as imsg
 from ..protocol.messages.classes import MsgInputsInit, MsgInputsKeyModifiers, MsgInputsMouseMotionAck
+from ..protocol.pointer_flow import PointerFlow
 from ..protocol.schema import WireStruct
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .channel_session import ChannelSession
 
 BUTTON_MASKS = {
     MouseButton.LEFT: MouseButtonMask.LEFT,
@@ -38,13 +37,10 @@ class InputsChannel(ChannelBase):
 
     guest_modifiers_changed = Signal(int)  # KeyboardModifiers of the guest (scroll, num, caps)
 
-    def __init__(self, session: RedClient, channel_id: int = 0) -> None:
+    def __init__(self, session: ChannelSession, channel_id: int = 0) -> None:
         super().__init__(session, channel_id)
         self.guest_modifiers = 0
-        self.motion_in_flight = 0
-        self._pending_position: tuple[int, int, int, int] | None = None
-        self._pending_motion = [0, 0, 0]  # dx, dy, buttons
-        self._has_pending_motion = False
+        self.pointer = PointerFlow()
         self.pressed: set[int] = set()  # scancodes held down in the guest, released on focus loss
         self.handlers.update(
             {
@@ -83,18 +79,20 @@ class InputsChannel(ChannelBase):
 
     def position(self, x: int, y: int, buttons: int, display_id: int = 0) -> None:
         """Client mouse mode: the absolute pointer position on a display."""
-        self.call(lambda: self._position(max(0, x), max(0, y), buttons, display_id))
+        self.call(lambda: self._send_all(self.pointer.position(x, y, buttons, display_id)))
 
     def motion(self, dx: int, dy: int, buttons: int) -> None:
         """Server mouse mode: relative motion."""
         if dx or dy:
-            self.call(lambda: self._motion(dx, dy, buttons))
+            self.call(lambda: self._send_all(self.pointer.motion(dx, dy, buttons)))
 
     def button_press(self, button: int, buttons: int) -> None:
-        self.call(lambda: self._flush_then(imsg.MSGC_MOUSE_PRESS.cls(button=button, buttons_state=buttons)))
+        press = imsg.MSGC_MOUSE_PRESS.cls(button=button, buttons_state=buttons)
+        self.call(lambda: self._send_all(self.pointer.button(press)))
 
     def button_release(self, button: int, buttons: int) -> None:
-        self.call(lambda: self._flush_then(imsg.MSGC_MOUSE_RELEASE.cls(button=button, buttons_state=buttons)))
+        release = imsg.MSGC_MOUSE_RELEASE.cls(button=button, buttons_state=buttons)
+        self.call(lambda: self._send_all(self.pointer.button(release)))
 
     def call(self, fn: Callable[[], None]) -> None:
         if self._loop is not None:
@@ -102,53 +100,14 @@ class InputsChannel(ChannelBase):
 
     # --- on the channel thread ----------------------------------------------------------------------------
 
-    def _conn(self) -> ChannelConnection:
-        assert self._loop is not None
-        return self._loop.conn
-
-    def _position(self, x: int, y: int, buttons: int, display_id: int) -> None:
-        if self.motion_in_flight < 2 * INPUT_MOTION_ACK_BUNCH:
-            self._send_position(x, y, buttons, display_id)
-        else:
-            self._pending_position = (x, y, buttons, display_id)
-
-    def _send_position(self, x: int, y: int, buttons: int, display_id: int) -> None:
-        msg = imsg.MSGC_MOUSE_POSITION.cls(x=x, y=y, buttons_state=buttons, display_id=display_id)
-        self._conn().send(msg)
-        self.motion_in_flight += 1
-
-    def _motion(self, dx: int, dy: int, buttons: int) -> None:
-        self._pending_motion[0] += dx
-        self._pending_motion[1] += dy
-        self._pending_motion[2] = buttons
-        self._has_pending_motion = True
-        if self.motion_in_flight < 2 * INPUT_MOTION_ACK_BUNCH:
-            self._send_motion()
-
-    def _send_motion(self) -> None:
-        dx, dy, buttons = self._pending_motion
-        self._pending_motion = [0, 0, 0]
-        self._has_pending_motion = False
-        if dx or dy:
-            self._conn().send(imsg.MSGC_MOUSE_MOTION.cls(dx=dx, dy=dy, buttons_state=buttons))
-            self.motion_in_flight += 1
-
-    def _flush_then(self, msg: WireStruct) -> None:
-        # A click must land where the pointer is: send a held-back position or motion first, window or not.
-        if self._pending_position is not None:
-            self._send_position(*self._pending_position)
-            self._pending_position = None
-        if self._has_pending_motion:
-            self._send_motion()
-        self._conn().send(msg)
+    def _send_all(self, messages: list[WireStruct]) -> None:
+        if self._loop is None:
+            return
+        for message in messages:
+            self._loop.conn.send(message)
 
     def _on_motion_ack(self, msg: MsgInputsMouseMotionAck) -> None:
-        self.motion_in_flight = max(0, self.motion_in_flight - INPUT_MOTION_ACK_BUNCH)
-        if self._has_pending_motion:
-            self._send_motion()
-        if self._pending_position is not None:
-            pending, self._pending_position = self._pending_position, None
-            self._send_position(*pending)
+        self._send_all(self.pointer.on_motion_ack())
 
     def _on_modifiers_init(self, msg: MsgInputsInit) -> None:
         self.guest_modifiers = msg.keyboard_modifiers

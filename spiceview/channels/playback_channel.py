@@ -10,8 +10,6 @@ when they disagree by more than a jump could explain (a new stream, a migration)
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +19,7 @@ from ..audio import AudioSink, NullSink, volume_gain
 from ..audio.portaudio import AudioDeviceError
 from ..codecs.audio import AudioDecoder, opus_available
 from ..codecs.errors import DecodeError
+from ..protocol.audio_clock import AudioClock
 from ..protocol.constants import AudioDataMode, AudioFmt, ChannelType, PlaybackCap
 from ..protocol.messages import audio as amsg
 from ..protocol.messages.classes import (
@@ -35,11 +34,9 @@ from ..protocol.messages.classes import (
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .channel_session import ChannelSession
 
 SinkFactory = Callable[[], AudioSink]
-CLOCK_WINDOW = 100  # packets (about a second of Opus or raw 10 ms packets) the clock's estimate spans
-CLOCK_RESYNC_MS = 300  # an estimate this far from the others restarts the clock from it
 
 
 class PlaybackChannel(ChannelBase):
@@ -50,7 +47,7 @@ class PlaybackChannel(ChannelBase):
     stopped = Signal()
     volume_changed = Signal(float, bool)  # gain, muted
 
-    def __init__(self, session: RedClient, channel_id: int = 0, sink_factory: SinkFactory = NullSink) -> None:
+    def __init__(self, session: ChannelSession, channel_id: int = 0, sink_factory: SinkFactory = NullSink) -> None:
         super().__init__(session, channel_id)
         self.sink = sink_factory()
         self.mode = AudioDataMode.RAW
@@ -59,7 +56,7 @@ class PlaybackChannel(ChannelBase):
         self.latency_ms = 0
         self.frames_played = 0
         self.errors = 0
-        self._clock: deque[float] = deque(maxlen=CLOCK_WINDOW)  # estimates of mm-time minus monotonic ms
+        self.clock = AudioClock()  # the session's mm-time, followed from what is heard
         self.handlers.update(
             {
                 amsg.MSG_PLAYBACK_MODE: self._on_mode,
@@ -98,7 +95,7 @@ class PlaybackChannel(ChannelBase):
     def _on_start(self, msg: MsgPlaybackStart) -> None:
         self.last_time = msg.time
         self.decoder = None
-        self._clock.clear()
+        self.clock.reset()
         if msg.format != AudioFmt.S16:
             self.errors += 1
             self.log.warning("playback in sample format %d is not supported; staying silent", msg.format)
@@ -130,16 +127,8 @@ class PlaybackChannel(ChannelBase):
         self.last_time = msg.time
         self.sink.write(samples)
         self.frames_played += len(samples)
-        self._follow_clock(msg.time - self.sink.delay_ms())
-
-    def _follow_clock(self, heard_mm_time: float) -> None:
-        """The session's mm-time: what is being heard now, estimated from this packet and the last ones."""
-        now = time.monotonic() * 1000.0
-        estimate = heard_mm_time - now
-        if self._clock and abs(estimate - max(self._clock)) > CLOCK_RESYNC_MS:
-            self._clock.clear()
-        self._clock.append(estimate)
-        self.session.set_mm_time(int(now + max(self._clock)) & 0xFFFFFFFF)
+        heard_now = self.clock.heard(msg.time - self.sink.delay_ms(), self.session.now() * 1000.0)
+        self.session.set_mm_time(heard_now)
 
     def _on_stop(self, msg: MsgPlaybackStop) -> None:
         self.sink.stop()

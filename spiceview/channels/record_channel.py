@@ -25,7 +25,7 @@ from ..protocol.messages.classes import MsgRecordStart, MsgRecordStop
 from .channel_base import ChannelBase
 
 if TYPE_CHECKING:
-    from .red_client import RedClient
+    from .channel_session import ChannelSession
 
 SourceFactory = Callable[[], AudioSource]
 MAX_PENDING_FRAMES = 48000  # a second at 48 kHz: a source delivering faster than sent loses the oldest
@@ -38,7 +38,9 @@ class RecordChannel(ChannelBase):
     started = Signal(int, int)  # rate, channels
     stopped = Signal()
 
-    def __init__(self, session: RedClient, channel_id: int = 0, source_factory: SourceFactory = NullSource) -> None:
+    def __init__(
+        self, session: ChannelSession, channel_id: int = 0, source_factory: SourceFactory = NullSource
+    ) -> None:
         super().__init__(session, channel_id)
         self.source = source_factory()
         self.encoder: AudioEncoder | None = None

@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 
 from ..canvas.png import write_png
 from ..channels.display_channel import DisplayChannel
-from ..channels.red_client import RedClient
+from ..channels.spice_session import SpiceSession
 
 POLL_MS = 10
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class ScreenshotResult:
 
 
 class ScreenshotTaker:
-    def __init__(self, client: RedClient, path: str, settle_ms: int, delay_ms: int, timeout_s: float) -> None:
+    def __init__(self, client: SpiceSession, path: str, settle_ms: int, delay_ms: int, timeout_s: float) -> None:
         self.client = client
         self.path = path
         self.settle = settle_ms / 1000.0
@@ -94,7 +94,7 @@ class ScreenshotTaker:
 
 
 def take_screenshot(
-    client: RedClient, path: str, settle_ms: int = 300, delay_ms: int = 0, timeout_s: float = 30.0
+    client: SpiceSession, path: str, settle_ms: int = 300, delay_ms: int = 0, timeout_s: float = 30.0
 ) -> ScreenshotResult:
     app = QCoreApplication.instance() or QCoreApplication([])
     taker = ScreenshotTaker(client, path, settle_ms, delay_ms, timeout_s)

@@ -27,7 +27,7 @@ from ..audio.source import QueueSource
 from ..canvas.png import write_png
 from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
-from ..channels.red_client import RedClient
+from ..channels.spice_session import SpiceSession
 from ..protocol.agent.messages import ClipboardType, Selection
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import MouseButton
@@ -63,7 +63,7 @@ class HeadlessSession:
 
             params = replace(params, password=password)
         self.timeout = timeout
-        self.client: RedClient = client_from_params(
+        self.client: SpiceSession = client_from_params(
             params,
             connect_timeout=timeout,
             max_clipboard=max_clipboard,

@@ -1,17 +1,32 @@
-"""Each channel's I/O loop runs on its own QThread."""
+"""Each channel's I/O loop runs on its own plain thread.
+
+A plain thread rather than a QThread: the loop is Python (selectors, sockets) and runs no Qt event loop, so
+nothing Qt offers a thread would be used. What must reach the GUI leaves the loop as a Qt signal, which Qt
+queues to the GUI thread whatever thread emits it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QThread
+import threading
 
 from .channel_loop import ChannelLoop
 
 
-class ChannelThread(QThread):
+class ChannelThread:
     def __init__(self, loop: ChannelLoop, name: str) -> None:
-        super().__init__()
         self.loop = loop
-        self.setObjectName(name)
+        self.name = name
+        self._thread = threading.Thread(target=loop.run, name=f"spice-{name}", daemon=True)
 
-    def run(self) -> None:
-        self.loop.run()
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Wait for the loop to end; True when it has (or never started)."""
+        if self._thread.ident is None:
+            return True
+        self._thread.join(timeout_ms / 1000)
+        return not self._thread.is_alive()
+
+    def is_finished(self) -> bool:
+        return self._thread.ident is None or not self._thread.is_alive()

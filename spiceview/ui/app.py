@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..audio.device_sink import SoundDeviceSink
 from ..audio.device_source import SoundDeviceSource
 from ..channels.from_params import client_from_params
-from ..channels.red_client import RedClient
+from ..channels.spice_session import SpiceSession
 from ..session.errors import ConfigError
 from ..session.params import ConnectionParams
 from .preferences import Preferences
@@ -50,18 +50,18 @@ RECONNECT_DELAY_MS = 2000
 
 
 class SessionRunner:
-    """One session at a time: a RedClient and its Viewer. In kiosk mode with `--kiosk-quit never` (the default,
+    """One session at a time: a SpiceSession and its Viewer. In kiosk mode with `--kiosk-quit never` (the default,
     as in remote-viewer) a session that ends is followed by a new one to the same server, forever; otherwise
     the end of the session ends the application (an error is shown and gives exit status 1)."""
 
     def __init__(self, app: QApplication, params: ConnectionParams, args: argparse.Namespace, prefs: Preferences):
         self.app, self.params, self.args, self.prefs = app, params, args, prefs
-        self.client: RedClient | None = None
+        self.client: SpiceSession | None = None
         self.viewer: Viewer | None = None
         self.code = 0
         self.sessions = 0
         # Ended sessions' clients, kept until their threads are finished (a running QThread must not be freed).
-        self.retired: list[RedClient] = []
+        self.retired: list[SpiceSession] = []
 
     @property
     def reconnects(self) -> bool:
@@ -93,7 +93,7 @@ class SessionRunner:
         )
         if not args.monitor_mapping:
             # A mapping saved for this guest (remote-viewer keeps them per guest UUID too).
-            client.uuid_changed.connect(lambda uuid: viewer.set_monitor_mapping(prefs.monitor_mapping(uuid)))
+            client.main.uuid_changed.connect(lambda uuid: viewer.set_monitor_mapping(prefs.monitor_mapping(uuid)))
         viewer.preferences = prefs
         viewer.set_muted("mute-sound", not prefs.play_sound)
         self.client, self.viewer = client, viewer
@@ -116,7 +116,7 @@ class SessionRunner:
             previous.shutdown()  # after the new window is up, so the application never has no window
         client.connect_session()
 
-    def _closed(self, client: RedClient, error: str) -> None:
+    def _closed(self, client: SpiceSession, error: str) -> None:
         if client is not self.client or self.viewer is None:
             return  # a session already replaced
         if self.reconnects:

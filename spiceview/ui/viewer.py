@@ -19,7 +19,7 @@ from ..canvas.surface import Surface
 from ..channels.cursor_channel import CursorChannel
 from ..channels.display_channel import DisplayChannel
 from ..channels.inputs_channel import InputsChannel
-from ..channels.red_client import RedClient
+from ..channels.spice_session import SpiceSession
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import ChannelType
 from .clipboard_bridge import ClipboardBridge
@@ -78,7 +78,7 @@ class Viewer(QObject):
 
     def __init__(
         self,
-        client: RedClient,
+        client: SpiceSession,
         title: str | None = None,
         zoom: float = 1.0,
         *,
@@ -126,8 +126,8 @@ class Viewer(QObject):
         self.placeholder: MainWindow | None = self._new_window(0)
         client.display_added.connect(self._on_display)
         client.channel_added.connect(self._on_channel)
-        client.mouse_mode_changed.connect(self._on_mouse_mode)
-        client.name_changed.connect(self._on_name)
+        client.main.mouse_mode_changed.connect(self._on_mouse_mode)
+        client.main.name_changed.connect(self._on_name)
 
     # --- windows ------------------------------------------------------------------------------------------
 
@@ -241,7 +241,7 @@ class Viewer(QObject):
         from .preferences import Preferences, PreferencesDialog
 
         prefs = getattr(self, "preferences", None) or Preferences.load()
-        uuid = self.client.server_uuid or None
+        uuid = self.client.main.server_uuid or None
         dialog = PreferencesDialog(prefs, window, agent_connected=self.agent_ready(), guest_uuid=uuid)
         chosen = dialog.exec_and_get()
         if chosen is None:

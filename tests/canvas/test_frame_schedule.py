@@ -3,13 +3,11 @@ reporting how they arrive when the server asks (adaptive streaming)."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from spiceview.canvas.frame_schedule import MAX_WAIT_MS, FrameSchedule, PendingFrame, mm_diff
 from spiceview.channels.display_channel import DisplayChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.protocol.constants import ClipType, DisplayCap, StreamFlags, SurfaceFlags, SurfaceFmt, VideoCodecType
 from spiceview.protocol.messages import display as d
 from spiceview.protocol.messages import types as t
@@ -76,8 +74,18 @@ class ColourDecoder:
         pass
 
 
-def make_display(sound: bool) -> DisplayChannel:
-    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1))
+class FakeClock:
+    """The session's clock (seconds), moved by the tests: no sleeping, exact figures."""
+
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_display(sound: bool, clock: FakeClock | None = None) -> DisplayChannel:
+    client = SpiceSession(lambda ctype, tls: Endpoint("127.0.0.1", 1), clock=clock or FakeClock())
     client.playback_active = lambda: sound  # type: ignore[method-assign]
     client.set_mm_time(10_000)
     display = DisplayChannel(client, 0)
@@ -123,31 +131,34 @@ def test_without_sound_frames_are_shown_as_they_arrive() -> None:
 
 
 def test_with_sound_a_frame_waits_for_its_time() -> None:
-    display = make_display(sound=True)
+    clock = FakeClock()
+    display = make_display(sound=True, clock=clock)
     send_frame(display, display.session.mm_time() + 80, 0x40)
     assert shown(display) == 0
-    time.sleep(0.1)
+    clock.now += 0.1
     display._run_schedule()  # what the channel loop's timer does
     assert shown(display) == 0x40
 
 
 def test_with_sound_late_frames_catch_up() -> None:
-    display = make_display(sound=True)
+    clock = FakeClock()
+    display = make_display(sound=True, clock=clock)
     now = display.session.mm_time()
     send_frame(display, now - 30, 0x10)  # late: shown at once
     assert shown(display) == 0x10
     send_frame(display, now + 60, 0x20)
     send_frame(display, now + 70, 0x30)
-    time.sleep(0.12)
+    clock.now += 0.12
     display._run_schedule()
     assert shown(display) == 0x30 and display.schedule.dropped == 1
 
 
 def test_destroyed_stream_frames_are_never_shown() -> None:
-    display = make_display(sound=True)
+    clock = FakeClock()
+    display = make_display(sound=True, clock=clock)
     send_frame(display, display.session.mm_time() + 50, 0x40)
     display.on_message(d.MSG_STREAM_DESTROY.cls(id=3), 4)
-    time.sleep(0.08)
+    clock.now += 0.08
     display._run_schedule()
     assert shown(display) == 0 and not display.schedule.pending
 
@@ -176,7 +187,7 @@ def test_a_report_per_window_of_frames() -> None:
     assert (first.stream_id, first.unique_id, first.num_frames, first.num_drops) == (3, 77, 5, 0)
     assert first.start_frame_mm_time == (now + 400) & 0xFFFFFFFF
     assert first.end_frame_mm_time == (now + 400 + 160) & 0xFFFFFFFF
-    assert 390 <= first.last_frame_delay - 160 <= 410
+    assert first.last_frame_delay == 400 + 160  # every frame arrived at the same instant
     assert first.audio_delay == 0xFFFFFFFF  # no sound playing
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spiceview.channels.cursor_channel import CursorChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.protocol.constants import CursorFlags, CursorType
 from spiceview.protocol.messages import cursor as cmsg
 from spiceview.protocol.messages import types as t
@@ -22,7 +22,7 @@ def set_msg(c) -> object:
 
 
 def test_bad_cursors_are_ignored_and_good_ones_apply() -> None:
-    channel = CursorChannel(RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1)))
+    channel = CursorChannel(SpiceSession(lambda ctype, tls: Endpoint("127.0.0.1", 1)))
     good = np.arange(4 * 4 * 4, dtype=np.uint8).reshape(4, 4, 4)
     good[..., :3] = np.minimum(good[..., :3], good[..., 3:])
     channel.on_message(set_msg(cursor(CursorType.ALPHA, 4, 4, good.tobytes())), 1)

@@ -13,7 +13,7 @@ import pytest
 from values import ValueGen
 
 from spiceview.channels.display_channel import DisplayChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.codecs.glz import GlzWindow
 from spiceview.protocol.constants import BrushType, ClipType, Ropd, SurfaceFlags, SurfaceFmt
 from spiceview.protocol.messages import display as d
@@ -24,7 +24,7 @@ DRAWING = [defn for defn in d.DISPLAY.server.values() if defn.number >= 101]
 
 
 def make_display() -> DisplayChannel:
-    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1))
+    client = SpiceSession(lambda ctype, tls: Endpoint("127.0.0.1", 1))
     client.glz_window = GlzWindow(1 << 16)
     display = DisplayChannel(client, 0)
     display.on_message(

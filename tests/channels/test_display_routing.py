@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spiceview.channels.display_channel import DisplayChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.codecs.glz import GlzWindow
 from spiceview.protocol.constants import BrushType, ClipType, ImageType, Ropd, SurfaceFlags, SurfaceFmt
 from spiceview.protocol.messages import display as d
@@ -14,7 +14,7 @@ from spiceview.transport.connect import Endpoint
 
 
 def make_display() -> DisplayChannel:
-    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1))
+    client = SpiceSession(lambda ctype, tls: Endpoint("127.0.0.1", 1))
     client.glz_window = GlzWindow(1 << 20)
     display = DisplayChannel(client, 0)
     display.on_message(

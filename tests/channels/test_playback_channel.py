@@ -4,7 +4,6 @@ session's mm-time, and hostile messages (odd formats, absurd rates, data before 
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from values import ValueGen
 
 from spiceview.audio import MemorySink
 from spiceview.channels.playback_channel import PlaybackChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.protocol.constants import AudioDataMode, AudioFmt, PlaybackCap
 from spiceview.protocol.messages import audio as a
 from spiceview.transport.connect import Endpoint
@@ -25,8 +24,23 @@ class DelayedSink(MemorySink):
         return 80.0
 
 
-def make_playback(sink_class: type = MemorySink, opus: bool = True) -> PlaybackChannel:
-    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1), audio_sink_factory=sink_class, audio_opus=opus)
+class FakeClock:
+    """The session's clock, moved by the test (seconds)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_playback(sink_class: type = MemorySink, opus: bool = True, clock: FakeClock | None = None) -> PlaybackChannel:
+    client = SpiceSession(
+        lambda ctype, tls: Endpoint("127.0.0.1", 1),
+        audio_sink_factory=sink_class,
+        audio_opus=opus,
+        clock=clock or FakeClock(),
+    )
     return PlaybackChannel(client, 0, sink_class)
 
 
@@ -128,19 +142,22 @@ def test_random_playback_messages_never_escape(seed: int) -> None:
 
 
 def test_a_packet_handled_late_does_not_pull_the_clock_back() -> None:
-    channel = make_playback(DelayedSink)
+    clock = FakeClock()
+    channel = make_playback(DelayedSink, clock=clock)
     start(channel)
     channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=50_000, data=pcm(480).tobytes()), 3)
-    # The next packet is handled so late that its estimate of the clock is 90 ms behind the first one's.
-    channel._follow_clock(channel._clock[-1] - 90 + time.monotonic() * 1000.0)
-    now = channel.session.mm_time()
-    assert now is not None and abs(now - (50_000 - 80)) <= 5
+    assert channel.session.mm_time() == 50_000 - 80  # the device still holds 80 ms
+    # The next packet (10 ms later in the stream) is handled 100 ms later: its estimate is 90 ms behind.
+    clock.now += 0.100
+    channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=50_010, data=pcm(480).tobytes()), 4)
+    assert channel.session.mm_time() == 50_000 - 80 + 100
 
 
 def test_a_jump_restarts_the_clock() -> None:
-    channel = make_playback(DelayedSink)
+    clock = FakeClock()
+    channel = make_playback(DelayedSink, clock=clock)
     start(channel)
     channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=50_000, data=pcm(480).tobytes()), 3)
+    clock.now += 0.010
     channel.on_message(a.MSG_PLAYBACK_DATA.cls(time=10_000, data=pcm(480).tobytes()), 4)
-    now = channel.session.mm_time()
-    assert now is not None and abs(now - (10_000 - 80)) <= 5
+    assert channel.session.mm_time() == 10_000 - 80

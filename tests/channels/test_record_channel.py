@@ -14,7 +14,7 @@ from values import ValueGen
 
 from spiceview.audio.source import QueueSource
 from spiceview.channels.record_channel import RecordChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.codecs.audio import AudioDecoder, opus_available
 from spiceview.protocol.constants import AudioDataMode, AudioFmt, RecordCap
 from spiceview.protocol.messages import audio as a
@@ -25,7 +25,9 @@ RATE = 48000
 
 
 def make_record(server_caps: set[int] | None = None, opus: bool = True) -> tuple[RecordChannel, list]:
-    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1), audio_source_factory=QueueSource, audio_opus=opus)
+    client = SpiceSession(
+        lambda ctype, tls: Endpoint("127.0.0.1", 1), audio_source_factory=QueueSource, audio_opus=opus
+    )
     client.set_mm_time(123_456)
     channel = RecordChannel(client, 0, QueueSource)
     channel.server_caps = frozenset(server_caps if server_caps is not None else {RecordCap.VOLUME, RecordCap.OPUS})

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
 
 from spiceview.channels.inputs_channel import InputsChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.protocol.constants import INPUT_MOTION_ACK_BUNCH, MouseButton, MouseMode
 from spiceview.protocol.messages import inputs as imsg
 from spiceview.transport.connect import Endpoint
@@ -43,7 +43,7 @@ class FakeLoop:
 
 
 def make_inputs() -> tuple[InputsChannel, list[object]]:
-    inputs = InputsChannel(RedClient(lambda t, tls: Endpoint("127.0.0.1", 1)))
+    inputs = InputsChannel(SpiceSession(lambda t, tls: Endpoint("127.0.0.1", 1)))
     loop = FakeLoop()
     inputs._loop = loop  # type: ignore[assignment]
     return inputs, loop.conn.sent
@@ -162,7 +162,7 @@ def test_motion_window_coalesces_until_acked() -> None:
     assert len(positions) == window + 1 and (positions[-1].x, positions[-1].y) == (window + 4, window + 4)
     # Relative motion adds up while held back.
     sent.clear()
-    inputs.motion_in_flight = window
+    inputs.pointer.in_flight = window
     for _ in range(3):
         inputs.motion(2, -1, 0)
     assert sent == []

@@ -9,7 +9,7 @@ from spiceview.audio import MemorySink
 from spiceview.audio.source import QueueSource
 from spiceview.channels.playback_channel import PlaybackChannel
 from spiceview.channels.record_channel import RecordChannel
-from spiceview.channels.red_client import RedClient
+from spiceview.channels.spice_session import SpiceSession
 from spiceview.protocol.constants import AudioFmt, ChannelType
 from spiceview.protocol.messages import audio as a
 from spiceview.transport.connect import Endpoint
@@ -25,7 +25,7 @@ def qapp():
 def test_mute_sound_and_microphone(qapp) -> None:
     from spiceview.ui.viewer import Viewer
 
-    client = RedClient(lambda ctype, tls: Endpoint("127.0.0.1", 1))
+    client = SpiceSession(lambda ctype, tls: Endpoint("127.0.0.1", 1))
     viewer = Viewer(client)
     window = viewer.placeholder
     assert window is not None

@@ -1,4 +1,5 @@
-"""Stream reports (adaptive streaming): how the video frames of one stream arrive, sent back to the server.
+"""Stream reports (adaptive streaming), sans-IO with time passed in: how the video frames of one stream arrive,
+sent back to the server.
 
 Once the server activates reporting for a stream, each frame's margin (its mm-time minus the session's clock when
 it arrives) is counted; a report goes out when the server's window of frames is full, its timeout has passed, or
@@ -8,10 +9,9 @@ spice-gtk, a frame for a stream the client does not know gets a report of UINT32
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from ..protocol.messages.classes import MsgcDisplayStreamReport
+from .messages.classes import MsgcDisplayStreamReport
 
 DROP_SEQUENCE_LIMIT = 3
 NO_AUDIO = 0xFFFFFFFF
@@ -31,10 +31,9 @@ class StreamReport:
     start_time: float = 0.0
 
     def on_frame(
-        self, frame_mm_time: int, margin_ms: int, audio_delay_ms: int | None
+        self, frame_mm_time: int, margin_ms: int, audio_delay_ms: int | None, now: float
     ) -> MsgcDisplayStreamReport | None:
-        """Count one arrived frame; the report message to send now, if one is due."""
-        now = time.monotonic()
+        """Count one frame that arrived at `now` (seconds, any monotonic clock); the report to send, if due."""
         if self.num_frames == 0:
             self.start_frame_mm_time = frame_mm_time
             self.start_time = now

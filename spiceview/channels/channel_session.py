@@ -1,0 +1,49 @@
+"""What a channel needs from its session: the small interface channels depend on.
+
+`SpiceSession` is the one implementation; a test may bring its own. Keeping the list short keeps the channels
+independent of how the session is built, and of the main channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..canvas.caches import PaletteCache, PixmapCache
+    from ..codecs.glz import GlzWindow
+    from ..codecs.image import DecodedImage
+    from ..protocol.messages.classes import Image
+    from ..transport.connect import Endpoint
+    from .playback_channel import PlaybackChannel
+
+
+class ChannelSession(Protocol):
+    # Linking: which server, which port (plain or TLS), which credentials.
+    session_id: int
+    password: str
+    connect_timeout: float
+
+    def endpoint_for(self, channel_type: int, tls: bool) -> Endpoint: ...
+    def wants_tls(self, channel_type: int) -> bool: ...
+    def can_use_tls(self) -> bool: ...
+
+    # Images: caches and the GLZ dictionary shared by every display channel, and what to ask the server for.
+    pixmap_cache: PixmapCache
+    palette_cache: PaletteCache
+    glz_window: GlzWindow | None
+    glz_window_bytes: int
+    preferred_compression: int | None
+    image_recorder: Callable[[Image, DecodedImage], None] | None
+
+    # Time: the local clock (monotonic seconds; tests bring their own) and the server's multimedia clock, which
+    # video frames and sound are stamped with.
+    def now(self) -> float: ...
+    def mm_time(self) -> int | None: ...
+    def set_mm_time(self, mm_time: int) -> None: ...
+
+    # Sound: what video is synchronised with, and whether Opus is offered.
+    audio_opus: bool
+
+    def playback(self) -> PlaybackChannel | None: ...
+    def playback_active(self) -> bool: ...

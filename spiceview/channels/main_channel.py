@@ -1,0 +1,168 @@
+"""The main channel: the first to link; it hears the session id, the channel list, mouse modes, the server's
+name, the guest agent's traffic and migration, and tells its SpiceSession, which owns what is session-wide."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+
+from ..protocol.agent.monitors import DisplaySettings
+from ..protocol.constants import ChannelType, MainCap, MouseMode
+from ..protocol.messages import main as mainmsg
+from ..protocol.messages.classes import (
+    MsgcMainAttachChannels,
+    MsgcMainMigrateConnectError,
+    MsgcMainMouseModeRequest,
+    MsgMainAgentConnected,
+    MsgMainAgentConnectedTokens,
+    MsgMainAgentDisconnected,
+    MsgMainAgentToken,
+    MsgMainChannelsList,
+    MsgMainInit,
+    MsgMainMigrateBegin,
+    MsgMainMigrateBeginSeamless,
+    MsgMainMigrateSwitchHost,
+    MsgMainMouseMode,
+    MsgMainMultiMediaTime,
+    MsgMainName,
+    MsgMainUuid,
+)
+from .agent_link import AgentLink
+from .channel_base import ChannelBase
+
+if TYPE_CHECKING:
+    from .spice_session import SpiceSession
+
+NO_PORT = 0xFFFF  # what a server's u16 port field holds for "none" (QEMU sends -1 for a missing TLS port)
+
+
+class MainChannel(ChannelBase):
+    channel_type = ChannelType.MAIN
+    session: SpiceSession
+
+    name_changed = Signal(str)
+    uuid_changed = Signal(str)
+    mouse_mode_changed = Signal(int)
+
+    def __init__(
+        self, session: SpiceSession, display_settings: DisplaySettings | None = None, max_clipboard: int | None = None
+    ) -> None:
+        super().__init__(session, 0)
+        self.handlers.update(
+            {
+                mainmsg.MSG_INIT: self._on_init,
+                mainmsg.MSG_CHANNELS_LIST: self._on_channels_list,
+                mainmsg.MSG_NAME: self._on_name,
+                mainmsg.MSG_UUID: self._on_uuid,
+                mainmsg.MSG_MOUSE_MODE: self._on_mouse_mode,
+                mainmsg.MSG_MULTI_MEDIA_TIME: self._on_mm_time,
+                mainmsg.MSG_AGENT_CONNECTED: self._on_agent_connected,
+                mainmsg.MSG_AGENT_CONNECTED_TOKENS: self._on_agent_connected_tokens,
+                mainmsg.MSG_AGENT_DISCONNECTED: self._on_agent_disconnected,
+                mainmsg.MSG_AGENT_TOKEN: self._on_agent_token,
+                mainmsg.MSG_AGENT_DATA: lambda m: self.agent.on_agent_data(bytes(m.data)),
+                mainmsg.MSG_MIGRATE_BEGIN: self._on_migrate_begin,
+                mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS: self._on_migrate_begin,
+                mainmsg.MSG_MIGRATE_CANCEL: lambda m: self.log.info("migration cancelled"),
+                mainmsg.MSG_MIGRATE_SWITCH_HOST: self._on_switch_host,
+                mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
+            }
+        )
+        self.agent: AgentLink = AgentLink(self, display_settings, max_clipboard)
+        self.server_name = ""
+        self.server_uuid = ""
+        self.mouse_mode = MouseMode.SERVER
+        self.supported_mouse_modes = MouseMode.SERVER
+        self.agent_connected = False
+        self.agent_tokens = 0
+
+    def channel_caps(self) -> frozenset[int]:
+        return frozenset({MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS})
+
+    # --- the session -------------------------------------------------------------------------------------
+
+    def _on_init(self, msg: MsgMainInit) -> None:
+        self.session.begin(msg.session_id, msg.multi_media_time, msg.ram_hint)
+        self.supported_mouse_modes = MouseMode(msg.supported_mouse_modes & 3)
+        self.mouse_mode = MouseMode(msg.current_mouse_mode & 3) or MouseMode.SERVER
+        self.agent_connected = bool(msg.agent_connected)
+        self.agent_tokens = msg.agent_tokens
+        if self.supported_mouse_modes & MouseMode.CLIENT and self.mouse_mode != MouseMode.CLIENT:
+            self.send(MsgcMainMouseModeRequest(mode=MouseMode.CLIENT))
+        self.mouse_mode_changed.emit(int(self.mouse_mode))
+        self.send(MsgcMainAttachChannels())
+        self.agent.on_init(self.agent_connected, self.agent_tokens)
+
+    def _on_channels_list(self, msg: MsgMainChannelsList) -> None:
+        self.session.attach_channels([(entry.type, entry.id) for entry in msg.channels])
+
+    def _on_mm_time(self, msg: MsgMainMultiMediaTime) -> None:
+        self.session.set_mm_time(msg.time)
+
+    # --- the server ---------------------------------------------------------------------------------------
+
+    def _on_name(self, msg: MsgMainName) -> None:
+        self.server_name = bytes(msg.name).rstrip(b"\0").decode("utf-8", "replace")
+        self.name_changed.emit(self.server_name)
+
+    def _on_uuid(self, msg: MsgMainUuid) -> None:
+        self.server_uuid = str(uuidlib.UUID(bytes=bytes(msg.uuid)))
+        self.uuid_changed.emit(self.server_uuid)
+
+    def _on_mouse_mode(self, msg: MsgMainMouseMode) -> None:
+        self.supported_mouse_modes = MouseMode(msg.supported_modes & 3)
+        self.mouse_mode = MouseMode(msg.current_mode & 3) or MouseMode.SERVER
+        self.mouse_mode_changed.emit(int(self.mouse_mode))
+
+    # --- the guest agent ----------------------------------------------------------------------------------
+
+    def _on_agent_connected(self, msg: MsgMainAgentConnected) -> None:
+        self.agent_connected = True
+        self.agent.on_agent_connected()
+
+    def _on_agent_connected_tokens(self, msg: MsgMainAgentConnectedTokens) -> None:
+        self.agent_connected = True
+        self.agent_tokens = msg.num_tokens
+        self.agent.on_agent_connected(msg.num_tokens)
+
+    def _on_agent_disconnected(self, msg: MsgMainAgentDisconnected) -> None:
+        self.agent_connected = False
+        self.agent_tokens = 0
+        self.agent.on_agent_disconnected(msg.error_code)
+
+    def _on_agent_token(self, msg: MsgMainAgentToken) -> None:
+        self.agent_tokens += msg.num_tokens
+        self.agent.on_agent_token(msg.num_tokens)
+
+    # --- migration ----------------------------------------------------------------------------------------
+
+    def _on_migrate_begin(self, msg: MsgMainMigrateBegin | MsgMainMigrateBeginSeamless) -> None:
+        # Migration is not implemented yet: tell the server, so it does not wait for us.
+        self.log.info("server started a migration; spiceview does not follow it yet")
+        self.send(MsgcMainMigrateConnectError())
+
+    def _on_switch_host(self, msg: MsgMainMigrateSwitchHost) -> None:
+        """The VM moved to another server (live migration without a seamless hand-over): go there.
+
+        As spice-gtk does: every channel but main is closed, the caches are emptied, and main reconnects to the
+        new host with a fresh connection id; the new server then lists its channels as on a first connection.
+        """
+        host = _c_string(msg.host_data)
+        subject = _c_string(msg.cert_subject_data) or None
+        port, sport = (p if p != NO_PORT else 0 for p in (msg.port, msg.sport))
+        if not host or not (port or sport):
+            self.log.warning("switch-host without a usable destination ignored")
+            return
+        self.log.info("the session moves to %s (port %d, TLS port %d)", host, port, sport)
+        self.agent.on_agent_disconnected(0)
+        self.agent_connected = False
+        self.session.switch_host(host, port, sport, subject)
+        self.reconnect()
+        self.session.host_switched.emit(f"{host}:{port or sport}")
+
+
+def _c_string(data: bytes | None) -> str:
+    """A NUL-terminated string field (None or empty when absent)."""
+    return bytes(data or b"").split(b"\0", 1)[0].decode("utf-8", "replace")

@@ -1,0 +1,338 @@
+"""SpiceSession: what one connection to a SPICE server shares across its channels.
+
+It owns the session-wide state (connection settings and TLS policy, the session id, image caches and the GLZ
+window, the multimedia clock, sound factories) and the channels themselves: the main channel links first and
+reports the channel list, and the session attaches one channel object per offered channel spiceview speaks
+(CHANNEL_FACTORIES). Channels see it through the small ChannelSession interface.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
+
+from PySide6.QtCore import QObject, Signal
+
+from ..canvas.caches import PaletteCache, PixmapCache
+from ..codecs.glz import GlzWindow
+from ..protocol.agent.monitors import DisplaySettings
+from ..protocol.constants import ChannelType
+from ..transport.connect import Endpoint
+from ..transport.tls_config import TlsConfig
+from .agent_link import AgentLink
+from .channel_base import ChannelBase
+from .display_channel import DisplayChannel
+from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
+from .main_channel import MainChannel
+
+if TYPE_CHECKING:
+    from ..audio.sink import AudioSink
+    from ..audio.source import AudioSource
+    from ..codecs.image import DecodedImage
+    from ..protocol.messages.classes import Image
+
+    # Imported when first offered (start-up time), so only named here.
+    from .inputs_channel import InputsChannel
+    from .playback_channel import PlaybackChannel
+    from .record_channel import RecordChannel
+
+EndpointFactory = Callable[[int, bool], Endpoint]
+
+
+class SpiceSession(QObject):
+    display_added = Signal(object)  # DisplayChannel
+    channel_added = Signal(object)  # any ChannelBase
+    session_closed = Signal(str)  # "" on a clean disconnect, else the reason
+    host_switched = Signal(str)  # the new server, after a live migration moved the session there
+
+    def __init__(
+        self,
+        endpoint_for: EndpointFactory,
+        password: str = "",
+        *,
+        can_use_tls: bool = False,
+        secure_channels: Callable[[int], bool] = lambda _type: False,
+        connect_timeout: float = 10.0,
+        preferred_compression: int | None = None,
+        display_settings: DisplaySettings | None = None,
+        max_clipboard: int | None = None,
+        audio_sink_factory: Callable[[], AudioSink] | None = None,
+        audio_source_factory: Callable[[], AudioSource] | None = None,
+        audio_opus: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.session_id = 0
+        self.password = password
+        self.connect_timeout = connect_timeout
+        self._endpoint_for = endpoint_for
+        self._can_use_tls = can_use_tls
+        self._secure_channels = secure_channels
+        self._clock = clock  # seconds, monotonic: what the multimedia clock is followed with
+        self.preferred_compression = preferred_compression
+        self.pixmap_cache = PixmapCache()
+        self.palette_cache = PaletteCache()
+        self.glz_window: GlzWindow | None = None
+        self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
+        self.image_recorder: Callable[[Image, DecodedImage], None] | None = None  # --record-images
+        self.want_cursor_channel = True  # a headless screenshot has no pointer to show
+        # Where the guest's sound goes (an AudioSink per playback channel); None: no playback channel.
+        self.audio_sink_factory = audio_sink_factory
+        # What the guest records (an AudioSource per record channel); None: no record channel.
+        self.audio_source_factory = audio_source_factory
+        self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
+        self.mm_time_offset: float | None = None
+        self.channels: dict[tuple[int, int], ChannelBase] = {}
+        # The first channel of each type, remade when channels come or go: playback is looked up for every video
+        # frame (lip-sync, reports), and scanning the channels under their lock each time showed in profiles.
+        self._first_of_type: dict[int, ChannelBase] = {}
+        self._first_of_type_key: tuple[int, int] | None = None
+        self._channels_generation = 0
+        self._channels_lock = threading.Lock()
+        self._closing = False
+        # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
+        self.redirect: tuple[str, int, int, str | None] | None = None
+        self.retired_channels: list[ChannelBase] = []  # the previous server's channels, until their threads end
+        self.main = MainChannel(self, display_settings, max_clipboard)
+        self.main.closed.connect(self._main_closed)
+
+    @property
+    def agent(self) -> AgentLink:
+        """The guest agent, reached through the main channel."""
+        return self.main.agent
+
+    # --- connection settings used by every channel ----------------------------------------------------------
+
+    def endpoint_for(self, channel_type: int, tls: bool) -> Endpoint:
+        if self.redirect is None:
+            return self._endpoint_for(channel_type, tls)
+        host, port, sport, subject = self.redirect
+        try:
+            base = self._endpoint_for(channel_type, tls)
+        except ValueError:  # the first server had no TLS port; the new one has
+            base = Endpoint(host, sport, TlsConfig())
+        tls_config = base.tls
+        if tls_config is not None and subject:
+            tls_config = replace(tls_config, host_subject=subject)
+        return replace(base, host=host, port=sport if tls else port, tls=tls_config)
+
+    def wants_tls(self, channel_type: int) -> bool:
+        return self._secure_channels(channel_type)
+
+    def can_use_tls(self) -> bool:
+        if self.redirect is not None:
+            return self.redirect[2] > 0
+        return self._can_use_tls
+
+    # --- life cycle ---------------------------------------------------------------------------------------
+
+    def connect_session(self) -> None:
+        self.main.start()
+
+    def disconnect_session(self) -> None:
+        self._closing = True
+        for channel in self.all_channels():
+            channel.stop()
+        self.main.stop()
+
+    def finished_all(self) -> bool:
+        """Every thread of the session (main and channels) has ended."""
+        return self.main.finished() and all(c.finished() for c in [*self.all_channels(), *self.retired_channels])
+
+    def wait_all(self, timeout_ms: int = 5000) -> None:
+        for channel in [*self.all_channels(), *self.retired_channels]:
+            channel.wait(timeout_ms)
+        self.main.wait(timeout_ms)
+
+    def _main_closed(self, error: str) -> None:
+        # Without the main channel the session is over: close the others too.
+        for channel in self.all_channels():
+            channel.stop()
+        self.session_closed.emit("" if self._closing else error or "the server closed the session")
+
+    # --- what the main channel reports -----------------------------------------------------------------------
+
+    def begin(self, session_id: int, mm_time: int, ram_hint: int) -> None:
+        """The server's INIT: the session id the other channels link with, its clock, its memory."""
+        self.session_id = session_id
+        self.set_mm_time(mm_time)
+        # Size the GLZ window from the server's RAM hint, within spice-gtk's bounds.
+        self.glz_window_bytes = max(MIN_GLZ_WINDOW_BYTES, min(ram_hint // 3, MAX_GLZ_WINDOW_BYTES))
+        if self.glz_window is None:
+            self.glz_window = GlzWindow(self.glz_window_bytes // 4)
+
+    def attach_channels(self, offered: list[tuple[int, int]]) -> None:
+        """Start a channel object for every offered (type, id) spiceview speaks and does not have yet."""
+        for key in offered:
+            with self._channels_lock:
+                if key in self.channels:
+                    continue
+            channel = self._make_channel(*key)
+            if channel is None:
+                self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
+                continue
+            with self._channels_lock:
+                self.channels[key] = channel
+                displays = sum(1 for c in self.channels.values() if isinstance(c, DisplayChannel))
+            if displays > 1:
+                # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
+                self.pixmap_cache.wait_seconds = 2.0
+            channel.start()
+            self.channel_added.emit(channel)
+            if isinstance(channel, DisplayChannel):
+                self.display_added.emit(channel)
+
+    def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
+        """A live migration moved the VM: drop every channel but main and what the old server's cache held."""
+        self.redirect = (host, port, sport, subject)
+        with self._channels_lock:
+            old = list(self.channels.values())
+            self.channels.clear()
+            self._channels_generation += 1
+        for channel in old:
+            channel.stop()
+        self.retired_channels = [c for c in [*self.retired_channels, *old] if not c.finished()]
+        self.pixmap_cache.clear()
+        self.palette_cache.clear()
+        self.glz_window = None  # a new server, a new GLZ dictionary
+        self.session_id = 0
+
+    def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
+        make = CHANNEL_FACTORIES.get(channel_type)
+        channel = make(self, channel_id) if make is not None else None
+        if channel is not None:
+            # Made on the main channel's I/O thread, which runs no Qt event loop: hand the object to the thread
+            # that owns the session (the GUI's), so that Qt treats it as any other object of the GUI.
+            channel.moveToThread(self.thread())
+        return channel
+
+    # --- the multimedia clock -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The session's clock: monotonic seconds (another clock in tests)."""
+        return self._clock()
+
+    def set_mm_time(self, mm_time: int) -> None:
+        """The server's multimedia clock now (from the main channel, or from playback for lip-sync)."""
+        self.mm_time_offset = mm_time - self._clock() * 1000.0
+
+    def mm_time(self) -> int | None:
+        """The server's multimedia time now, as this client follows it (None before the first)."""
+        offset = self.mm_time_offset
+        return None if offset is None else int(self._clock() * 1000.0 + offset) & 0xFFFFFFFF
+
+    # --- the channels ------------------------------------------------------------------------------------
+
+    def all_channels(self) -> list[ChannelBase]:
+        """The attached channels (main is not among them: it is `main`)."""
+        with self._channels_lock:
+            return list(self.channels.values())
+
+    def displays(self) -> list[DisplayChannel]:
+        return [c for c in self.all_channels() if isinstance(c, DisplayChannel)]
+
+    def _channel_of(self, channel_type: int) -> ChannelBase | None:
+        key = (self._channels_generation, len(self.channels))  # channels are only ever added, or all cleared
+        if key != self._first_of_type_key:
+            first: dict[int, ChannelBase] = {}
+            for channel in self.all_channels():
+                first.setdefault(channel.channel_type, channel)
+            self._first_of_type, self._first_of_type_key = first, key
+        return self._first_of_type.get(channel_type)
+
+    def playback(self) -> PlaybackChannel | None:
+        """The playback channel, once attached (None before, without audio, or if the server offers none)."""
+        return cast("PlaybackChannel | None", self._channel_of(ChannelType.PLAYBACK))
+
+    def playback_active(self) -> bool:
+        """The guest's sound is playing now (what video frames are synchronised with)."""
+        playback = self.playback()
+        return playback is not None and playback.active
+
+    def record(self) -> RecordChannel | None:
+        """The record channel, once attached (None before, without recording, or if the server offers none)."""
+        return cast("RecordChannel | None", self._channel_of(ChannelType.RECORD))
+
+    def inputs(self) -> InputsChannel | None:
+        """The inputs channel, once attached (None before, or if the server offers none)."""
+        return cast("InputsChannel | None", self._channel_of(ChannelType.INPUTS))
+
+    def stats(self) -> dict[str, Any]:
+        """What the session received, by channel and image type (spiceview --stats-json)."""
+        image_types: dict[str, int] = {}
+        errors = 0
+        codecs: dict[str, int] = {}
+        frames = 0
+        for display in self.displays():
+            for name, count in display.resolver.seen_types.items():
+                image_types[name] = image_types.get(name, 0) + count
+            errors += display.errors
+            for name, count in display.stream_codecs.items():
+                codecs[name] = codecs.get(name, 0) + count
+            frames += display.stream_frames
+        return {
+            "channels": {c.name: dict(c.received) for c in [self.main, *self.all_channels()]},
+            "image_types": image_types,
+            "stream_codecs": codecs,
+            "stream_frames_decoded": frames,
+            "draw_errors": errors,
+            "server_name": self.main.server_name,
+        }
+
+
+def _type_name(channel_type: int) -> str:
+    try:
+        return ChannelType(channel_type).name.lower()
+    except ValueError:
+        return str(channel_type)
+
+
+# --- which class serves each channel type ------------------------------------------------------------------
+# Modules other than the display's are imported when their channel is first offered (start-up time). A factory
+# returns None for a channel this session does not want (no cursor in a screenshot, no sound device).
+
+
+def _display(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    return DisplayChannel(session, channel_id)
+
+
+def _inputs(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    from .inputs_channel import InputsChannel
+
+    return InputsChannel(session, channel_id)
+
+
+def _cursor(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    if not session.want_cursor_channel:
+        return None
+    from .cursor_channel import CursorChannel
+
+    return CursorChannel(session, channel_id)
+
+
+def _playback(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    if session.audio_sink_factory is None:
+        return None
+    from .playback_channel import PlaybackChannel
+
+    return PlaybackChannel(session, channel_id, session.audio_sink_factory)
+
+
+def _record(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    if session.audio_source_factory is None:
+        return None
+    from .record_channel import RecordChannel
+
+    return RecordChannel(session, channel_id, session.audio_source_factory)
+
+
+CHANNEL_FACTORIES: dict[int, Callable[[SpiceSession, int], ChannelBase | None]] = {
+    ChannelType.DISPLAY: _display,
+    ChannelType.INPUTS: _inputs,
+    ChannelType.CURSOR: _cursor,
+    ChannelType.PLAYBACK: _playback,
+    ChannelType.RECORD: _record,
+}
