@@ -19,6 +19,7 @@ class ChannelSchema:
         # Keyed by layout, not class, so classes are only made when a message is first used.
         self._client_numbers: dict[Struct, int] = dict(base._client_numbers) if base else {}
         self._server_numbers: dict[Struct, int] = dict(base._server_numbers) if base else {}
+        self._by_class: dict[tuple[int, type], int] = {}
 
     def server_msg(self, number: int, name: str, *fields: FieldSpec) -> MessageDef:
         return self._add(
@@ -43,13 +44,26 @@ class ChannelSchema:
         return defn
 
     def client_number(self, msg: object) -> int:
-        try:
-            return self._client_numbers[type(msg).__spice_struct__]  # type: ignore[attr-defined]
-        except (KeyError, AttributeError):
-            raise TypeError(f"{type(msg).__name__} is not a client message of {self.prefix or 'base'}") from None
+        number = self._number(self._client_numbers, msg)
+        if number is None:
+            raise TypeError(f"{type(msg).__name__} is not a client message of {self.prefix or 'base'}")
+        return number
 
     def server_number(self, msg: object) -> int:
-        try:
-            return self._server_numbers[type(msg).__spice_struct__]  # type: ignore[attr-defined]
-        except (KeyError, AttributeError):
-            raise TypeError(f"{type(msg).__name__} is not a server message of {self.prefix or 'base'}") from None
+        number = self._number(self._server_numbers, msg)
+        if number is None:
+            raise TypeError(f"{type(msg).__name__} is not a server message of {self.prefix or 'base'}")
+        return number
+
+    def _number(self, numbers: dict[Struct, int], msg: object) -> int | None:
+        # A generated class may be made directly (MsgcMainAttachChannels()) before its layout was ever used, so
+        # the layout is found by name and then checked to be this very class; the answer is remembered.
+        cls = type(msg)
+        known = self._by_class.get((id(numbers), cls))
+        if known is not None:
+            return known
+        for layout, number in numbers.items():
+            if layout.name == cls.__name__ and layout.cls is cls:
+                self._by_class[(id(numbers), cls)] = number
+                return number
+        return None
