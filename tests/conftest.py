@@ -16,9 +16,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(scope="session", autouse=True)
 def qt_application() -> object:
-    """One QApplication per test process, made before any test: a headless session makes a bare QCoreApplication
-    when none exists, and a QWidget made after that aborts the whole process (which test runs first in a worker
-    depends on how xdist shares them out)."""
+    """One QApplication per test process, made before any test: a QWidget needs one, and a bare QCoreApplication
+    made first (by any code) would abort the whole process when a QWidget comes (which test runs first in a
+    worker depends on how xdist shares them out)."""
     from PySide6.QtWidgets import QApplication
 
     return QApplication.instance() or QApplication(["spiceview-tests", "-platform", "offscreen"])

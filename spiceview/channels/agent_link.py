@@ -10,12 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
-
 from ..protocol.agent import clipboard as clip
 from ..protocol.agent import file_xfer as xfer
 from ..protocol.agent.monitors import DisplaySettings, MonitorSpec
 from ..protocol.agent.session import AgentCapabilities, AgentConnected, AgentDisconnected, AgentReply, AgentSession
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .main_channel import MainChannel
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("spiceview.agent")
 
 
-class AgentLink(QObject):
+class AgentLink:
     # All emitted on the main channel's thread; receivers in the GUI thread get them queued.
     connected_changed = Signal(bool)
     capabilities_changed = Signal(object)  # frozenset of VD_AGENT_CAP_*
@@ -40,7 +39,6 @@ class AgentLink(QObject):
     def __init__(
         self, main: MainChannel, display_settings: DisplaySettings | None = None, max_clipboard: int | None = None
     ) -> None:
-        super().__init__()
         self.main = main  # the agent's messages ride on the main channel
         self.session = (
             AgentSession(display_settings=display_settings)

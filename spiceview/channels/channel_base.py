@@ -7,8 +7,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
-
 from ..protocol.connection import ChannelConnection, Linked
 from ..protocol.constants import CHANNEL_NAMES, LinkErr, NotifySeverity
 from ..protocol.errors import LinkError
@@ -18,6 +16,7 @@ from ..protocol.schema import MessageDef, WireStruct
 from ..transport.channel_loop import ChannelLoop
 from ..transport.channel_thread import ChannelThread
 from ..transport.connect import open_socket
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ChannelBase(QObject):
+class ChannelBase:
     """One SPICE channel. Handlers run on the channel's thread; signals carry results to the GUI thread."""
 
     linked = Signal()
@@ -34,7 +33,6 @@ class ChannelBase(QObject):
     channel_type: int = 0
 
     def __init__(self, session: ChannelSession, channel_id: int = 0) -> None:
-        super().__init__()
         self.session = session
         self.channel_id = channel_id
         self.name = f"{CHANNEL_NAMES.get(self.channel_type, str(self.channel_type))}-{channel_id}"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-
 from ..canvas.cursors import CursorCache, CursorError, CursorShape
 from ..protocol.constants import ChannelType
 from ..protocol.messages import cursor as cmsg
@@ -20,6 +18,7 @@ from ..protocol.messages.classes import (
     Point16,
 )
 from .channel_base import ChannelBase
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession

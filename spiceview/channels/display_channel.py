@@ -8,8 +8,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import Signal
-
 from ..canvas.canvas import Canvas, Changed
 from ..canvas.dirty import DirtyBoxes
 from ..canvas.errors import DrawError
@@ -64,6 +62,7 @@ from ..protocol.messages.classes import (
 from ..protocol.stream_report import StreamReport, unknown_stream_report
 from .channel_base import ChannelBase
 from .limits import IMAGES_CACHE_BYTES
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession

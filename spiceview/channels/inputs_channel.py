@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-
 from ..protocol.constants import ChannelType, InputsCap, MouseButton, MouseButtonMask
 from ..protocol.messages import inputs as imsg
 from ..protocol.messages.classes import MsgInputsInit, MsgInputsKeyModifiers, MsgInputsMouseMotionAck
 from ..protocol.pointer_flow import PointerFlow
 from ..protocol.schema import WireStruct
 from .channel_base import ChannelBase
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession

@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-
 from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType, MainCap, MouseMode
 from ..protocol.messages import main as mainmsg
@@ -31,6 +29,7 @@ from ..protocol.messages.classes import (
 )
 from .agent_link import AgentLink
 from .channel_base import ChannelBase
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .spice_session import SpiceSession

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-
 from ..audio import AudioSink, NullSink, volume_gain
 from ..audio.portaudio import AudioDeviceError
 from ..codecs.audio import AudioDecoder, opus_available
@@ -32,6 +30,7 @@ from ..protocol.messages.classes import (
     MsgPlaybackVolume,
 )
 from .channel_base import ChannelBase
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession

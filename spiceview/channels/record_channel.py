@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Signal
 
 from ..audio import volume_gain
 from ..audio.portaudio import AudioDeviceError
@@ -23,6 +22,7 @@ from ..protocol.constants import AudioDataMode, AudioFmt, ChannelType, RecordCap
 from ..protocol.messages import audio as amsg
 from ..protocol.messages.classes import MsgRecordStart, MsgRecordStop
 from .channel_base import ChannelBase
+from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession

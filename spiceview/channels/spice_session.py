@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QObject, Signal
-
 from ..canvas.caches import PaletteCache, PixmapCache
 from ..codecs.glz import GlzWindow
 from ..protocol.agent.monitors import DisplaySettings
@@ -27,6 +25,7 @@ from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
+from .signals import Signal
 
 if TYPE_CHECKING:
     from ..audio.sink import AudioSink
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
 EndpointFactory = Callable[[int, bool], Endpoint]
 
 
-class SpiceSession(QObject):
+class SpiceSession:
     display_added = Signal(object)  # DisplayChannel
     channel_added = Signal(object)  # any ChannelBase
     session_closed = Signal(str)  # "" on a clean disconnect, else the reason
@@ -64,7 +63,6 @@ class SpiceSession(QObject):
         audio_opus: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__()
         self.session_id = 0
         self.password = password
         self.connect_timeout = connect_timeout
@@ -202,12 +200,7 @@ class SpiceSession(QObject):
 
     def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
         make = CHANNEL_FACTORIES.get(channel_type)
-        channel = make(self, channel_id) if make is not None else None
-        if channel is not None:
-            # Made on the main channel's I/O thread, which runs no Qt event loop: hand the object to the thread
-            # that owns the session (the GUI's), so that Qt treats it as any other object of the GUI.
-            channel.moveToThread(self.thread())
-        return channel
+        return make(self, channel_id) if make is not None else None
 
     # --- the multimedia clock -----------------------------------------------------------------------------
 

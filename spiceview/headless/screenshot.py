@@ -11,10 +11,9 @@ import logging
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QTimer
-
 from ..canvas.png import write_png
 from ..channels.display_channel import DisplayChannel
+from ..channels.signals import wait_for_events
 from ..channels.spice_session import SpiceSession
 
 POLL_MS = 10
@@ -38,15 +37,17 @@ class ScreenshotTaker:
         self.result: ScreenshotResult | None = None
         self._announced = False
         self._start = 0.0
-        self._timer = QTimer()
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self._poll)
         client.session_closed.connect(self._on_closed)
 
-    def start(self) -> None:
+    def run(self) -> ScreenshotResult:
+        """Connect, look every POLL_MS (or as soon as the session signals something), until done."""
         self._start = time.monotonic()
         self.client.connect_session()
-        self._timer.start()
+        while self.result is None:
+            wait_for_events(POLL_MS / 1000)
+            if self.result is None:
+                self._poll()
+        return self.result
 
     def _display0(self) -> DisplayChannel | None:
         for display in self.client.displays():
@@ -89,18 +90,14 @@ class ScreenshotTaker:
         if self.result is not None:
             return
         self.result = ScreenshotResult(ok, message, time.monotonic() - self._start)
-        self._timer.stop()
-        QCoreApplication.quit()
 
 
 def take_screenshot(
     client: SpiceSession, path: str, settle_ms: int = 300, delay_ms: int = 0, timeout_s: float = 30.0
 ) -> ScreenshotResult:
-    app = QCoreApplication.instance() or QCoreApplication([])
     taker = ScreenshotTaker(client, path, settle_ms, delay_ms, timeout_s)
-    QTimer.singleShot(0, taker.start)
-    app.exec()
-    client.disconnect_session()
-    client.wait_all(3000)
-    assert taker.result is not None
-    return taker.result
+    try:
+        return taker.run()
+    finally:
+        client.disconnect_session()
+        client.wait_all(3000)

@@ -8,8 +8,9 @@
         s.wait_idle()
         s.screenshot("shot.png")
 
-Everything runs on the calling thread's Qt event loop (a QCoreApplication is made if none exists); each call
-returns when done or raises TimeoutError / ConnectionError with a clear message.
+What the session's threads report reaches the calling thread while a call waits (no Qt needed; inside a Qt
+application, through its event loop); each call returns when done or raises TimeoutError / ConnectionError
+with a clear message.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEventLoop
 
 from ..audio import MemorySink
 from ..audio.source import QueueSource
 from ..canvas.png import write_png
 from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
+from ..channels.signals import wait_for_events
 from ..channels.spice_session import SpiceSession
 from ..protocol.agent.messages import ClipboardType, Selection
 from ..protocol.agent.monitors import MonitorSpec
@@ -56,7 +57,6 @@ class HeadlessSession:
         """`audio`: link the playback channel and keep what the guest plays (see :meth:`played_audio`); a
         MemorySink class or factory instead of True stands for a particular sound device (its delay, say);
         `record`: link the record channel, fed by :meth:`send_audio`; `opus`: use Opus where the server can."""
-        self.app = QCoreApplication.instance() or QCoreApplication([])
         params = parse_spice_uri(target) if isinstance(target, str) else target
         if password is not None:
             from dataclasses import replace
@@ -153,8 +153,7 @@ class HeadlessSession:
                 raise ConnectionError(self.error)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"timed out waiting for {what}")
-            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.005)
+            wait_for_events(0.02)
 
     def display(self, channel_id: int = 0) -> DisplayChannel:
         self.wait_until(lambda: any(d.channel_id == channel_id for d in self.client.displays()), what="a display")
@@ -239,7 +238,7 @@ class HeadlessSession:
         self._flush()
 
     def _flush(self) -> None:
-        self.app.processEvents()
+        wait_for_events(0)
 
     # --- guest agent --------------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Each channel's I/O loop runs on its own plain thread.
 
 A plain thread rather than a QThread: the loop is Python (selectors, sockets) and runs no Qt event loop, so
-nothing Qt offers a thread would be used. What must reach the GUI leaves the loop as a Qt signal, which Qt
-queues to the GUI thread whatever thread emits it.
+nothing Qt offers a thread would be used. What must reach the GUI leaves the loop as a signal
+(channels/signals.py), delivered on the thread that listens.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from spiceview.audio import MemorySink
+from spiceview.channels.signals import wait_for_events
 from spiceview.headless.session import HeadlessSession
 from spiceview_lab import procs
 from spiceview_lab.media import make_clip
@@ -77,8 +78,7 @@ def watch_frames(s: HeadlessSession, seconds: float) -> tuple[list[int], list[in
     display.schedule.push, display._show_frame = on_push, on_show
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        s.app.processEvents()
-        time.sleep(0.005)
+        wait_for_events(0.005)
     return arrivals, shown
 
 
