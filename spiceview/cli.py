@@ -151,8 +151,9 @@ def run_screenshot(params: ConnectionParams, args: argparse.Namespace) -> int:
     from .channels.from_params import client_from_params
     from .headless.screenshot import take_screenshot
 
-    client = client_from_params(params, connect_timeout=args.timeout)
-    client.want_cursor_channel = False  # no pointer in a screenshot
+    # No pointer and no guest agent in a screenshot (as spicy-screenshot): less to load and to link.
+    client = client_from_params(params, connect_timeout=args.timeout, with_agent=False)
+    client.want_cursor_channel = False
     if args.record_images:
         from .canvas.recorder import ImageRecorder
 

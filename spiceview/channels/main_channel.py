@@ -15,6 +15,7 @@ from ..protocol.messages.classes import (
     MsgcMainMouseModeRequest,
     MsgMainAgentConnected,
     MsgMainAgentConnectedTokens,
+    MsgMainAgentData,
     MsgMainAgentDisconnected,
     MsgMainAgentToken,
     MsgMainChannelsList,
@@ -27,11 +28,11 @@ from ..protocol.messages.classes import (
     MsgMainName,
     MsgMainUuid,
 )
-from .agent_link import AgentLink
 from .channel_base import ChannelBase
 from .signals import Signal
 
 if TYPE_CHECKING:
+    from .agent_link import AgentLink
     from .spice_session import SpiceSession
 
 NO_PORT = 0xFFFF  # what a server's u16 port field holds for "none" (QEMU sends -1 for a missing TLS port)
@@ -46,7 +47,12 @@ class MainChannel(ChannelBase):
     mouse_mode_changed = Signal(int)
 
     def __init__(
-        self, session: SpiceSession, display_settings: DisplaySettings | None = None, max_clipboard: int | None = None
+        self,
+        session: SpiceSession,
+        display_settings: DisplaySettings | None = None,
+        max_clipboard: int | None = None,
+        *,
+        with_agent: bool = True,
     ) -> None:
         super().__init__(session, 0)
         self.handlers.update(
@@ -61,7 +67,7 @@ class MainChannel(ChannelBase):
                 mainmsg.MSG_AGENT_CONNECTED_TOKENS: self._on_agent_connected_tokens,
                 mainmsg.MSG_AGENT_DISCONNECTED: self._on_agent_disconnected,
                 mainmsg.MSG_AGENT_TOKEN: self._on_agent_token,
-                mainmsg.MSG_AGENT_DATA: lambda m: self.agent.on_agent_data(bytes(m.data)),
+                mainmsg.MSG_AGENT_DATA: self._on_agent_data,
                 mainmsg.MSG_MIGRATE_BEGIN: self._on_migrate_begin,
                 mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS: self._on_migrate_begin,
                 mainmsg.MSG_MIGRATE_CANCEL: lambda m: self.log.info("migration cancelled"),
@@ -69,7 +75,11 @@ class MainChannel(ChannelBase):
                 mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
             }
         )
-        self.agent: AgentLink = AgentLink(self, display_settings, max_clipboard)
+        self.agent: AgentLink | None = None
+        if with_agent:
+            from .agent_link import AgentLink  # the agent's protocol modules load only when wanted
+
+            self.agent = AgentLink(self, display_settings, max_clipboard)
         self.server_name = ""
         self.server_uuid = ""
         self.mouse_mode = MouseMode.SERVER
@@ -92,7 +102,8 @@ class MainChannel(ChannelBase):
             self.send(MsgcMainMouseModeRequest(mode=MouseMode.CLIENT))
         self.mouse_mode_changed.emit(int(self.mouse_mode))
         self.send(MsgcMainAttachChannels())
-        self.agent.on_init(self.agent_connected, self.agent_tokens)
+        if self.agent is not None:
+            self.agent.on_init(self.agent_connected, self.agent_tokens)
 
     def _on_channels_list(self, msg: MsgMainChannelsList) -> None:
         self.session.attach_channels([(entry.type, entry.id) for entry in msg.channels])
@@ -119,21 +130,29 @@ class MainChannel(ChannelBase):
 
     def _on_agent_connected(self, msg: MsgMainAgentConnected) -> None:
         self.agent_connected = True
-        self.agent.on_agent_connected()
+        if self.agent is not None:
+            self.agent.on_agent_connected()
 
     def _on_agent_connected_tokens(self, msg: MsgMainAgentConnectedTokens) -> None:
         self.agent_connected = True
         self.agent_tokens = msg.num_tokens
-        self.agent.on_agent_connected(msg.num_tokens)
+        if self.agent is not None:
+            self.agent.on_agent_connected(msg.num_tokens)
 
     def _on_agent_disconnected(self, msg: MsgMainAgentDisconnected) -> None:
         self.agent_connected = False
         self.agent_tokens = 0
-        self.agent.on_agent_disconnected(msg.error_code)
+        if self.agent is not None:
+            self.agent.on_agent_disconnected(msg.error_code)
+
+    def _on_agent_data(self, msg: MsgMainAgentData) -> None:
+        if self.agent is not None:
+            self.agent.on_agent_data(bytes(msg.data))
 
     def _on_agent_token(self, msg: MsgMainAgentToken) -> None:
         self.agent_tokens += msg.num_tokens
-        self.agent.on_agent_token(msg.num_tokens)
+        if self.agent is not None:
+            self.agent.on_agent_token(msg.num_tokens)
 
     # --- migration ----------------------------------------------------------------------------------------
 
@@ -155,7 +174,8 @@ class MainChannel(ChannelBase):
             self.log.warning("switch-host without a usable destination ignored")
             return
         self.log.info("the session moves to %s (port %d, TLS port %d)", host, port, sport)
-        self.agent.on_agent_disconnected(0)
+        if self.agent is not None:
+            self.agent.on_agent_disconnected(0)
         self.agent_connected = False
         self.session.switch_host(host, port, sport, subject)
         self.reconnect()

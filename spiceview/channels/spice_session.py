@@ -20,7 +20,6 @@ from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
-from .agent_link import AgentLink
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from ..audio.source import AudioSource
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
+    from .agent_link import AgentLink
 
     # Imported when first offered (start-up time), so only named here.
     from .inputs_channel import InputsChannel
@@ -61,8 +61,10 @@ class SpiceSession:
         audio_sink_factory: Callable[[], AudioSink] | None = None,
         audio_source_factory: Callable[[], AudioSource] | None = None,
         audio_opus: bool = True,
+        with_agent: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
         self.session_id = 0
         self.password = password
         self.connect_timeout = connect_timeout
@@ -94,12 +96,14 @@ class SpiceSession:
         # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
         self.redirect: tuple[str, int, int, str | None] | None = None
         self.retired_channels: list[ChannelBase] = []  # the previous server's channels, until their threads end
-        self.main = MainChannel(self, display_settings, max_clipboard)
+        self.main = MainChannel(self, display_settings, max_clipboard, with_agent=with_agent)
         self.main.closed.connect(self._main_closed)
 
     @property
     def agent(self) -> AgentLink:
         """The guest agent, reached through the main channel."""
+        if self.main.agent is None:
+            raise RuntimeError("this session was opened without the guest agent")
         return self.main.agent
 
     # --- connection settings used by every channel ----------------------------------------------------------

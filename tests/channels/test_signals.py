@@ -54,3 +54,17 @@ def test_a_windowless_session_never_loads_qt() -> None:
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "[]"
+
+
+def test_a_screenshot_session_loads_no_agent_code() -> None:
+    """spiceview --screenshot opens its session without the guest agent (as spicy-screenshot does)."""
+    program = (
+        "import sys\n"
+        "from spiceview.channels.from_params import client_from_params\n"
+        "from spiceview.session.uri import parse_spice_uri\n"
+        "client = client_from_params(parse_spice_uri('spice://127.0.0.1:1'), with_agent=False)\n"
+        "print(sorted(m for m in sys.modules if 'agent_link' in m or 'agent.session' in m))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
