@@ -115,7 +115,7 @@ class Canvas:
                     op(box, block)
                     target[sel] = block[sel]
                 _quantize(surface, target)
-        return surface, region.bounds()  # type: ignore[return-value]
+        return surface, region.extent()  # type: ignore[return-value]
 
     # --- brushes and sources ------------------------------------------------------------------------------
 
@@ -144,12 +144,22 @@ class Canvas:
         if brush.type == BrushType.PATTERN and brush.pattern is not None:
             self.resolver.touch(brush.pattern.pat)
 
-    def _source(self, surface: Surface, image: Image | None, src_area: Rect, dest: Box, scale_mode: int) -> np.ndarray:
-        """The source pixels that land on `dest` (scaled when the areas differ), in the surface's layout."""
-        return self._copy_source(surface, image, src_area, dest, scale_mode, raw_x=False)[0]
+    def _source(
+        self, surface: Surface, image: Image | None, src_area: Rect, dest: Box, window: Box, scale_mode: int
+    ) -> np.ndarray:
+        """The source pixels that land on `window` (the drawn part of `dest`; scaled when the source area and
+        `dest` differ in size), in the surface's layout."""
+        return self._copy_source(surface, image, src_area, dest, window, scale_mode, raw_x=False)[0]
 
     def _copy_source(
-        self, surface: Surface, image: Image | None, src_area: Rect, dest: Box, scale_mode: int, raw_x: bool
+        self,
+        surface: Surface,
+        image: Image | None,
+        src_area: Rect,
+        dest: Box,
+        window: Box,
+        scale_mode: int,
+        raw_x: bool,
     ) -> tuple[np.ndarray, bool]:
         """`_source`, and whether its X bytes are still to be set: with `raw_x` (a plain copy, which sets X as
         it copies) a GLZ picture shared with the window comes unscaled as it is, without a copy."""
@@ -160,17 +170,21 @@ class Canvas:
         dw, dh = dest[2] - dest[0], dest[3] - dest[1]
         if dw <= 0 or dh <= 0:
             raise DrawError(f"empty destination {dest}")
-        part = decoded.pixels[sy0:sy1, sx0:sx1]
+        # Only the window (inside the surface) is computed: the destination's size is the server's to choose.
+        wx0, wy0, wx1, wy1 = window[0] - dest[0], window[1] - dest[1], window[2] - dest[0], window[3] - dest[1]
+        ww, wh = wx1 - wx0, wy1 - wy0
         if (sx1 - sx0, sy1 - sy0) != (dw, dh):
             decoded = decoded.opaque()
             fmt = picture_format(decoded)
-            part = scale_area(decoded.pixels, fmt, (sx0, sy0, sx1, sy1), dw, dh, scale_mode == ScaleMode.NEAREST)
-            return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface), False
+            nearest = scale_mode == ScaleMode.NEAREST
+            part = scale_area(decoded.pixels, fmt, (sx0, sy0, sx1, sy1), dw, dh, nearest, (wx0, wy0, wx1, wy1))
+            return _as_surface_pixels(DecodedImage(ww, wh, decoded.format, part), surface), False
+        part = decoded.pixels[sy0 + wy0 : sy0 + wy1, sx0 + wx0 : sx0 + wx1]
         if decoded.x_undefined:
             return part, True
         if np.may_share_memory(part, surface.pixels):
             part = part.copy()  # the source is this very surface: read it before writing
-        return _as_surface_pixels(DecodedImage(dw, dh, decoded.format, part), surface), False
+        return _as_surface_pixels(DecodedImage(ww, wh, decoded.format, part), surface), False
 
     # --- commands -----------------------------------------------------------------------------------------
 
@@ -193,10 +207,11 @@ class Canvas:
         ropd = copy.rop_descriptor
         plain = is_plain_copy(ropd, Ropd.INVERS_SRC)
         raw_x = plain and not surface.is_alpha_only
-        src, set_x = self._copy_source(surface, copy.src_bitmap, copy.src_area, dest, copy.scale_mode, raw_x)
+        window = region.extent()
+        src, set_x = self._copy_source(surface, copy.src_bitmap, copy.src_area, dest, window, copy.scale_mode, raw_x)
 
         def blit(box: Box, block: np.ndarray) -> None:
-            part = _sub(src, box, dest)
+            part = _sub(src, box, window)
             if set_x:
                 # X set while copying: one pass over the pixels, and no X = 0xFF copy of the picture kept.
                 np.bitwise_or(part.view(np.uint32), X_MASK, out=block.view(np.uint32))
@@ -216,13 +231,14 @@ class Canvas:
             self._touch_brush(opaque.brush)
             return None
         dest = rect_box(base.box)
-        src = self._source(surface, opaque.src_bitmap, opaque.src_area, dest, opaque.scale_mode)
+        window = region.extent()
+        src = self._source(surface, opaque.src_bitmap, opaque.src_area, dest, window, opaque.scale_mode)
         # Inversion flags as ropd_descriptor_to_rop(desc, BRUSH, SRC) remaps them: brush as "src", src as "dest".
         ropd = _remap_invert(opaque.rop_descriptor, Ropd.INVERS_BRUSH, Ropd.INVERS_SRC)
         brush = self._brush_op(surface, opaque.brush, ropd, Ropd.INVERS_BRUSH)
 
         def put_then_brush(box: Box, block: np.ndarray) -> None:
-            block[...] = _sub(src, box, dest)
+            block[...] = _sub(src, box, window)
             brush(box, block)
 
         return self._paint(surface, region, put_then_brush)
@@ -250,10 +266,10 @@ class Canvas:
             self.resolver.touch(rop.src_bitmap)
             self._touch_brush(rop.brush)
             return None
-        dest = rect_box(base.box)
+        dest, window = rect_box(base.box), region.extent()
         src = None
         if rop.src_bitmap is not None:
-            src = self._source(surface, rop.src_bitmap, rop.src_area, dest, rop.scale_mode)
+            src = self._source(surface, rop.src_bitmap, rop.src_area, dest, window, rop.scale_mode)
         elif uses_source(rop.rop3):
             raise DrawError(f"ROP3 {rop.rop3:#04x} needs a source image")
         if surface.is_alpha_only:
@@ -264,14 +280,14 @@ class Canvas:
             pos = pattern_.pos
 
             def with_pattern(box: Box, block: np.ndarray) -> None:
-                part = None if src is None else _sub(src, box, dest)
+                part = None if src is None else _sub(src, box, window)
                 rop3_pattern(block, part, tile, box[0] - pos.x, box[1] - pos.y, rop.rop3)
 
             return self._paint(surface, region, with_pattern)
         color = int.from_bytes(color_bytes(rop.brush.color or 0, surface).tobytes(), "little")
 
         def with_color(box: Box, block: np.ndarray) -> None:
-            part = None if src is None else _sub(src, box, dest)
+            part = None if src is None else _sub(src, box, window)
             rop3_solid(block, part, color, rop.rop3)
 
         return self._paint(surface, region, with_color)
@@ -284,11 +300,12 @@ class Canvas:
             self.resolver.touch(tr.src_bitmap)
             return None
         dest = rect_box(base.box)
-        src = self._source(surface, tr.src_bitmap, tr.src_area, dest, ScaleMode.NEAREST)
+        window = region.extent()
+        src = self._source(surface, tr.src_bitmap, tr.src_area, dest, window, ScaleMode.NEAREST)
         key = color_bytes(tr.true_color, surface)[:3]
 
         def colorkey(box: Box, block: np.ndarray) -> None:
-            part = _sub(src, box, dest)
+            part = _sub(src, box, window)
             if part.ndim == 2:
                 keep = part != key[0]
             else:
@@ -315,15 +332,20 @@ class Canvas:
         sx0, sy0, sx1, sy1 = rect_box(ab.src_area)
         if not (0 <= sx0 < sx1 <= decoded.width and 0 <= sy0 < sy1 <= decoded.height):
             raise DrawError("alpha blend source area outside its image")
-        part = decoded.pixels[sy0:sy1, sx0:sx1]
-        if decoded.format is PixelFormat.A8:
-            full = np.zeros(part.shape + (4,), dtype=np.uint8)
-            full[..., 3] = part
-            part = full
+        window = region.extent()
+        wx0, wy0, wx1, wy1 = window[0] - dest[0], window[1] - dest[1], window[2] - dest[0], window[3] - dest[1]
         dw, dh = dest[2] - dest[0], dest[3] - dest[1]
         if (sx1 - sx0, sy1 - sy0) != (dw, dh):
+            # Only the window is scaled: the destination's size is the server's to choose.
             full = decoded.pixels if decoded.format is not PixelFormat.A8 else _as_surface_pixels(decoded, surface)
-            part = scale_area(full, "a8r8g8b8" if src_alpha else "x8r8g8b8", (sx0, sy0, sx1, sy1), dw, dh, True)
+            fmt = "a8r8g8b8" if src_alpha else "x8r8g8b8"
+            part = scale_area(full, fmt, (sx0, sy0, sx1, sy1), dw, dh, True, (wx0, wy0, wx1, wy1))
+        else:
+            part = decoded.pixels[sy0 + wy0 : sy0 + wy1, sx0 + wx0 : sx0 + wx1]
+            if decoded.format is PixelFormat.A8:
+                full = np.zeros(part.shape + (4,), dtype=np.uint8)
+                full[..., 3] = part
+                part = full
         src = np.array(part, dtype=np.uint8)
         if not src_alpha:
             src[..., 3] = 0xFF
@@ -333,7 +355,7 @@ class Canvas:
         def blend(box: Box, block: np.ndarray) -> None:
             if not dest_alpha:
                 block[..., 3] = 0xFF  # an xRGB destination is read as opaque
-            over(block, _sub(src, box, dest), overall)
+            over(block, _sub(src, box, window), overall)
 
         changed = self._paint(surface, region, blend)
         if changed is not None and not dest_alpha:
@@ -459,16 +481,16 @@ class Canvas:
                 moves.append((sx0 - dx, sy0 - dy, pixels[sy0:sy1, sx0:sx1].copy()))
             for x0, y0, block in moves:
                 pixels[y0 : y0 + block.shape[0], x0 : x0 + block.shape[1]] = block
-        return surface, region.bounds()  # type: ignore[return-value]
+        return surface, region.extent()  # type: ignore[return-value]
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
 
-def _sub(src: np.ndarray, box: Box, dest: Box) -> np.ndarray:
-    """The part of a dest-sized source array that lands on `box`."""
+def _sub(src: np.ndarray, box: Box, window: Box) -> np.ndarray:
+    """The part of a window-sized source array that lands on `box` (a box inside the window)."""
     x0, y0, x1, y1 = box
-    return src[y0 - dest[1] : y1 - dest[1], x0 - dest[0] : x1 - dest[0]]
+    return src[y0 - window[1] : y1 - window[1], x0 - window[0] : x1 - window[0]]
 
 
 def _tile_block(tile: np.ndarray, box: Box, origin_x: int, origin_y: int) -> np.ndarray:

@@ -25,6 +25,12 @@ class Region:
     def of(cls, box: Box, clip: Clip, bounds: Box) -> Region:
         return cls(clip_boxes(box, clip, bounds))
 
+    def extent(self) -> Box:
+        """The smallest box holding every box of a region that is not empty."""
+        box = bounding(self.boxes)
+        assert box is not None, "extent() of an empty region"
+        return box
+
     def empty(self) -> bool:
         if not self.boxes:
             return True

@@ -147,3 +147,43 @@ def test_scaled_copy_matches_pixman(mode: int) -> None:
     )
     got = canvas.surfaces[0].pixels[..., :3]
     assert np.array_equal(got, expect_put(before, scaled)[..., :3])
+
+
+@pytest.mark.parametrize("mode", [ScaleMode.NEAREST, ScaleMode.INTERPOLATE])
+def test_a_scaled_copy_hanging_off_the_surface_computes_only_its_visible_part(mode: int) -> None:
+    """The canvas scales only the window that lands on the surface; the pixels are those of the whole scaled
+    destination, cut (pixman on the whole box is the reference)."""
+    pixman = oracle_or_skip()
+    rng = np.random.default_rng(10 + mode)
+    src = rng.integers(0, 256, (16, 20, 4), dtype=np.uint8)
+    src[..., 3] = 0xFF
+    area = (3, 2, 14, 13)
+    box = (-23, -11, 31, 45)  # 54x56, sticking out left, top and bottom of the 40x30 surface
+    canvas = make_canvas(SurfaceFmt.FMT_32_xRGB, 8)
+    no_clip = t.DisplayBase.cls(surface_id=0, box=rect(box), clip=t.Clip.cls(type=ClipType.NONE))
+    canvas.copy(
+        no_clip,
+        d.Copy.cls(
+            src_bitmap=image(src, BitmapFmt.BIT32, 4),
+            src_area=rect(area),
+            rop_descriptor=Ropd.OP_PUT,
+            scale_mode=mode,
+            mask=t.QMask.cls(),
+        ),
+    )
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    fsx, fsy = ((area[2] - area[0]) * 65536) // bw, ((area[3] - area[1]) * 65536) // bh
+    transform = (fsx, 0, area[0] << 16, 0, fsy, area[1] << 16)
+    scaled = pixman.composite(
+        0x01,
+        OraclePicture(src, "x8r8g8b8", transform, 3 if mode == ScaleMode.NEAREST else 1, 0),
+        None,
+        np.zeros((bh, bw, 4), np.uint8),
+        "x8r8g8b8",
+        0,
+        0,
+        0,
+        0,
+    )
+    visible = scaled[-box[1] : -box[1] + H, -box[0] : -box[0] + 31]
+    assert np.array_equal(canvas.surfaces[0].pixels[:, :31, :3], visible[..., :3])
