@@ -1,7 +1,9 @@
 """`spiceview --screenshot`: connect without a window, wait for a complete frame of display 0, save a PNG.
 
 A frame is complete once the primary surface exists, the server has sent MARK (the initial screen is all
-there), and nothing has been drawn for `settle_ms`. With `delay_ms` the session stays connected that long
+there), and nothing has been drawn for `settle_ms`. A screen that never stops changing (a blinking text cursor,
+a clock, a video) is captured anyway once it has had SETTLE_LIMIT_FACTOR x `settle_ms` (at least
+MIN_SETTLE_LIMIT_S) to settle, and -v says so. With `delay_ms` the session stays connected that long
 first, drawing whatever the server sends live.
 """
 
@@ -17,6 +19,8 @@ from ..channels.signals import wait_for_events
 from ..channels.spice_session import SpiceSession
 
 POLL_MS = 10
+SETTLE_LIMIT_FACTOR = 5
+MIN_SETTLE_LIMIT_S = 1.5
 log = logging.getLogger(__name__)
 
 
@@ -34,9 +38,11 @@ class ScreenshotTaker:
         self.settle = settle_ms / 1000.0
         self.delay = delay_ms / 1000.0
         self.timeout = timeout_s
+        self.settle_limit = max(MIN_SETTLE_LIMIT_S, SETTLE_LIMIT_FACTOR * self.settle)
         self.result: ScreenshotResult | None = None
         self._announced = False
         self._start = 0.0
+        self._waiting_since: float | None = None  # when the frame was complete and the delay over
         client.session_closed.connect(self._on_closed)
 
     def run(self) -> ScreenshotResult:
@@ -68,16 +74,16 @@ class ScreenshotTaker:
             # Scripts that draw while connected wait for this line (spiceview -v) before they start.
             self._announced = True
             log.info("first frame of display 0 received after %.3f s", elapsed)
-        if (
-            display is not None
-            and surface is not None
-            and ready
-            and elapsed >= self.delay
-            and now - display.last_draw >= self.settle
-        ):
-            write_png(surface.rgb_copy(), self.path)
-            self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height})")
-            return
+        if display is not None and surface is not None and ready and elapsed >= self.delay:
+            if self._waiting_since is None:
+                self._waiting_since = now
+            settled = now - display.last_draw >= self.settle
+            waited = now - self._waiting_since
+            if settled or waited >= self.settle_limit:
+                write_png(surface.rgb_copy(), self.path)
+                how = "" if settled else f"; the screen kept changing, captured after {waited:.1f} s of it"
+                self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height}){how}")
+                return
         if elapsed > self.timeout + self.delay:
             why = "no display channel" if display is None else "no complete frame"
             self._finish(False, f"timed out after {self.timeout:.0f} s: {why}")
