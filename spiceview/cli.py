@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.debug)
     try:
+        from .session.monitor_mapping import parse_mapping
+
+        parse_mapping(args.monitor_mapping)  # a bad one is refused now, with or without a target
         if args.target is None:
             if args.screenshot:
                 raise ConfigError("--screenshot needs a spice:// URI or a .vv file")

@@ -14,7 +14,7 @@ from ..audio.device_sink import SoundDeviceSink
 from ..audio.device_source import SoundDeviceSource
 from ..channels.from_params import client_from_params
 from ..channels.spice_session import SpiceSession
-from ..session.errors import ConfigError
+from ..session.monitor_mapping import parse_mapping
 from ..session.params import ConnectionParams
 from .preferences import Preferences
 from .style import ViewerStyle
@@ -28,22 +28,6 @@ def ask_for_target() -> ConnectionParams | None:
     from .connect_dialog import ConnectDialog
 
     return ConnectDialog().exec_and_get()
-
-
-def parse_mapping(text: str | None) -> dict[int, int]:
-    """remote-viewer's monitor-mapping syntax: '1:2;2:1' = guest monitor 1 on client screen 2, 2 on 1."""
-    if not text:
-        return {}
-    mapping: dict[int, int] = {}
-    for pair in filter(None, (p.strip() for p in text.split(";"))):
-        guest, _, client = pair.partition(":")
-        if not (guest.strip().isdigit() and client.strip().isdigit()):
-            raise ConfigError(f"monitor mapping {text!r}: {pair!r} is not GUEST:CLIENT")
-        g, c = int(guest), int(client)
-        if g < 1 or c < 1 or g in mapping or c in mapping.values():
-            raise ConfigError(f"monitor mapping {text!r}: monitors count from 1, each once")
-        mapping[g] = c
-    return mapping
 
 
 RECONNECT_DELAY_MS = 2000
