@@ -76,11 +76,36 @@ def load_target(target: str) -> tuple[ConnectionParams, object | None]:
 
     if "://" in target:
         return parse_spice_uri(target), None
+    if target == "-":  # as remote-viewer: the .vv file on standard input
+        vv = parse_vv(sys.stdin.buffer.read())
+        return vv.to_params(), vv
     path = Path(target)
     if not path.exists():
         raise ConfigError(f"{target}: no such file, and not a spice:// URI")
     vv = parse_vv(path)
     return vv.to_params(), vv
+
+
+# The remote-viewer release whose .vv keys and behaviour spiceview covers: a file asking for a newer one
+# (`version=`) is refused, as remote-viewer refuses a file newer than itself.
+REMOTE_VIEWER_COMPAT = "11.0"
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    parts = []
+    for part in text.replace("-", ".").split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def check_version(params: ConnectionParams) -> None:
+    if params.version and _version_key(params.version) > _version_key(REMOTE_VIEWER_COMPAT):
+        where = f"; see {params.newer_version_url}" if params.newer_version_url else ""
+        raise ConfigError(
+            f"this connection needs remote-viewer {params.version} or newer; spiceview covers {REMOTE_VIEWER_COMPAT}"
+            + where
+        )
 
 
 def apply_options(params: ConnectionParams, args: argparse.Namespace) -> ConnectionParams:
@@ -135,8 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             params, vv = None, None
         else:
             params, vv = load_target(args.target)
+            check_version(params)
             params = apply_options(params, args)
             params.require_endpoint()
+            for warning in params.warnings:  # once each, before connecting
+                print(f"spiceview: warning: {warning}", file=sys.stderr)
     except ConfigError as exc:
         print(f"spiceview: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -29,6 +29,7 @@ class ChannelBase:
 
     linked = Signal()
     closed = Signal(str)  # "" when closed on purpose, else a one-line reason
+    notice = Signal(str)  # what the server says to the user (SPICE_MSG_NOTIFY)
 
     channel_type: int = 0
 
@@ -167,9 +168,11 @@ class ChannelBase:
     # --- common messages ----------------------------------------------------------------------------------
 
     def _on_notify(self, msg: MsgNotify) -> None:
+        # For -v and the `notice` signal, not stderr: QEMU and Xspice say "keyboard channel is insecure" on every
+        # plain connection, and a warning printed each time teaches users to ignore warnings.
         text = bytes(msg.message).rstrip(b"\0").decode("utf-8", "replace")
-        level = logging.WARNING if msg.severity >= NotifySeverity.WARN else logging.INFO
-        self.log.log(level, "server notice: %s", text)
+        self.log.info("server notice%s: %s", " (warning)" if msg.severity >= NotifySeverity.WARN else "", text)
+        self.notice.emit(text)
 
     def _on_disconnecting(self, msg: MsgDisconnecting) -> None:
         self.log.info("server is disconnecting this channel (reason %d)", msg.reason)

@@ -42,3 +42,28 @@ def test_one_clear_line(case: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == EXIT_USAGE
     err = capsys.readouterr().err
     assert err == message + "\n"
+
+
+def test_a_vv_asking_for_a_newer_remote_viewer_is_refused(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    vv = tmp_path / "console.vv"
+    vv.write_text(
+        "[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=1\nversion=99.0\nnewer-version-url=https://x.test/\n"
+    )
+    assert main([str(vv)]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "spiceview: this connection needs remote-viewer 99.0 or newer; spiceview covers 11.0; see https://x.test/\n"
+    )
+
+
+def test_a_vv_from_standard_input_and_its_warnings(monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    """`spiceview -` reads the .vv from standard input; each warning is said once, before connecting."""
+    import io
+    import sys
+
+    data = b"[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=1\nfoo=bar\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    seen = {}
+    monkeypatch.setattr("spiceview.cli.run_screenshot", lambda params, args: seen.setdefault("params", params) and 0)
+    main(["--screenshot", "out.png", "-"])
+    assert seen["params"].host == "127.0.0.1" and seen["params"].port == 1
+    assert capsys.readouterr().err == "spiceview: warning: <.vv data>, line 5: unknown key 'foo' ignored\n"
