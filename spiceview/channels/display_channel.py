@@ -61,7 +61,6 @@ from ..protocol.messages.classes import (
 )
 from ..protocol.stream_report import StreamReport, unknown_stream_report
 from .channel_base import ChannelBase
-from .limits import IMAGES_CACHE_BYTES
 from .signals import Signal
 
 if TYPE_CHECKING:
@@ -172,7 +171,7 @@ class DisplayChannel(ChannelBase):
         self.send(
             dmsg.MSGC_INIT.cls(
                 pixmap_cache_id=1,
-                pixmap_cache_size=IMAGES_CACHE_BYTES // 4,
+                pixmap_cache_size=self.session.pixmap_cache.max_pixels,
                 glz_dictionary_id=1,
                 glz_dictionary_window_size=self.session.glz_window_bytes // 4,
             )

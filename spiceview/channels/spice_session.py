@@ -22,7 +22,7 @@ from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
-from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
+from .limits import IMAGES_CACHE_BYTES, MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
 from .signals import Signal
 
@@ -73,7 +73,7 @@ class SpiceSession:
         self._secure_channels = secure_channels
         self._clock = clock  # seconds, monotonic: what the multimedia clock is followed with
         self.preferred_compression = preferred_compression
-        self.pixmap_cache = PixmapCache()
+        self.pixmap_cache = PixmapCache(IMAGES_CACHE_BYTES // 4)  # the size DISPLAY_INIT announces, in pixels
         self.palette_cache = PaletteCache()
         self.glz_window: GlzWindow | None = None
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
