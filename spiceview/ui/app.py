@@ -62,6 +62,10 @@ class SessionRunner:
             # Without consent the microphone is never opened, not merely muted.
             audio_source_factory=None if no_audio or not prefs.share_microphone else SoundDeviceSource,
         )
+        if getattr(args, "record_images", None):
+            from ..canvas.recorder import ImageRecorder
+
+            client.image_recorder = ImageRecorder(args.record_images)
         hotkeys = {"release-cursor": prefs.release_hotkey, **dict(params.hotkeys.items())}
         viewer = Viewer(
             client,
@@ -125,6 +129,12 @@ class SessionRunner:
         for client in [*self.retired, *([self.client] if self.client is not None else [])]:
             client.disconnect_session()
             client.wait_all(3000)
+        if getattr(self.args, "stats_json", None) and self.client is not None:
+            # What the last session received, as `--screenshot --stats-json` writes it.
+            import json
+            from pathlib import Path
+
+            Path(self.args.stats_json).write_text(json.dumps(self.client.stats(), indent=1))
 
 
 def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int:
