@@ -73,6 +73,15 @@ def monitors_of(display: DisplayChannel) -> list[Monitor]:
     return found
 
 
+CHANNEL_ROLES = {
+    ChannelType.DISPLAY: "Display",
+    ChannelType.INPUTS: "Keyboard and mouse",
+    ChannelType.CURSOR: "Pointer shape",
+    ChannelType.PLAYBACK: "Sound",
+    ChannelType.RECORD: "Microphone",
+}
+
+
 class Viewer(QObject):
     windows_changed = Signal()
 
@@ -509,6 +518,9 @@ class Viewer(QObject):
                 window.screen_widget.invalidate_surface(*box)
 
     def _on_channel(self, channel: Any) -> None:
+        channel.closed.connect(lambda error, c=channel: self._on_channel_closed(c, error))
+        if channel.error:  # it failed before this was connected
+            self._on_channel_closed(channel, channel.error)
         if channel.channel_type in (ChannelType.PLAYBACK, ChannelType.RECORD):
             self._apply_mutes()
             return
@@ -520,6 +532,15 @@ class Viewer(QObject):
             return
         for window in self.all_windows():
             self._wire(window)
+
+    def _on_channel_closed(self, channel: Any, error: str) -> None:
+        """A channel other than main failed (the session goes on without it): say which, and why."""
+        if not error or self.client.main.error or not self.client.main.is_linked:
+            return  # closed on purpose, or the whole session is ending (that has its own message)
+        what = CHANNEL_ROLES.get(channel.channel_type, channel.name)
+        self.set_status(f"{what} unavailable: {error}")
+        for window in self.all_windows():
+            window.status.setToolTip(f"{channel.name}: {error}")
 
     def _on_mouse_mode(self, mode: int) -> None:
         self.mouse_mode = mode

@@ -52,3 +52,21 @@ def test_mute_sound_and_microphone(qapp) -> None:
     assert (playback.sink.samples()[-10:] == 999).all()
     assert not window.actions_by_name["mute-sound"].isChecked()
     viewer.shutdown()
+
+
+def test_a_failed_channel_is_named_in_the_status_line(qapp) -> None:
+    from spiceview.ui.viewer import Viewer
+
+    client = SpiceSession(lambda ctype, tls: Endpoint("127.0.0.1", 1))
+    client.main.is_linked = True  # the session itself is up
+    viewer = Viewer(client)
+    window = viewer.placeholder
+    assert window is not None
+    playback = PlaybackChannel(client, 0, MemorySink)
+    client.channel_added.emit(playback)
+    playback.closed.emit("connection reset by the server")
+    assert window.status.text() == "Sound unavailable: connection reset by the server"
+    assert window.status.toolTip() == "playback-0: connection reset by the server"
+    playback.closed.emit("")  # closed on purpose: nothing to say
+    assert window.status.text() == "Sound unavailable: connection reset by the server"
+    viewer.shutdown()
