@@ -14,6 +14,7 @@ from ..audio.device_sink import SoundDeviceSink
 from ..audio.device_source import SoundDeviceSource
 from ..channels.from_params import client_from_params
 from ..channels.spice_session import SpiceSession
+from ..session.errors import ConfigError
 from ..session.monitor_mapping import parse_mapping
 from ..session.params import ConnectionParams
 from .preferences import Preferences
@@ -137,6 +138,15 @@ class SessionRunner:
             Path(self.args.stats_json).write_text(json.dumps(self.client.stats(), indent=1))
 
 
+def params_from_dialog(args: argparse.Namespace) -> ConnectionParams | None:
+    """The connect dialog's choice (None: cancelled), with the command line's options (-f, -z, --hotkeys, ...)
+    applied as they would be to a URI given on the command line."""
+    from ..cli import apply_options
+
+    params = ask_for_target()
+    return None if params is None else apply_options(params, args)
+
+
 def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("spiceview")
@@ -147,7 +157,11 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
     ticker.start(200)
     ticker.timeout.connect(lambda: None)
     if params is None:
-        params = ask_for_target()
+        try:
+            params = params_from_dialog(args)
+        except ConfigError as exc:
+            print(f"spiceview: {exc}", file=sys.stderr)
+            return 2
         if params is None:
             return 1
     runner = SessionRunner(app, params, args, Preferences.load())
