@@ -11,7 +11,7 @@ from ..protocol.connection import ChannelConnection, Linked
 from ..protocol.constants import CHANNEL_NAMES, LinkErr, NotifySeverity
 from ..protocol.errors import LinkError
 from ..protocol.messages import base as basemsg
-from ..protocol.messages.classes import MsgDisconnecting, MsgMigrate, MsgNotify, MsgWaitForChannels
+from ..protocol.messages.classes import ChannelWait, MsgDisconnecting, MsgMigrate, MsgNotify, MsgWaitForChannels
 from ..protocol.schema import MessageDef, WireStruct
 from ..transport.channel_loop import ChannelLoop
 from ..transport.channel_thread import ChannelThread
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .channel_session import ChannelSession
 
 log = logging.getLogger(__name__)
+WAIT_FOR_CHANNEL_S = 5.0  # the longest one channel holds for another (a stuck channel must not stop this one)
 
 
 class ChannelBase:
@@ -47,6 +48,7 @@ class ChannelBase:
             basemsg.MSG_LIST: lambda m: None,
         }
         self.received: Counter[str] = Counter()  # messages by name, for --stats-json and tests
+        self.serial_done = 0  # the last message handled (WAIT_FOR_CHANNELS of other channels wait for it)
         self.server_caps: frozenset[int] = frozenset()
         self.is_linked = False
         self.error: str | None = None
@@ -139,8 +141,11 @@ class ChannelBase:
         handler = self.handlers.get(defn)
         if handler is None:
             self.log.debug("unhandled %s", type(message).__name__)
-            return
-        handler(message)
+        else:
+            handler(message)
+        self.serial_done = serial
+        if self.session.serial_waiters:  # another channel waits for this one (WAIT_FOR_CHANNELS)
+            self.session.channel_progressed()
 
     def on_batch_done(self) -> None:
         """Called on the channel thread once the messages that arrived together are handled."""
@@ -178,11 +183,22 @@ class ChannelBase:
         self.log.info("server is disconnecting this channel (reason %d)", msg.reason)
 
     def _on_wait_for_channels(self, msg: MsgWaitForChannels) -> None:
-        # Ordering across channels matters for shared caches; channels here run independently, so the wait
-        # is bounded: each referenced image is awaited by the cache itself.
-        self.log.debug(
-            "wait for channels: %s", [(w.channel_type, w.channel_id, w.message_serial) for w in msg.wait_list]
-        )
+        self.wait_for_channels(msg.wait_list)
+
+    def wait_for_channels(self, wait_list: list[ChannelWait]) -> None:
+        """Hold this channel until each listed channel has handled the listed message: the server orders what
+        depends on another channel (an image one display channel caches and another draws) so."""
+        for wait in wait_list:
+            if (wait.channel_type, wait.channel_id) == (self.channel_type, self.channel_id):
+                continue  # this channel's own earlier messages are handled already
+            if not self.session.wait_for_channel(wait.channel_type, wait.channel_id, wait.message_serial):
+                self.log.info(
+                    "waited %.0f s for %d-%d to reach message %d; going on",
+                    WAIT_FOR_CHANNEL_S,
+                    wait.channel_type,
+                    wait.channel_id,
+                    wait.message_serial,
+                )
 
     def _on_migrate(self, msg: MsgMigrate) -> None:
         self.log.info("migrate request (flags %#x) ignored: migration is handled by the main channel", msg.flags)

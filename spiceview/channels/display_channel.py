@@ -45,6 +45,7 @@ from ..protocol.messages.classes import (
     MsgDisplayDrawText,
     MsgDisplayDrawTransparent,
     MsgDisplayDrawWhiteness,
+    MsgDisplayInvalAllPixmaps,
     MsgDisplayInvalList,
     MsgDisplayMark,
     MsgDisplayMode,
@@ -130,7 +131,7 @@ class DisplayChannel(ChannelBase):
                 dmsg.MSG_MARK: self._on_mark,
                 dmsg.MSG_RESET: self._on_reset,
                 dmsg.MSG_INVAL_LIST: self._on_inval_list,
-                dmsg.MSG_INVAL_ALL_PIXMAPS: lambda m: session.pixmap_cache.clear(),
+                dmsg.MSG_INVAL_ALL_PIXMAPS: self._on_inval_all_pixmaps,
                 dmsg.MSG_INVAL_PALETTE: lambda m: session.palette_cache.remove(m.id),
                 dmsg.MSG_INVAL_ALL_PALETTES: lambda m: session.palette_cache.clear(),
                 dmsg.MSG_MONITORS_CONFIG: self._on_monitors_config,
@@ -270,6 +271,11 @@ class DisplayChannel(ChannelBase):
 
     def _surface_or_none(self, surface_id: int) -> Surface | None:
         return self.canvas.surfaces.get(surface_id)
+
+    def _on_inval_all_pixmaps(self, msg: MsgDisplayInvalAllPixmaps) -> None:
+        # Other display channels may still draw from the cache up to the listed messages: wait for them first.
+        self.wait_for_channels(msg.wait_list)
+        self.session.pixmap_cache.clear()
 
     def _on_surface_create(self, msg: MsgDisplaySurfaceCreate) -> None:
         try:

@@ -93,6 +93,8 @@ class SpiceSession:
         self._channels_generation = 0
         self._channels_lock = threading.Lock()
         self._closing = False
+        self.serial_waiters = 0  # channels holding in WAIT_FOR_CHANNELS (others signal progress only then)
+        self._serial_cond = threading.Condition()
         # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
         self.redirect: tuple[str, int, int, str | None] | None = None
         self.retired_channels: list[ChannelBase] = []  # the previous server's channels, until their threads end
@@ -205,6 +207,34 @@ class SpiceSession:
     def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
         make = CHANNEL_FACTORIES.get(channel_type)
         return make(self, channel_id) if make is not None else None
+
+    # --- ordering across channels -------------------------------------------------------------------------
+
+    def wait_for_channel(self, channel_type: int, channel_id: int, serial: int) -> bool:
+        """Block (a channel's thread) until that channel has handled message `serial`, it is gone or closed, or
+        WAIT_FOR_CHANNEL_S passed; False only on the time limit."""
+        from .channel_base import WAIT_FOR_CHANNEL_S
+
+        channel: ChannelBase | None = self.main if (channel_type, channel_id) == (ChannelType.MAIN, 0) else None
+        if channel is None:
+            with self._channels_lock:
+                channel = self.channels.get((channel_type, channel_id))
+        if channel is None:
+            return True  # not attached (or not spoken): nothing to wait for
+
+        def reached() -> bool:
+            return channel.serial_done >= serial or not channel.is_linked
+
+        with self._serial_cond:
+            self.serial_waiters += 1
+            try:
+                return self._serial_cond.wait_for(reached, WAIT_FOR_CHANNEL_S)
+            finally:
+                self.serial_waiters -= 1
+
+    def channel_progressed(self) -> None:
+        with self._serial_cond:
+            self._serial_cond.notify_all()
 
     # --- the multimedia clock -----------------------------------------------------------------------------
 
