@@ -37,7 +37,9 @@ def endpoint_for(params: ConnectionParams, channel_type: int, tls: bool) -> Endp
     if tls:
         if not params.tls_port:
             raise ValueError("this channel needs TLS but no TLS port is known")
-        config = TlsConfig(ca_file=params.ca_file, ca_pem=params.ca_pem, host_subject=params.host_subject)
+        config = TlsConfig(
+            ca_file=params.ca_file, ca_pem=params.ca_pem, host_subject=params.host_subject, ciphers=params.tls_ciphers
+        )
         return Endpoint(host, params.tls_port, config, params.proxy)
     return Endpoint(host, params.port or 0, None, params.proxy)
 
@@ -59,6 +61,8 @@ def display_settings(params: ConnectionParams) -> DisplaySettings | None:
 def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
     pref = COMPRESSION_BY_NAME.get(params.preferred_compression or "")
     kwargs.setdefault("display_settings", display_settings(params))
+    disabled = {number for number, name in CHANNEL_NAMES.items() if name in params.disable_channels}
+    kwargs.setdefault("disabled_channels", frozenset(disabled))
     return SpiceSession(
         lambda ctype, tls: endpoint_for(params, ctype, tls),
         params.password or "",

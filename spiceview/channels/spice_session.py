@@ -62,6 +62,7 @@ class SpiceSession:
         audio_source_factory: Callable[[], AudioSource] | None = None,
         audio_opus: bool = True,
         with_agent: bool = True,
+        disabled_channels: frozenset[int] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
@@ -79,6 +80,7 @@ class SpiceSession:
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.image_recorder: Callable[[Image, DecodedImage], None] | None = None  # --record-images
         self.want_cursor_channel = True  # a headless screenshot has no pointer to show
+        self.disabled_channels = disabled_channels  # channel types never attached (.vv disable-channels)
         # Where the guest's sound goes (an AudioSink per playback channel); None: no playback channel.
         self.audio_sink_factory = audio_sink_factory
         # What the guest records (an AudioSource per record channel); None: no record channel.
@@ -174,6 +176,11 @@ class SpiceSession:
             with self._channels_lock:
                 if key in self.channels:
                     continue
+            if key[0] in self.disabled_channels:
+                self.main.log.info(
+                    "channel %s-%d offered; disabled by the connection's settings", _type_name(key[0]), key[1]
+                )
+                continue
             channel = self._make_channel(*key)
             if channel is None:
                 self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])

@@ -86,6 +86,11 @@ def make_context(config: TlsConfig) -> ssl.SSLContext:
         raise TransportError(f"cannot read the CA certificate: {exc}") from None
     if not (config.ca_file or config.ca_pem) and config.use_system_ca:
         ctx.load_default_certs()
+    if config.ciphers:
+        try:
+            ctx.set_ciphers(config.ciphers)
+        except ssl.SSLError:
+            raise TransportError(f"TLS: no cipher that this system knows in tls-ciphers {config.ciphers!r}") from None
     return ctx
 
 

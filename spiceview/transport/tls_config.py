@@ -10,3 +10,4 @@ class TlsConfig:
     host_subject: str | None = None
     # Trust the system store when no CA is given (remote-viewer's behaviour).
     use_system_ca: bool = True
+    ciphers: str | None = None  # an OpenSSL cipher list (.vv tls-ciphers); None: OpenSSL's defaults
