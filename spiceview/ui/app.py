@@ -84,6 +84,7 @@ class SessionRunner:
             # A mapping saved for this guest (remote-viewer keeps them per guest UUID too).
             client.main.uuid_changed.connect(lambda uuid: viewer.set_monitor_mapping(prefs.monitor_mapping(uuid)))
         viewer.preferences = prefs
+        viewer.set_auto_resize(prefs.auto_resize)
         viewer.set_muted("mute-sound", not prefs.play_sound)
         self.client, self.viewer = client, viewer
         self.sessions += 1

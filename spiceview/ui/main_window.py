@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(800, 600)
         self._fitted = False
+        self.follow_guest_size = True  # 1:1: the window takes the guest's new size when it changes resolution
         self._guest_size: tuple[int, int] | None = None
 
     # --- menus --------------------------------------------------------------------------------------------
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
         self._guest_size = size
         # 1:1 windows follow the guest's size, as remote-viewer does; when the guest follows the window (resize
         # mode) the window must not follow back, or each would chase the other.
-        if self.isFullScreen() or (self._fitted and (self.scaling != "1:1" or not new_size)):
+        follows = self.scaling == "1:1" and new_size and self.follow_guest_size
+        if self.isFullScreen() or (self._fitted and not follows):
             return
         self._fitted = True
         self.fit_to_guest()

@@ -311,7 +311,9 @@ class PreferencesDialog(QDialog):
             scaling_layout.addWidget(button)
         resize_guest = self.scaling_buttons["resize-guest"]
         if not agent_connected:
+            # Said on the button itself: a greyed-out choice with no word why reads as broken.
             resize_guest.setEnabled(False)
+            resize_guest.setText(f"{_SCALING_LABELS['resize-guest']} (needs the guest agent: none is connected)")
             resize_guest.setToolTip(NO_AGENT_TIP)
         self.auto_resize_check = QCheckBox("Resize the &window when the guest changes its resolution")
         scaling_layout.addWidget(self.auto_resize_check)

@@ -105,6 +105,7 @@ class Viewer(QObject):
         self.hotkeys = {**DEFAULT_HOTKEYS, **(hotkeys or {})}
         self.kiosk = kiosk
         self.scaling = scaling
+        self.auto_resize = True  # the preference "resize the window when the guest changes its resolution"
         self.monitor_mapping = monitor_mapping or {}
         self.renderer = renderer
         self.fullscreen = False
@@ -145,6 +146,7 @@ class Viewer(QObject):
         window.screen_widget.zoom = self.zoom
         window.user_zoom = self.zoom
         window.scaling = self.scaling
+        window.follow_guest_size = self.auto_resize
         window.set_server_name(self.server_name)
         window.screen_widget.input.set_hotkeys(self.hotkeys)
         window.screen_widget.input.on_hotkey = self.run_action
@@ -241,6 +243,12 @@ class Viewer(QObject):
         if mode == "resize-guest":
             self.send_guest_layout()
 
+    def set_auto_resize(self, on: bool) -> None:
+        """Whether 1:1 windows follow the guest when it changes its resolution (the preference)."""
+        self.auto_resize = on
+        for window in self.all_windows():
+            window.follow_guest_size = on
+
     def set_monitor_mapping(self, mapping: dict[int, int]) -> None:
         self.monitor_mapping = mapping
         if self.fullscreen:
@@ -257,6 +265,7 @@ class Viewer(QObject):
             return
         chosen.save()
         self.preferences = chosen
+        self.set_auto_resize(chosen.auto_resize)
         self.set_scaling(chosen.scaling)
         self.clipboard.enabled = chosen.share_clipboard
         self.set_muted("mute-sound", not chosen.play_sound)

@@ -529,6 +529,7 @@ def test_preferences_dialog_errors_and_restrictions(qapp) -> None:
     dlg.show()
     resize_guest = dlg.scaling_buttons["resize-guest"]
     assert not resize_guest.isEnabled() and resize_guest.toolTip() == NO_AGENT_TIP
+    assert resize_guest.text().endswith("(needs the guest agent: none is connected)")  # said, not only greyed
     assert dlg.scaling_buttons["fit"].isEnabled()
     assert not dlg.mapping_edit.isEnabled()  # no guest: no mapping to edit
     dlg.hotkey_edit.setText("ctrl+hyper")
