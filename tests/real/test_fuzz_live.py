@@ -1,0 +1,50 @@
+"""Hostile servers, live: a real Xspice session forwarded through spiceview_lab.fuzz_proxy, which mutates the
+server's messages after the link (bits, extreme values, truncated and extended bodies, duplicates, now and then a
+corrupted header). Each seeded session must end in a picture or one clear line: no crash, no hang, no traceback.
+This runs a small seed set; `FUZZ_SEEDS=500 pytest tests/real/test_fuzz_live.py` runs the long one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from spiceview_lab.fuzz_proxy import FuzzProxy
+from spiceview_lab.scenes import standard_scene
+
+pytestmark = pytest.mark.xspice
+
+SEEDS = int(os.environ.get("FUZZ_SEEDS", "12"))
+COMPRESSIONS = ["auto_glz", "quic", "lz", "off"]
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+def test_mutated_sessions_end_cleanly(compression: str, xspice, tmp_path) -> None:  # noqa: ANN001
+    server = xspice(image_compression=compression)
+    standard_scene(server)
+    failures: list[str] = []
+    outcomes: dict[str, int] = {}
+    for seed in range(SEEDS // len(COMPRESSIONS) or 1):
+        with FuzzProxy(server.port, seed=seed, rate=0.08) as proxy:
+            out = tmp_path / f"shot-{seed}.png"
+            try:
+                run = subprocess.run(
+                    [sys.executable, "-m", "spiceview", "--screenshot", str(out), "--timeout", "8", proxy.uri],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+            except subprocess.TimeoutExpired:
+                failures.append(f"seed {seed}: hung\n" + "\n".join(proxy.log))
+                continue
+        lines = [line for line in run.stderr.splitlines() if line.startswith("spiceview:")]
+        outcome = "picture" if run.returncode == 0 else (lines[-1].split(":")[1].strip()[:40] if lines else "?")
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if run.returncode < 0 or run.returncode not in (0, 1) or "Traceback" in run.stderr:
+            failures.append(f"seed {seed}: exit {run.returncode}\n{run.stderr[-1500:]}\n" + "\n".join(proxy.log))
+        elif run.returncode == 1 and len(lines) != 1:
+            failures.append(f"seed {seed}: {len(lines)} lines for one failure\n{run.stderr[-800:]}")
+    print(f"{compression}: {sum(outcomes.values())} sessions: {outcomes}")  # shown with -s
+    assert not failures, "\n\n".join(failures)
