@@ -18,15 +18,23 @@ pytestmark = pytest.mark.xspice
 
 SEEDS = int(os.environ.get("FUZZ_SEEDS", "12"))
 COMPRESSIONS = ["auto_glz", "quic", "lz", "off"]
+PER_TEST = 6  # seeds per test, so that a long run stays within each test's time limit
+TOTAL, STEP = max(SEEDS, len(COMPRESSIONS)), len(COMPRESSIONS)
+# Seed n runs with compression n mod 4; each test takes PER_TEST of one compression's seeds.
+CASES = [
+    (compression, range(start, min(start + STEP * PER_TEST, TOTAL), STEP))
+    for i, compression in enumerate(COMPRESSIONS)
+    for start in range(i, TOTAL, STEP * PER_TEST)
+]
 
 
-@pytest.mark.parametrize("compression", COMPRESSIONS)
-def test_mutated_sessions_end_cleanly(compression: str, xspice, tmp_path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("compression", "seeds"), CASES, ids=[f"{c}-{s.start}" for c, s in CASES])
+def test_mutated_sessions_end_cleanly(compression: str, seeds: range, xspice, tmp_path) -> None:  # noqa: ANN001
     server = xspice(image_compression=compression)
     standard_scene(server)
     failures: list[str] = []
     outcomes: dict[str, int] = {}
-    for seed in range(SEEDS // len(COMPRESSIONS) or 1):
+    for seed in seeds:
         with FuzzProxy(server.port, seed=seed, rate=0.08) as proxy:
             out = tmp_path / f"shot-{seed}.png"
             try:
