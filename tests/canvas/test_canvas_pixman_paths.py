@@ -112,6 +112,15 @@ def test_draw_composite_with_mask_and_transform(op: int, dest_fmt: int) -> None:
     assert np.array_equal(canvas.surfaces[0].pixels, expect_put(before, result))
 
 
+def pixman_scaled(pixman, src: np.ndarray, area: tuple, box: tuple, mode: int) -> np.ndarray:  # noqa: ANN001
+    """The source area scaled to the whole box by pixman itself, as the reference draws it."""
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    fsx, fsy = ((area[2] - area[0]) * 65536) // bw, ((area[3] - area[1]) * 65536) // bh
+    transform = (fsx, 0, area[0] << 16, 0, fsy, area[1] << 16)
+    picture = OraclePicture(src, "x8r8g8b8", transform, 3 if mode == ScaleMode.NEAREST else 1, 0)
+    return pixman.composite(0x01, picture, None, np.zeros((bh, bw, 4), np.uint8), "x8r8g8b8", 0, 0, 0, 0)
+
+
 @pytest.mark.parametrize("mode", [ScaleMode.NEAREST, ScaleMode.INTERPOLATE])
 def test_scaled_copy_matches_pixman(mode: int) -> None:
     pixman = oracle_or_skip()
@@ -131,20 +140,7 @@ def test_scaled_copy_matches_pixman(mode: int) -> None:
             mask=t.QMask.cls(),
         ),
     )
-    bw, bh = BOX[2] - BOX[0], BOX[3] - BOX[1]
-    fsx, fsy = ((area[2] - area[0]) * 65536) // bw, ((area[3] - area[1]) * 65536) // bh
-    transform = (fsx, 0, area[0] << 16, 0, fsy, area[1] << 16)
-    scaled = pixman.composite(
-        0x01,
-        OraclePicture(src, "x8r8g8b8", transform, 3 if mode == ScaleMode.NEAREST else 1, 0),
-        None,
-        np.zeros((bh, bw, 4), np.uint8),
-        "x8r8g8b8",
-        0,
-        0,
-        0,
-        0,
-    )
+    scaled = pixman_scaled(pixman, src, area, BOX, mode)
     got = canvas.surfaces[0].pixels[..., :3]
     assert np.array_equal(got, expect_put(before, scaled)[..., :3])
 
@@ -171,19 +167,6 @@ def test_a_scaled_copy_hanging_off_the_surface_computes_only_its_visible_part(mo
             mask=t.QMask.cls(),
         ),
     )
-    bw, bh = box[2] - box[0], box[3] - box[1]
-    fsx, fsy = ((area[2] - area[0]) * 65536) // bw, ((area[3] - area[1]) * 65536) // bh
-    transform = (fsx, 0, area[0] << 16, 0, fsy, area[1] << 16)
-    scaled = pixman.composite(
-        0x01,
-        OraclePicture(src, "x8r8g8b8", transform, 3 if mode == ScaleMode.NEAREST else 1, 0),
-        None,
-        np.zeros((bh, bw, 4), np.uint8),
-        "x8r8g8b8",
-        0,
-        0,
-        0,
-        0,
-    )
+    scaled = pixman_scaled(pixman, src, area, box, mode)
     visible = scaled[-box[1] : -box[1] + H, -box[0] : -box[0] + 31]
     assert np.array_equal(canvas.surfaces[0].pixels[:, :31, :3], visible[..., :3])
