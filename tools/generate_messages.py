@@ -199,7 +199,11 @@ def generate() -> str:
     source = HEADER + "\n\n" + body + "\n"
     # Formatted as the rest of the code is, so that `ruff format --check` and this file agree.
     formatted = subprocess.run(
-        ["ruff", "format", "--stdin-filename", str(OUT), "-"], input=source, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(OUT), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return formatted.stdout
 
