@@ -52,6 +52,7 @@ class ChannelBase:
         self.server_caps: frozenset[int] = frozenset()
         self.is_linked = False
         self.error: str | None = None
+        self.failure: BaseException | None = None  # what ended the channel (None: closed on purpose)
         self._use_tls = False
         self._retried_tls = False
         self._loop: ChannelLoop | None = None
@@ -164,6 +165,7 @@ class ChannelBase:
             self._start_thread()
             return
         self.is_linked = False
+        self.failure = error
         self.error = str(error) if error is not None else None
         if error is not None:
             self.log.info("closed: %s", error)

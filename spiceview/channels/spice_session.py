@@ -22,6 +22,7 @@ from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
+from .failures import is_permanent
 from .limits import IMAGES_CACHE_BYTES, MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
 from .signals import Signal
@@ -95,6 +96,7 @@ class SpiceSession:
         self._channels_generation = 0
         self._channels_lock = threading.Lock()
         self._closing = False
+        self.ended_for_good = False  # the session ended in a way a reconnect cannot fix (password, certificate)
         self.serial_waiters = 0  # channels holding in WAIT_FOR_CHANNELS (others signal progress only then)
         self._serial_cond = threading.Condition()
         # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
@@ -157,6 +159,7 @@ class SpiceSession:
         # Without the main channel the session is over: close the others too.
         for channel in self.all_channels():
             channel.stop()
+        self.ended_for_good = is_permanent(self.main.failure)
         self.session_closed.emit("" if self._closing else error or "the server closed the session")
 
     # --- what the main channel reports -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import TransportError
+from .errors import TlsVerifyError, TransportError
 from .proxy import connect_via_proxy
 
 if TYPE_CHECKING:
@@ -68,6 +68,9 @@ def _wrap_tls(sock: socket.socket, endpoint: Endpoint, timeout: float) -> socket
         ctx = make_context(endpoint.tls)
         tls_sock = ctx.wrap_socket(sock, server_hostname=endpoint.host)
         tls_sock.settimeout(timeout)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        raise TlsVerifyError(describe_ssl_error(exc, endpoint.host)) from None
     except ssl.SSLError as exc:
         sock.close()
         raise TransportError(describe_ssl_error(exc, endpoint.host)) from None
@@ -84,5 +87,5 @@ def _wrap_tls(sock: socket.socket, endpoint: Endpoint, timeout: float) -> socket
         der = tls_sock.getpeercert(binary_form=True)
         if not der or not subject_matches(der, subject):
             tls_sock.close()
-            raise TransportError(f"TLS: the server certificate's subject does not match {subject!r}")
+            raise TlsVerifyError(f"TLS: the server certificate's subject does not match {subject!r}")
     return tls_sock

@@ -6,6 +6,8 @@ import argparse
 import logging
 import signal
 import sys
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -17,6 +19,7 @@ from ..channels.spice_session import SpiceSession
 from ..session.errors import ConfigError
 from ..session.monitor_mapping import parse_mapping
 from ..session.params import ConnectionParams
+from ..session.reconnect import Phase, ReconnectPlan
 from .preferences import Preferences
 from .style import ViewerStyle
 from .viewer import Viewer
@@ -31,30 +34,47 @@ def ask_for_target() -> ConnectionParams | None:
     return ConnectDialog().exec_and_get()
 
 
-RECONNECT_DELAY_MS = 2000
+TICK_MS = 250  # how often the countdown in the windows is brought up to date
 
 
 class SessionRunner:
-    """One session at a time: a SpiceSession and its Viewer. In kiosk mode with `--kiosk-quit never` (the default,
-    as in remote-viewer) a session that ends is followed by a new one to the same server, forever; otherwise
-    the end of the session ends the application (an error is shown and gives exit status 1)."""
+    """The sessions of one run: a SpiceSession at a time, shown by one Viewer whose windows outlive them.
 
-    def __init__(self, app: QApplication, params: ConnectionParams, args: argparse.Namespace, prefs: Preferences):
+    A session that was up and is lost (the server went away, the network broke) is followed by another to the same
+    server with backoff (session/reconnect.py), in the same windows; failures a retry cannot fix (password,
+    certificate) stop with what to fix. In kiosk mode `--kiosk-quit never` (the default, as in remote-viewer)
+    retries even a first connection that fails, and `on-disconnect` ends the application with the session. Without
+    kiosk a first connection that fails ends the application with the error (exit status 1), as remote-viewer does.
+    """
+
+    def __init__(
+        self,
+        app: QApplication,
+        params: ConnectionParams,
+        args: argparse.Namespace,
+        prefs: Preferences,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.app, self.params, self.args, self.prefs = app, params, args, prefs
+        self.clock = clock
         self.client: SpiceSession | None = None
         self.viewer: Viewer | None = None
         self.code = 0
         self.sessions = 0
-        # Ended sessions' clients, kept until their threads are finished (a running QThread must not be freed).
+        self.plan = ReconnectPlan()
+        self._ticker = QTimer()
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self._tick)
+        # Ended sessions' clients, kept until their threads are finished (a running thread must not be dropped).
         self.retired: list[SpiceSession] = []
 
-    @property
-    def reconnects(self) -> bool:
-        return self.params.kiosk and self.params.kiosk_quit == "never"
+    def retry_wanted(self) -> bool:
+        if self.params.kiosk:
+            return self.params.kiosk_quit == "never"
+        return self.plan.ever_connected
 
-    def start(self) -> None:
+    def make_client(self) -> SpiceSession:
         params, args, prefs = self.params, self.args, self.prefs
-        previous = self.viewer
         no_audio = getattr(args, "spice_disable_audio", False)
         client = client_from_params(
             params,
@@ -67,6 +87,12 @@ class SessionRunner:
             from ..canvas.recorder import ImageRecorder
 
             client.image_recorder = ImageRecorder(args.record_images)
+        return client
+
+    def start(self) -> None:
+        """The first session, and the windows every later one is shown in."""
+        params, args, prefs = self.params, self.args, self.prefs
+        client = self.make_client()
         hotkeys = {"release-cursor": prefs.release_hotkey, **dict(params.hotkeys.items())}
         viewer = Viewer(
             client,
@@ -80,21 +106,16 @@ class SessionRunner:
             renderer=args.renderer or prefs.renderer,
             share_clipboard=prefs.share_clipboard,
         )
-        if not args.monitor_mapping:
-            # A mapping saved for this guest (remote-viewer keeps them per guest UUID too).
-            client.main.uuid_changed.connect(lambda uuid: viewer.set_monitor_mapping(prefs.monitor_mapping(uuid)))
         viewer.preferences = prefs
         viewer.set_auto_resize(prefs.auto_resize)
         viewer.set_muted("mute-sound", not prefs.play_sound)
-        self.client, self.viewer = client, viewer
-        self.sessions += 1
-        window = viewer.placeholder
-        assert window is not None
-        where = params.host or params.unix_path or ""
-        viewer.set_status(f"Connecting to {where}..." if self.sessions == 1 else f"Reconnecting to {where}...")
-        client.session_closed.connect(lambda error, c=client: self._closed(c, error))
+        viewer.on_reconnect_now = self.reconnect_now
+        viewer.on_close = self.app.quit
         if args.guest_monitors:
             viewer.guest_monitor_count = max(1, min(args.guest_monitors, 4))
+        self.viewer = viewer
+        window = viewer.placeholder
+        assert window is not None
         window.show()
         if params.fullscreen or params.kiosk:
             viewer.set_fullscreen(True)
@@ -102,32 +123,94 @@ class SessionRunner:
         window.raise_()
         window.activateWindow()
         window.screen_widget.setFocus()
-        if previous is not None:
-            previous.shutdown()  # after the new window is up, so the application never has no window
+        self._begin(client)
+
+    def _begin(self, client: SpiceSession) -> None:
+        viewer = self.viewer
+        assert viewer is not None
+        self.client = client
+        self.sessions += 1
+        if not self.args.monitor_mapping:
+            # A mapping saved for this guest (remote-viewer keeps them per guest UUID too).
+            client.main.uuid_changed.connect(
+                lambda uuid, c=client: c is self.client and viewer.set_monitor_mapping(self.prefs.monitor_mapping(uuid))
+            )
+        client.main.linked.connect(lambda c=client: self._linked(c))
+        client.session_closed.connect(lambda error, c=client: self._closed(c, error))
+        if self.sessions == 1:
+            viewer.set_status(f"Connecting to {self._where()}...")
+        self.plan.attempting()
         client.connect_session()
 
-    def _closed(self, client: SpiceSession, error: str) -> None:
-        if client is not self.client or self.viewer is None:
-            return  # a session already replaced
-        if self.reconnects:
-            reason = error or "the server closed the session"
-            log.warning("session ended (%s); reconnecting in %d ms", reason, RECONNECT_DELAY_MS)
-            self.viewer.set_status(f"Disconnected: {reason}. Reconnecting...")
-            client.disconnect_session()
-            self.retired = [c for c in self.retired if not c.finished_all()] + [client]
-            QTimer.singleShot(RECONNECT_DELAY_MS, self.start)
+    def _where(self) -> str:
+        return self.params.host or self.params.unix_path or ""
+
+    def _attempt(self) -> None:
+        """Another session to the same server, shown in the same windows."""
+        if self.viewer is None:
             return
-        if error:
-            self.code = 1
-            self.viewer.set_status(f"Disconnected: {error}")
-            print(f"spiceview: {error}", file=sys.stderr)
-            if not self.params.kiosk:
-                QMessageBox.critical(
-                    self.viewer.placeholder or self.viewer.all_windows()[0], "spiceview", f"Connection failed: {error}"
-                )
+        self._ticker.stop()
+        client = self.make_client()
+        self.viewer.attach(client)
+        self._begin(client)
+        self._show_plan()
+
+    def reconnect_now(self) -> None:
+        """The windows' Reconnect now (or Try again after a permanent failure)."""
+        if self.plan.phase in (Phase.WAITING, Phase.STOPPED):
+            self.plan.retry_now(self.clock())
+            self._attempt()
+
+    def _linked(self, client: SpiceSession) -> None:
+        if client is not self.client or self.viewer is None:
+            return
+        self.plan.connected()
+        self.code = 0  # a failure that was followed by a working session is not the run's outcome
+        self.viewer.show_connected()
+
+    def _closed(self, client: SpiceSession, error: str) -> None:
+        viewer = self.viewer
+        if client is not self.client or viewer is None:
+            return  # a session already replaced
+        client.disconnect_session()
+        self.retired = [c for c in self.retired if not c.finished_all()] + [client]
+        if not error or viewer.user_disconnected:
+            self.app.quit()  # the user's Disconnect
+            return
+        was_connected = self.plan.ever_connected
+        phase = self.plan.lost(error, permanent=client.ended_for_good, now=self.clock(), retry=self.retry_wanted())
+        if phase is Phase.WAITING:
+            log.warning("session ended (%s); reconnecting in %d s", error, self.plan.seconds_left(self.clock()))
+            viewer.detach()
+            self._show_plan()
+            self._ticker.start()
+            return
+        self.code = 1
+        print(f"spiceview: {error}", file=sys.stderr)
+        if was_connected and not self.params.kiosk:
+            # The windows stay, dimmed, with what to fix; Try again once it is fixed, or Close.
+            viewer.detach()
+            self._show_plan()
+            return
+        viewer.set_status(f"Disconnected: {error}")
+        if not self.params.kiosk:
+            QMessageBox.critical(
+                viewer.placeholder or viewer.all_windows()[0], "spiceview", f"Connection failed: {error}"
+            )
         self.app.quit()
 
+    def _show_plan(self) -> None:
+        if self.viewer is not None:
+            self.viewer.show_lost(self.plan.describe(self.clock()), can_retry=self.plan.phase is not Phase.STOPPED)
+
+    def _tick(self) -> None:
+        if self.plan.due(self.clock()):
+            self._attempt()
+        elif self.plan.phase is Phase.WAITING:
+            self._show_plan()
+
     def stop(self) -> None:
+        self._ticker.stop()
         for client in [*self.retired, *([self.client] if self.client is not None else [])]:
             client.disconnect_session()
             client.wait_all(3000)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QScreen
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QToolButton
 
 from ..canvas.surface import Surface
+from .lost_overlay import LostOverlay
 from .red_screen import RedScreen
 
 
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         # changes it without resizing the window.
         self.scroll.viewport().installEventFilter(self)
         self.setCentralWidget(self.scroll)
+        self.lost_overlay = LostOverlay(self.scroll)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
         self.cancel_button = QToolButton()
@@ -99,6 +101,20 @@ class MainWindow(QMainWindow):
     def set_status(self, text: str) -> None:
         self.status.setText(text)
         self.statusBar().setVisible(bool(text))
+
+    def show_lost(
+        self, text: str, can_retry: bool, on_reconnect: Callable[[], None], on_close: Callable[[], None]
+    ) -> None:
+        """The session is lost: the last picture dimmed under `text` and the buttons (the status line says it
+        too, for a window too small to read the overlay)."""
+        self.lost_overlay.present(text, can_retry, on_reconnect, on_close)
+        if not self.isFullScreen():
+            self.set_status(text)
+
+    def hide_lost(self) -> None:
+        if self.lost_overlay.isVisible():
+            self.lost_overlay.hide()
+            self.set_status("")
 
     def set_transfer_status(self, text: str, busy: bool) -> None:
         self.set_status(text)

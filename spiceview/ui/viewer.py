@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,13 +118,8 @@ class Viewer(QObject):
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(RESIZE_DEBOUNCE_MS)
         self._resize_timer.timeout.connect(self.send_guest_layout)
-        self.clipboard = ClipboardBridge(client.agent, enabled=share_clipboard)
-        agent = client.agent
-        agent.connected_changed.connect(self._agent_changed)
-        agent.capabilities_changed.connect(self._agent_changed)
-        agent.file_progress.connect(self._file_progress)
-        agent.file_finished.connect(self._file_finished)
-        agent.file_failed.connect(self._file_failed)
+        self.share_clipboard = share_clipboard
+        self.clipboard: ClipboardBridge | None = None
         self.windows: dict[MonitorKey, MainWindow] = {}
         self.monitors: dict[MonitorKey, Monitor] = {}
         self.displays: dict[int, DisplayChannel] = {}
@@ -132,12 +128,80 @@ class Viewer(QObject):
         self.mouse_mode = 2
         self.server_name = ""
         self._watchers: list[_DisplayWatcher] = []
+        # Display channels of the current session that have not shown a picture yet: their windows keep the
+        # last session's picture meanwhile instead of closing.
+        self._awaiting_picture: set[int] = set()
+        self.lost_text = ""  # what the windows say while the session is lost ("" while connected)
+        self.on_reconnect_now: Callable[[], None] = lambda: None
+        self.on_close: Callable[[], None] = lambda: None
+        self.user_disconnected = False
         # The first window exists before any monitor, to show the connection status.
         self.placeholder: MainWindow | None = self._new_window(0)
-        client.display_added.connect(self._on_display)
-        client.channel_added.connect(self._on_channel)
-        client.main.mouse_mode_changed.connect(self._on_mouse_mode)
-        client.main.name_changed.connect(self._on_name)
+        self.attach(client)
+
+    # --- the session shown ------------------------------------------------------------------------------
+
+    def attach(self, client: SpiceSession) -> None:
+        """Show `client`'s session in these windows: the first one, or a new one after a lost session (the
+        windows, zoom, full screen and monitor mapping stay; each window keeps its last picture until the new
+        session draws its monitor)."""
+        self.detach()
+        self.client = client
+        self._awaiting_picture = {display_id for display_id, _monitor in self.windows}
+        self.clipboard = ClipboardBridge(client.agent, enabled=self.share_clipboard)
+        agent = client.agent
+        live = self._while_current
+        agent.connected_changed.connect(live(client, self._agent_changed))
+        agent.capabilities_changed.connect(live(client, self._agent_changed))
+        agent.file_progress.connect(live(client, self._file_progress))
+        agent.file_finished.connect(live(client, self._file_finished))
+        agent.file_failed.connect(live(client, self._file_failed))
+        client.display_added.connect(live(client, self._on_display))
+        client.channel_added.connect(live(client, self._on_channel))
+        client.main.mouse_mode_changed.connect(live(client, self._on_mouse_mode))
+        client.main.name_changed.connect(live(client, self._on_name))
+
+    def _while_current(self, client: SpiceSession, handler: Callable[..., None]) -> Callable[..., None]:
+        """`handler`, for signals of `client` that are ignored once another session has replaced it."""
+
+        def deliver(*args: Any) -> None:
+            if client is self.client:
+                handler(*args)
+
+        return deliver
+
+    def detach(self) -> None:
+        """Let go of the current session (it is lost or replaced): its late signals no longer reach the windows,
+        input goes nowhere, and each window keeps the picture it shows."""
+        for watcher in self._watchers:
+            watcher.detach()
+        self._watchers.clear()
+        self.displays.clear()
+        if self.clipboard is not None:
+            self.clipboard.detach()
+            self.clipboard = None
+        self.transfers.clear()
+        self.inputs = None
+        self.cursor = None
+        for window in self.all_windows():
+            self._wire(window)
+
+    def show_lost(self, text: str, can_retry: bool) -> None:
+        """The session is lost: every window dims its last picture and says `text`, with Reconnect now (when
+        `can_retry`) and Close."""
+        self.lost_text = text
+        for window in self.all_windows():
+            window.show_lost(text, can_retry, self.on_reconnect_now, self.on_close)
+
+    def show_connected(self) -> None:
+        self.lost_text = ""
+        for window in self.all_windows():
+            window.hide_lost()
+
+    def disconnect(self) -> None:
+        """The user's Disconnect: the session ends and is not reconnected."""
+        self.user_disconnected = True
+        self.client.disconnect_session()
 
     # --- windows ------------------------------------------------------------------------------------------
 
@@ -170,7 +234,7 @@ class Viewer(QObject):
         window.cancel_transfers = self.cancel_transfers
         window.resized.connect(self._window_resized)
         window.screen_widget.on_files_dropped = self.send_files
-        window.add_action("file", "Disconnect", self.client.disconnect_session, "disconnect")
+        window.add_action("file", "Disconnect", self.disconnect, "disconnect")
         if self.kiosk:
             window.menuBar().hide()
         self._wire(window)
@@ -179,7 +243,7 @@ class Viewer(QObject):
     def shutdown(self) -> None:
         """The session is over: let go of the clipboard and close every window (a reconnect makes a new Viewer)."""
         self._resize_timer.stop()
-        self.clipboard.detach()
+        self.detach()
         windows = self.all_windows()
         self.windows.clear()
         self.placeholder = None
@@ -267,7 +331,9 @@ class Viewer(QObject):
         self.preferences = chosen
         self.set_auto_resize(chosen.auto_resize)
         self.set_scaling(chosen.scaling)
-        self.clipboard.enabled = chosen.share_clipboard
+        self.share_clipboard = chosen.share_clipboard
+        if self.clipboard is not None:
+            self.clipboard.enabled = chosen.share_clipboard
         self.set_muted("mute-sound", not chosen.play_sound)
         for each in self.all_windows():
             each.screen_widget.input.set_release_hotkey(chosen.release_hotkey)
@@ -466,12 +532,18 @@ class Viewer(QObject):
     def refresh(self, display: DisplayChannel) -> None:
         """Bring the windows of one display channel in line with its monitors."""
         wanted = {m.key: m for m in monitors_of(display)}
-        for key in [k for k in self.windows if k[0] == display.channel_id and k not in wanted]:
+        if wanted:
+            self._awaiting_picture.discard(display.channel_id)
+        gone = [k for k in self.windows if k[0] == display.channel_id and k not in wanted]
+        if display.channel_id in self._awaiting_picture:
+            gone = []  # the last session's pictures stay until this one draws
+        for key in gone:
             window = self.windows.pop(key)
             self.monitors.pop(key, None)
             if not self.windows and self.placeholder is None:
-                self.placeholder = window  # keep one window open while a monitor comes back
-                window.show_monitor(None)
+                # One window stays open, with its last picture, until a monitor comes back: a guest changing its
+                # resolution, or a server going away (Xspice destroys its surface as it quits).
+                self.placeholder = window
             else:
                 window.close()
         for key, monitor in sorted(wanted.items()):
@@ -490,6 +562,8 @@ class Viewer(QObject):
             if self.monitors.get(key) != monitor:
                 window.show_monitor(monitor.surface, monitor.area)
                 self.monitors[key] = monitor
+            if not self.lost_text:
+                window.hide_lost()  # the session's own picture is back
         if self.fullscreen:
             self._place_windows()  # new monitors go full screen too, on their screens
         self.windows_changed.emit()
@@ -544,6 +618,8 @@ class Viewer(QObject):
 
     def _on_channel_closed(self, channel: Any, error: str) -> None:
         """A channel other than main failed (the session goes on without it): say which, and why."""
+        if channel.session is not self.client:
+            return  # a channel of a session already lost or replaced
         if not error or self.client.main.error or not self.client.main.is_linked:
             return  # closed on purpose, or the whole session is ending (that has its own message)
         what = CHANNEL_ROLES.get(channel.channel_type, channel.name)

@@ -1,0 +1,170 @@
+"""Issue 13: a lost session is followed by another in the same windows (session/reconnect.py, ui/app.SessionRunner).
+
+In-process, offscreen Qt, a real Xspice: the server is killed and started again on the same port; the windows
+dim their last picture with a countdown, then show the new server's picture themselves (no new window), with
+zoom and full screen as they were. A server that comes back with another password is not retried.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spiceview.cli import apply_options, build_parser, load_target
+from spiceview.session.reconnect import Phase
+from spiceview.ui.app import SessionRunner
+from spiceview.ui.main_window import MainWindow
+from spiceview.ui.preferences import Preferences
+from spiceview_lab.pixels import save_png
+from spiceview_lab.requirements import require
+
+pytestmark = [pytest.mark.xspice]
+
+
+def pump(qt_application, done: Callable[[], object], timeout: float, what: str) -> object:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        qt_application.processEvents()
+        value = done()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def start_guest(xspice, port: int | None = None, logo: str = "300x300+100+100", password: str | None = None):  # noqa: ANN001, ANN201
+    from spiceview_lab.scenes import hide_cursor
+
+    guest = xspice(port=port, size=(800, 600), image_compression="off", password=password)
+    hide_cursor(guest.display)
+    guest.run_client(["xlogo", "-geometry", logo])
+    time.sleep(1.0)
+    return guest
+
+
+@pytest.fixture
+def runner_for(qt_application) -> Iterator[Callable[..., SessionRunner]]:  # noqa: ANN001
+    runners: list[SessionRunner] = []
+
+    def make(uri: str, *argv: str) -> SessionRunner:
+        args = build_parser().parse_args(["--spice-disable-audio", "--timeout", "5", *argv, uri])
+        params, _vv = load_target(uri)
+        runner = SessionRunner(qt_application, apply_options(params, args), args, Preferences(scaling="1:1"))
+        runners.append(runner)
+        runner.start()
+        return runner
+
+    yield make
+    for runner in runners:
+        if runner.viewer is not None:
+            runner.viewer.shutdown()
+        runner.stop()
+        qt_application.processEvents()
+
+
+def shows(runner: SessionRunner, truth: np.ndarray) -> bool:
+    viewer = runner.viewer
+    assert viewer is not None
+    windows = viewer.all_windows()
+    if len(windows) != 1:
+        return False
+    surface = windows[0].screen_widget.display_layer.surface
+    if surface is None:
+        return False
+    rgb = surface.rgb_copy()
+    return rgb.shape[:2] == truth.shape[:2] and np.array_equal(rgb, truth[..., 2::-1])
+
+
+def spiceview_windows(qt_application) -> list[MainWindow]:  # noqa: ANN001
+    return [w for w in qt_application.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+
+def test_server_restarted_same_windows_show_the_new_session(
+    qt_application,
+    xspice,
+    runner_for,
+    artifacts_dir: Path,  # noqa: ANN001
+) -> None:
+    require("xlogo", "xwd")
+    guest = start_guest(xspice)
+    port = guest.port
+    runner = runner_for(guest.uri)
+    first = guest.screenshot()
+    pump(qt_application, lambda: shows(runner, first), 30, "the first picture")
+    viewer = runner.viewer
+    assert viewer is not None
+    viewer.set_zoom(1.5)
+    viewer.set_fullscreen(True)
+    (window,) = viewer.all_windows()
+    before = spiceview_windows(qt_application)
+    sessions = runner.sessions
+
+    guest.stop()
+    lost_at = time.monotonic()
+    pump(qt_application, lambda: window.lost_overlay.isVisible(), 10, "the windows to say the session is lost")
+    text = window.lost_overlay.message.text()
+    assert text.startswith("Connection lost: ") and "Reconnecting" in text, text
+    assert window.lost_overlay.reconnect_button.isVisible() and window.lost_overlay.close_button.isVisible()
+    # The last picture the server sent stays under the overlay (Xspice, quitting, took its windows away first).
+    last = window.screen_widget.display_layer.surface
+    assert last is not None and (last.width, last.height) == (800, 600)
+    save_png(_grab(window), artifacts_dir / "lost.png")
+    assert time.monotonic() - lost_at < 5
+
+    back = start_guest(xspice, port=port, logo="200x200+400+250")
+    second = back.screenshot()
+    restarted = time.monotonic()
+    # Within the backoff (at most 30 s between attempts) the same window shows the new server.
+    pump(qt_application, lambda: shows(runner, second) and not window.lost_overlay.isVisible(), 40, "the new session")
+    waited = time.monotonic() - restarted
+    save_png(_grab(window), artifacts_dir / "back.png")
+    assert runner.sessions > sessions and runner.plan.phase is Phase.CONNECTED
+    assert viewer.all_windows() == [window], "the session came back in another window"
+    assert spiceview_windows(qt_application) == before, "a reconnect opened or closed windows"
+    assert viewer.zoom == 1.5 and viewer.fullscreen and window.isFullScreen()
+    print(f"new session shown {waited:.1f} s after the server came back")
+
+
+def _grab(window: MainWindow) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
+    return data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
+
+
+def test_wrong_password_after_restart_is_not_retried(qt_application, xspice, runner_for) -> None:  # noqa: ANN001
+    require("xlogo", "xwd")
+    guest = start_guest(xspice, password="secret")
+    port = guest.port
+    runner = runner_for(f"spice://127.0.0.1:{port}?password=secret")
+    first = guest.screenshot()
+    pump(qt_application, lambda: shows(runner, first), 30, "the first picture")
+    viewer = runner.viewer
+    assert viewer is not None
+    (window,) = viewer.all_windows()
+    guest.stop()
+    changed = start_guest(xspice, port=port, password="changed")
+    pump(qt_application, lambda: runner.plan.phase is Phase.STOPPED, 40, "the refused password")
+    text = window.lost_overlay.message.text()
+    assert "wrong password" in text and "Check the password" in text, text
+    assert window.lost_overlay.isVisible() and window.lost_overlay.reconnect_button.text() == "Try again"
+    sessions = runner.sessions
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        qt_application.processEvents()
+        time.sleep(0.05)
+    assert runner.sessions == sessions, "a refused password was tried again"
+    assert runner.code == 1
+    # The password is right again (the server went back to it): Try again connects, in the same window.
+    changed.stop()
+    again = start_guest(xspice, port=port, password="secret", logo="150x150+50+50")
+    second = again.screenshot()
+    window.lost_overlay.reconnect_button.click()
+    pump(qt_application, lambda: shows(runner, second) and not window.lost_overlay.isVisible(), 30, "Try again")
+    assert viewer.all_windows() == [window]
