@@ -506,6 +506,7 @@ class WireProxy:
         self._sel: selectors.DefaultSelector | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._cut = threading.Event()  # set: the network is down (nothing crosses, nothing is accepted)
         self.errors: list[str] = []  # connections that failed (upstream refused, reset...)
 
     # -- public --------------------------------------------------------------------------------------
@@ -560,6 +561,21 @@ class WireProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def cut(self) -> None:
+        """The network goes down: from now on nothing crosses either way and new connections hang (the kernel
+        still accepts them into the backlog), as when a cable is pulled; no socket is closed."""
+        self._cut.set()
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):
+                self._wake_w.send(b"x")
+
+    def restore(self) -> None:
+        """The network is back: what waited in the buffers goes on, as TCP would retransmit it."""
+        self._cut.clear()
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):
+                self._wake_w.send(b"x")
+
     def snapshot(self) -> WireSnapshot:
         with self._lock:
             return WireSnapshot(time.monotonic(), {k: c.copy() for k, c in sorted(self._channels.items())})
@@ -589,6 +605,9 @@ class WireProxy:
     def _run(self) -> None:
         assert self._sel is not None
         while not self._stopping:
+            if self._cut.is_set():
+                time.sleep(0.02)
+                continue
             for key, events in self._sel.select(timeout=1.0):
                 if key.data == "wake":
                     with contextlib.suppress(OSError):

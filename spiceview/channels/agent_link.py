@@ -136,7 +136,7 @@ class AgentLink:
             self._emit(event)
         if loop is not None:
             deadline = self.session.next_deadline()
-            loop.set_timer(deadline, self._on_timer if deadline is not None else lambda: None)
+            loop.set_timer(deadline, self._on_timer, "agent")
 
     def _on_timer(self) -> None:
         self._handle(self.session.on_timer())

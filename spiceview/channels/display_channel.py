@@ -422,7 +422,7 @@ class DisplayChannel(ChannelBase):
         wait = self.schedule.next_wait_ms(now)
         if self._loop is not None:
             deadline = None if wait is None else time.monotonic() + wait / 1000.0
-            self._loop.set_timer(deadline, self._run_schedule)
+            self._loop.set_timer(deadline, self._run_schedule, "video")
 
     def _show_frame(self, frame: PendingFrame) -> None:
         stream = self.streams.get(frame.stream_id)

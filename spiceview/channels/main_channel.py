@@ -3,11 +3,13 @@ name, the guest agent's traffic and migration, and tells its SpiceSession, which
 
 from __future__ import annotations
 
+import time
 import uuid as uuidlib
 from typing import TYPE_CHECKING
 
 from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType, MainCap, MouseMode
+from ..protocol.liveness import Liveness, LivenessCheck
 from ..protocol.messages import main as mainmsg
 from ..protocol.messages.classes import (
     MsgcMainAttachChannels,
@@ -28,6 +30,7 @@ from ..protocol.messages.classes import (
     MsgMainName,
     MsgMainUuid,
 )
+from ..transport.errors import TransportError
 from .channel_base import ChannelBase
 from .signals import Signal
 
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
     from .spice_session import SpiceSession
 
 NO_PORT = 0xFFFF  # what a server's u16 port field holds for "none" (QEMU sends -1 for a missing TLS port)
+# The server probed after this much silence, "not answering" after the probe's wait, given up after LOST_AFTER_S.
+PROBE_AFTER_S = 0.8
+ANSWER_WITHIN_S = 0.7
+LOST_AFTER_S = 15.0
 
 
 class MainChannel(ChannelBase):
@@ -45,6 +52,7 @@ class MainChannel(ChannelBase):
     name_changed = Signal(str)
     uuid_changed = Signal(str)
     mouse_mode_changed = Signal(int)
+    answering_changed = Signal(bool)  # False: the server has stopped answering (the network may be down)
 
     def __init__(
         self,
@@ -86,9 +94,47 @@ class MainChannel(ChannelBase):
         self.supported_mouse_modes = MouseMode.SERVER
         self.agent_connected = False
         self.agent_tokens = 0
+        self.liveness = LivenessCheck(PROBE_AFTER_S, ANSWER_WITHIN_S, LOST_AFTER_S)
+        self._bytes_seen = 0
 
     def channel_caps(self) -> frozenset[int]:
         return frozenset({MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS})
+
+    # --- is the server still there (protocol/liveness.py) ------------------------------------------------
+
+    def on_up(self) -> None:
+        self.liveness = LivenessCheck(PROBE_AFTER_S, ANSWER_WITHIN_S, LOST_AFTER_S, last_heard=time.monotonic())
+        self._bytes_seen = self.loop.bytes_in if self.loop is not None else 0
+        self._schedule_liveness()
+
+    def on_batch_done(self) -> None:
+        loop = self.loop
+        if loop is not None and loop.bytes_in != self._bytes_seen:
+            self._bytes_seen = loop.bytes_in
+            self.liveness.heard(time.monotonic())
+            if self.liveness.probe_sent is None:
+                self._schedule_liveness()
+
+    def _schedule_liveness(self) -> None:
+        if self.loop is not None:
+            self.loop.set_timer(self.liveness.next_check(), self._check_liveness, "liveness")
+
+    def _check_liveness(self) -> None:
+        """On the channel thread, when the liveness check wants to look."""
+        self.on_batch_done()  # bytes that arrived since the last batch count
+        now = time.monotonic()
+        action = self.liveness.poll(now)
+        if action is Liveness.PROBE:
+            self.send(MsgcMainAttachChannels())  # always answered with the channel list
+        elif action is Liveness.STALLED:
+            self.log.info("no answer from the server for %.1f s", self.liveness.silent_for(now))
+            self.answering_changed.emit(False)
+        elif action is Liveness.RECOVERED:
+            self.log.info("the server answers again")
+            self.answering_changed.emit(True)
+        elif action is Liveness.LOST:
+            raise TransportError(f"no answer from the server for {LOST_AFTER_S:.0f} s (is the network down?)")
+        self._schedule_liveness()
 
     # --- the session -------------------------------------------------------------------------------------
 

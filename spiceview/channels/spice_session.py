@@ -89,6 +89,7 @@ class SpiceSession:
         self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
         self.mm_time_offset: float | None = None
         self.channels: dict[tuple[int, int], ChannelBase] = {}
+        self._declined: set[tuple[int, int]] = set()  # offered channels not attached (disabled, not spoken)
         # The first channel of each type, remade when channels come or go: playback is looked up for every video
         # frame (lip-sync, reports), and scanning the channels under their lock each time showed in profiles.
         self._first_of_type: dict[int, ChannelBase] = {}
@@ -179,13 +180,17 @@ class SpiceSession:
             with self._channels_lock:
                 if key in self.channels:
                     continue
+            if key in self._declined:
+                continue  # said once (the list comes again with every liveness probe)
             if key[0] in self.disabled_channels:
+                self._declined.add(key)
                 self.main.log.info(
                     "channel %s-%d offered; disabled by the connection's settings", _type_name(key[0]), key[1]
                 )
                 continue
             channel = self._make_channel(*key)
             if channel is None:
+                self._declined.add(key)
                 self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
                 continue
             with self._channels_lock:
@@ -212,6 +217,7 @@ class SpiceSession:
         self.pixmap_cache.clear()
         self.palette_cache.clear()
         self.glz_window = None  # a new server, a new GLZ dictionary
+        self._declined.clear()
         self.session_id = 0
 
     def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:

@@ -56,7 +56,7 @@ class ChannelLoop:
         self._wake_w.setblocking(False)
         self._stopping = False
         self._sock: socket.socket | None = None
-        self._timer: tuple[float, Callable[[], None]] | None = None
+        self._timers: dict[str, tuple[float, Callable[[], None]]] = {}  # by name: each user keeps its own
         self._out = bytearray()  # bytes the socket has not taken yet
         self._loop_thread: int | None = None
         self.bytes_in = 0
@@ -74,12 +74,15 @@ class ChannelLoop:
         if threading.get_ident() != self._loop_thread:
             self._wake()
 
-    def set_timer(self, deadline: float | None, fn: Callable[[], None]) -> None:
-        """Run fn on the loop thread at time.monotonic() >= deadline (one timer; None cancels it).
+    def set_timer(self, deadline: float | None, fn: Callable[[], None], name: str = "") -> None:
+        """Run fn on the loop thread at time.monotonic() >= deadline (one timer per name; None cancels it).
 
         Call from the loop thread (handlers), or through call_soon.
         """
-        self._timer = None if deadline is None else (deadline, fn)
+        if deadline is None:
+            self._timers.pop(name, None)
+        else:
+            self._timers[name] = (deadline, fn)
 
     def stop(self) -> None:
         self._stopping = True
@@ -138,16 +141,14 @@ class ChannelLoop:
                     want_write = bool(mask & selectors.EVENT_WRITE)
                     sel.modify(sock, mask)
                 timeout = max(0.0, deadline - time.monotonic()) if not linked else None
-                if self._timer is not None:
-                    until_timer = max(0.0, self._timer[0] - time.monotonic())
+                if self._timers:
+                    until_timer = max(0.0, min(when for when, _fn in self._timers.values()) - time.monotonic())
                     timeout = until_timer if timeout is None else min(timeout, until_timer)
                 ready = sel.select(timeout)
                 if not linked and not ready and time.monotonic() >= deadline:
                     raise TransportError("the server did not complete the link in time")
-                if self._timer is not None and time.monotonic() >= self._timer[0]:
-                    fn = self._timer[1]
-                    self._timer = None
-                    fn()
+                if self._timers:
+                    self._run_due_timers(time.monotonic())
                 for key, events in ready:
                     if key.fileobj is self._wake_r:
                         self._drain_wake()
@@ -160,6 +161,12 @@ class ChannelLoop:
                     self._write(sock, out)
         finally:
             sel.close()
+
+    def _run_due_timers(self, now: float) -> None:
+        for name, (when, fn) in list(self._timers.items()):
+            if when <= now and self._timers.get(name) == (when, fn):
+                del self._timers[name]
+                fn()
 
     def _drain_wake(self) -> None:
         try:

@@ -62,6 +62,7 @@ class SessionRunner:
         self.code = 0
         self.sessions = 0
         self.plan = ReconnectPlan()
+        self.stalled = False  # the current session's server has stopped answering (not yet given up)
         self._ticker = QTimer()
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
@@ -136,6 +137,7 @@ class SessionRunner:
                 lambda uuid, c=client: c is self.client and viewer.set_monitor_mapping(self.prefs.monitor_mapping(uuid))
             )
         client.main.linked.connect(lambda c=client: self._linked(c))
+        client.main.answering_changed.connect(lambda answering, c=client: self._answering(c, answering))
         client.session_closed.connect(lambda error, c=client: self._closed(c, error))
         if self.sessions == 1:
             viewer.set_status(f"Connecting to {self._where()}...")
@@ -157,6 +159,13 @@ class SessionRunner:
 
     def reconnect_now(self) -> None:
         """The windows' Reconnect now (or Try again after a permanent failure)."""
+        old = self.client
+        if self.stalled and old is not None and self.plan.phase is Phase.CONNECTED:
+            # Not answering: give this session up now rather than at its time limit.
+            self.client, self.stalled = None, False  # its close is not ours to handle any more
+            old.disconnect_session()
+            self.retired = [c for c in self.retired if not c.finished_all()] + [old]
+            self.plan.lost("the server stopped answering", permanent=False, now=self.clock())
         if self.plan.phase in (Phase.WAITING, Phase.STOPPED):
             self.plan.retry_now(self.clock())
             self._attempt()
@@ -168,12 +177,35 @@ class SessionRunner:
         self.code = 0  # a failure that was followed by a working session is not the run's outcome
         self.viewer.show_connected()
 
+    def _answering(self, client: SpiceSession, answering: bool) -> None:
+        """The server stopped answering (the network may be down) or answers again: shown, still connected."""
+        if client is not self.client or self.viewer is None:
+            return
+        self.stalled = not answering
+        if answering:
+            self.viewer.show_connected()
+            self._ticker.stop()
+        else:
+            self._show_stalled()
+            self._ticker.start()
+
+    def _show_stalled(self) -> None:
+        if self.viewer is None or self.client is None:
+            return
+        silent = self.client.main.liveness.silent_for(time.monotonic())
+        limit = self.client.main.liveness.lost_s
+        self.viewer.show_lost(
+            f"No answer from the server for {silent:.0f} s. Is the network down? Waiting up to {limit:.0f} s.",
+            can_retry=True,
+        )
+
     def _closed(self, client: SpiceSession, error: str) -> None:
         viewer = self.viewer
         if client is not self.client or viewer is None:
             return  # a session already replaced
         client.disconnect_session()
         self.retired = [c for c in self.retired if not c.finished_all()] + [client]
+        self.stalled = False
         if not error or viewer.user_disconnected:
             self.app.quit()  # the user's Disconnect
             return
@@ -204,7 +236,9 @@ class SessionRunner:
             self.viewer.show_lost(self.plan.describe(self.clock()), can_retry=self.plan.phase is not Phase.STOPPED)
 
     def _tick(self) -> None:
-        if self.plan.due(self.clock()):
+        if self.stalled and self.plan.phase is Phase.CONNECTED:
+            self._show_stalled()
+        elif self.plan.due(self.clock()):
             self._attempt()
         elif self.plan.phase is Phase.WAITING:
             self._show_plan()

@@ -1,8 +1,10 @@
 """Issue 13: a lost session is followed by another in the same windows (session/reconnect.py, ui/app.SessionRunner).
 
-In-process, offscreen Qt, a real Xspice: the server is killed and started again on the same port; the windows
-dim their last picture with a countdown, then show the new server's picture themselves (no new window), with
-zoom and full screen as they were. A server that comes back with another password is not retried.
+In-process, offscreen Qt, a real Xspice: the server is killed and started again on the same port; the windows dim
+their last picture with a countdown, then show the new server's picture themselves (no new window), with zoom and
+full screen as they were. A server that comes back with another password is not retried. Through the lab's
+WireProxy the network is cut: shown within 2 s while the UI stays responsive, and given up (then reconnected) only
+after the liveness limit.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from spiceview.ui.main_window import MainWindow
 from spiceview.ui.preferences import Preferences
 from spiceview_lab.pixels import save_png
 from spiceview_lab.requirements import require
+from spiceview_lab.wire_proxy import WireProxy
 
 pytestmark = [pytest.mark.xspice]
 
@@ -168,3 +171,87 @@ def test_wrong_password_after_restart_is_not_retried(qt_application, xspice, run
     window.lost_overlay.reconnect_button.click()
     pump(qt_application, lambda: shows(runner, second) and not window.lost_overlay.isVisible(), 30, "Try again")
     assert viewer.all_windows() == [window]
+
+
+@pytest.fixture
+def proxied_guest(xspice) -> Iterator[tuple[object, WireProxy]]:  # noqa: ANN001
+    guest = start_guest(xspice)
+    with WireProxy(guest.port) as proxy:
+        yield guest, proxy
+
+
+def test_network_cut_is_shown_within_2_s_and_the_ui_stays_responsive(
+    qt_application,
+    proxied_guest,
+    runner_for,
+    artifacts_dir: Path,  # noqa: ANN001
+) -> None:
+    require("xlogo", "xwd")
+    guest, proxy = proxied_guest
+    runner = runner_for(proxy.uri)
+    truth = guest.screenshot()  # type: ignore[attr-defined]
+    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
+    viewer = runner.viewer
+    assert viewer is not None
+    (window,) = viewer.all_windows()
+    sessions = runner.sessions
+    time.sleep(1.0)  # an idle desktop: nothing comes from the server unasked
+
+    proxy.cut()
+    cut_at = time.monotonic()
+    pump(qt_application, lambda: window.lost_overlay.isVisible(), 5, "the cut to be shown")
+    shown_after = time.monotonic() - cut_at
+    assert "No answer from the server" in window.lost_overlay.message.text()
+    assert shown_after < 2.0, f"the cut was shown {shown_after:.2f} s after it happened"
+
+    # While cut: the event loop keeps its pace, the window repaints, menu actions act.
+    gaps, last = [], time.monotonic()
+    zoom_in = window.actions_by_name["zoom-in"]
+    end = last + 3.0
+    while time.monotonic() < end:
+        qt_application.processEvents()
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+        time.sleep(0.01)
+    before_zoom = viewer.zoom
+    zoom_in.trigger()  # type: ignore[attr-defined]
+    grabbed_at = time.monotonic()
+    picture = _grab(window)
+    grab_s = time.monotonic() - grabbed_at
+    save_png(picture, artifacts_dir / "cut.png")
+    assert viewer.zoom > before_zoom and window.screen_widget.zoom == viewer.zoom
+    assert max(gaps) < 0.3, f"the GUI thread stalled {max(gaps):.2f} s while the network was cut"
+    assert grab_s < 0.5
+    assert "No answer from the server for" in window.lost_overlay.message.text()
+
+    proxy.restore()
+    pump(qt_application, lambda: not window.lost_overlay.isVisible(), 5, "the session to answer again")
+    assert runner.sessions == sessions, "a cut shorter than the limit must not cost the session"
+    print(f"cut shown after {shown_after:.2f} s; longest GUI gap while cut {max(gaps) * 1000:.0f} ms")
+
+
+def test_network_cut_past_the_limit_reconnects(
+    qt_application,
+    proxied_guest,
+    runner_for,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    require("xlogo", "xwd")
+    import spiceview.channels.main_channel as main_channel
+
+    monkeypatch.setattr(main_channel, "LOST_AFTER_S", 3.0)
+    guest, proxy = proxied_guest
+    runner = runner_for(proxy.uri)
+    truth = guest.screenshot()  # type: ignore[attr-defined]
+    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
+    viewer = runner.viewer
+    assert viewer is not None
+    (window,) = viewer.all_windows()
+    sessions = runner.sessions
+    proxy.cut()
+    pump(qt_application, lambda: runner.plan.phase is Phase.WAITING, 10, "the session to be given up")
+    assert "no answer from the server for 3 s" in window.lost_overlay.message.text()
+    proxy.restore()
+    pump(qt_application, lambda: runner.plan.phase is Phase.CONNECTED and shows(runner, truth), 30, "a new session")
+    assert runner.sessions > sessions and viewer.all_windows() == [window]
