@@ -115,6 +115,12 @@ class SessionRunner:
         if args.guest_monitors:
             viewer.guest_monitor_count = max(1, min(args.guest_monitors, 4))
         self.viewer = viewer
+        if params.warnings:
+            # Printed on stderr too (by the command line); here for who started spiceview from a browser.
+            count = len(params.warnings)
+            viewer.notify_once(
+                f"The connection file has {count} warning{'s' if count > 1 else ''}: " + "; ".join(params.warnings)
+            )
         window = viewer.placeholder
         assert window is not None
         window.show()

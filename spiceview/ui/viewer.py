@@ -43,6 +43,7 @@ ZOOM_STEPS = [10, 25, 33, 50, 67, 75, 90, 100, 110, 125, 150, 175, 200, 250, 300
 # Window resizes are sent to the guest once the user has stopped dragging for this long.
 RESIZE_DEBOUNCE_MS = 300
 MAX_GUEST_MONITORS = 4
+NOTICE_MS = 20000  # how long a notice stays in the status line
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Viewer(QObject):
         # last session's picture meanwhile instead of closing.
         self._awaiting_picture: set[int] = set()
         self.lost_text = ""  # what the windows say while the session is lost ("" while connected)
+        self._notice = ""  # waits for the first picture (notify_once)
         self.on_reconnect_now: Callable[[], None] = lambda: None
         self.on_close: Callable[[], None] = lambda: None
         self.user_disconnected = False
@@ -529,6 +531,27 @@ class Viewer(QObject):
         for window in self.all_windows():
             window.set_status(text)
 
+    def notify_once(self, text: str) -> None:
+        """A notice for the status line (a .vv file's warnings): shown when the guest's picture is (showing the
+        picture clears the connecting status), kept NOTICE_MS, then cleared unless something else was said."""
+        self._notice = text
+        if self.monitors:
+            self._show_notice()
+
+    def _show_notice(self) -> None:
+        text, self._notice = self._notice, ""
+        if not text:
+            return
+        self.set_status(text)
+        for window in self.all_windows():
+            window.status.setToolTip(text)
+        QTimer.singleShot(NOTICE_MS, lambda: self._clear_notice(text))
+
+    def _clear_notice(self, text: str) -> None:
+        for window in self.all_windows():
+            if window.status.text() == text:
+                window.set_status("")
+
     def refresh(self, display: DisplayChannel) -> None:
         """Bring the windows of one display channel in line with its monitors."""
         wanted = {m.key: m for m in monitors_of(display)}
@@ -566,6 +589,8 @@ class Viewer(QObject):
                 window.hide_lost()  # the session's own picture is back
         if self.fullscreen:
             self._place_windows()  # new monitors go full screen too, on their screens
+        if self._notice and self.monitors:
+            self._show_notice()
         self.windows_changed.emit()
 
     def _place_beside(self, window: MainWindow) -> None:

@@ -255,3 +255,18 @@ def test_network_cut_past_the_limit_reconnects(
     proxy.restore()
     pump(qt_application, lambda: runner.plan.phase is Phase.CONNECTED and shows(runner, truth), 30, "a new session")
     assert runner.sessions > sessions and viewer.all_windows() == [window]
+
+
+def test_vv_warnings_are_shown_once_in_the_status_line(qt_application, xspice, runner_for, tmp_path: Path) -> None:  # noqa: ANN001
+    require("xlogo", "xwd")
+    guest = start_guest(xspice)
+    vv = tmp_path / "console.vv"
+    vv.write_text(f"[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport={guest.port}\ncolour-depth=32\n")
+    runner = runner_for(str(vv))
+    truth = guest.screenshot()
+    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
+    assert runner.viewer is not None
+    (window,) = runner.viewer.all_windows()
+    text = window.status.text()
+    assert text == f"The connection file has 1 warning: {vv}, line 5: unknown key 'colour-depth' ignored", text
+    assert window.statusBar().isVisible()
