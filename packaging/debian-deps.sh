@@ -16,6 +16,7 @@ TEST=(
     pulseaudio pulseaudio-utils libasound2-plugins
     mpv ffmpeg feh gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
     gstreamer1.0-libav
+    busybox-static cpio kmod
 )
 
 packages=("${RUNTIME[@]}")

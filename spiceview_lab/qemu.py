@@ -39,6 +39,8 @@ class QemuServer:
         accel: str = "tcg",
         extra_args: Sequence[str] = (),
         startup_timeout: float = 30.0,
+        port: int | None = None,
+        serial_log: bool = False,
     ) -> None:
         self.heads, self.agent, self.audio = heads, agent, audio
         self.password = password
@@ -48,6 +50,8 @@ class QemuServer:
         self.extra_args = tuple(extra_args)
         self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen | None = None
+        self.fixed_port = port  # the SPICE port to use (a restarted server keeps its predecessor's), else free
+        self.use_serial_log = serial_log  # the guest's ttyS0 into serial_log
         self.port: int | None = None
         self.migration_port: int | None = None
         self.tmpdir: Path | None = None
@@ -66,6 +70,11 @@ class QemuServer:
     def log_path(self) -> Path:
         assert self.tmpdir is not None
         return self.tmpdir / "qemu.log"
+
+    @property
+    def serial_log(self) -> Path:
+        assert self.tmpdir is not None
+        return self.tmpdir / "serial.log"
 
     def __enter__(self) -> QemuServer:
         return self.start()
@@ -89,7 +98,7 @@ class QemuServer:
             "-m",
             str(self.memory_mb),
             "-serial",
-            "none",
+            f"file:{self.serial_log}" if self.use_serial_log else "none",
             "-parallel",
             "none",
             "-vga",
@@ -139,6 +148,8 @@ class QemuServer:
 
     def _launch(self) -> None:
         self.port, self.migration_port = free_ports(2)
+        if self.fixed_port is not None:
+            self.port = self.fixed_port
         self.proc = procs.spawn(self.argv(), log=self.log_path)
         proc = self.proc
         procs.wait_for_port(

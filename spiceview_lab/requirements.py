@@ -46,12 +46,15 @@ PACKAGES: dict[str, str] = {
     "openssl": "openssl",
     "ss": "iproute2",
     "strace": "strace",
+    "cpio": "cpio",
+    "modinfo": "kmod",
 }
 # Things that are not programs: how to tell they are there.
 FILES: dict[str, tuple[str, str]] = {
     "fonts-dejavu-core": ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", "fonts-dejavu-core"),
     "spiceqxl": ("/usr/lib/xorg/modules/drivers/spiceqxl_drv.so", "xserver-xspice"),
     "dummy-video": ("/usr/lib/xorg/modules/drivers/dummy_drv.so", "xserver-xorg-video-dummy"),
+    "busybox-static": ("/bin/busybox", "busybox-static"),
 }
 _TOOLS_OF_PACKAGE = {pkg: tool for tool, pkg in reversed(PACKAGES.items())}
 

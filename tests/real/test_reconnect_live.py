@@ -10,33 +10,21 @@ after the liveness limit.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from spiceview.cli import apply_options, build_parser, load_target
 from spiceview.session.reconnect import Phase
 from spiceview.ui.app import SessionRunner
 from spiceview.ui.main_window import MainWindow
-from spiceview.ui.preferences import Preferences
 from spiceview_lab.pixels import save_png
+from spiceview_lab.qt_wait import pump
 from spiceview_lab.requirements import require
 from spiceview_lab.wire_proxy import WireProxy
 
 pytestmark = [pytest.mark.xspice]
-
-
-def pump(qt_application, done: Callable[[], object], timeout: float, what: str) -> object:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        qt_application.processEvents()
-        value = done()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def start_guest(xspice, port: int | None = None, logo: str = "300x300+100+100", password: str | None = None):  # noqa: ANN001, ANN201
@@ -47,26 +35,6 @@ def start_guest(xspice, port: int | None = None, logo: str = "300x300+100+100", 
     guest.run_client(["xlogo", "-geometry", logo])
     time.sleep(1.0)
     return guest
-
-
-@pytest.fixture
-def runner_for(qt_application) -> Iterator[Callable[..., SessionRunner]]:  # noqa: ANN001
-    runners: list[SessionRunner] = []
-
-    def make(uri: str, *argv: str) -> SessionRunner:
-        args = build_parser().parse_args(["--spice-disable-audio", "--timeout", "5", *argv, uri])
-        params, _vv = load_target(uri)
-        runner = SessionRunner(qt_application, apply_options(params, args), args, Preferences(scaling="1:1"))
-        runners.append(runner)
-        runner.start()
-        return runner
-
-    yield make
-    for runner in runners:
-        if runner.viewer is not None:
-            runner.viewer.shutdown()
-        runner.stop()
-        qt_application.processEvents()
 
 
 def shows(runner: SessionRunner, truth: np.ndarray) -> bool:
