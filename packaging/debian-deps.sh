@@ -7,7 +7,7 @@ RUNTIME=(
     python3 python3-pip python3-dev build-essential pkg-config libcairo2-dev
     libgl1 libegl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
     libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libfontconfig1 libdbus-1-3
-    libportaudio2
+    libportaudio2 libsasl2-2 libsasl2-modules
 )
 TEST=(
     xserver-xspice xvfb x11-apps x11-xserver-utils x11-utils xdotool imagemagick xterm fonts-dejavu-core
@@ -16,7 +16,7 @@ TEST=(
     pulseaudio pulseaudio-utils libasound2-plugins
     mpv ffmpeg feh gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
     gstreamer1.0-libav
-    busybox-static cpio kmod
+    busybox-static cpio kmod sasl2-bin libsasl2-modules
 )
 
 packages=("${RUNTIME[@]}")

@@ -41,6 +41,7 @@ class QemuServer:
         startup_timeout: float = 30.0,
         port: int | None = None,
         serial_log: bool = False,
+        sasl_users: dict[str, str] | None = None,
     ) -> None:
         self.heads, self.agent, self.audio = heads, agent, audio
         self.password = password
@@ -52,6 +53,8 @@ class QemuServer:
         self.proc: subprocess.Popen | None = None
         self.fixed_port = port  # the SPICE port to use (a restarted server keeps its predecessor's), else free
         self.use_serial_log = serial_log  # the guest's ttyS0 into serial_log
+        # SASL instead of the SPICE ticket: these users in a sasldb made for this server (sasl2-bin)
+        self.sasl_users = sasl_users
         self.port: int | None = None
         self.migration_port: int | None = None
         self.tmpdir: Path | None = None
@@ -85,6 +88,8 @@ class QemuServer:
     def argv(self) -> list[str]:
         spice = f"port={self.port},addr=127.0.0.1"
         spice += ",password-secret=spicepw" if self.password is not None else ",disable-ticketing=on"
+        if self.sasl_users is not None:
+            spice += ",sasl=on"
         if self.image_compression is not None:
             spice += f",image-compression={self.image_compression}"
         argv = [
@@ -150,7 +155,8 @@ class QemuServer:
         self.port, self.migration_port = free_ports(2)
         if self.fixed_port is not None:
             self.port = self.fixed_port
-        self.proc = procs.spawn(self.argv(), log=self.log_path)
+        env = self._sasl_env() if self.sasl_users is not None else None
+        self.proc = procs.spawn(self.argv(), env=env, log=self.log_path)
         proc = self.proc
         procs.wait_for_port(
             self.port,
@@ -169,6 +175,24 @@ class QemuServer:
                     log = procs.tail(self.log_path)
                     raise procs.LabProcessError(f"QEMU QMP not reachable ({e}); log:\n{log}") from None
                 time.sleep(0.05)
+
+    def _sasl_env(self) -> dict[str, str]:
+        """A SASL configuration for QEMU (application name "qemu") and its user database (LAB.md)."""
+        import os
+
+        assert self.tmpdir is not None and self.sasl_users is not None
+        conf, db = self.tmpdir / "sasl", self.tmpdir / "sasl" / "users.db"
+        conf.mkdir(exist_ok=True)
+        (conf / "qemu.conf").write_text(f"mech_list: digest-md5 scram-sha-256\nsasldb_path: {db}\n")
+        for user, password in self.sasl_users.items():
+            subprocess.run(
+                ["saslpasswd2", "-p", "-a", "qemu", "-f", str(db), "-c", user],
+                input=password.encode(),
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
+        return {**os.environ, "SASL_CONF_PATH": str(conf)}
 
     def migrate_to(self, target: QemuServer, timeout: float = 60.0) -> dict:
         """Live-migrate this VM into target (started with incoming=True), telling SPICE clients first.

@@ -48,6 +48,7 @@ PACKAGES: dict[str, str] = {
     "strace": "strace",
     "cpio": "cpio",
     "modinfo": "kmod",
+    "saslpasswd2": "sasl2-bin",
 }
 # Things that are not programs: how to tell they are there.
 FILES: dict[str, tuple[str, str]] = {

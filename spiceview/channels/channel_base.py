@@ -90,6 +90,7 @@ class ChannelBase:
             connection_id=self.session.session_id,
             password=self.session.password,
             channel_caps=self.channel_caps(),
+            sasl=self.session.sasl_factory(endpoint.host),
         )
         timeout = self.session.connect_timeout
         self._generation += 1

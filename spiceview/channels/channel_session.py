@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..codecs.glz import GlzWindow
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
+    from ..protocol.sasl import SaslFactory
     from ..transport.connect import Endpoint
     from .playback_channel import PlaybackChannel
 
@@ -25,6 +26,7 @@ class ChannelSession(Protocol):
     connect_timeout: float
 
     def endpoint_for(self, channel_type: int, tls: bool) -> Endpoint: ...
+    def sasl_factory(self, host: str) -> SaslFactory | None: ...
     def wants_tls(self, channel_type: int) -> bool: ...
     def can_use_tls(self) -> bool: ...
 

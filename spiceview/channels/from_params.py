@@ -66,6 +66,7 @@ def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
     return SpiceSession(
         lambda ctype, tls: endpoint_for(params, ctype, tls),
         params.password or "",
+        username=params.username or "",
         can_use_tls=bool(params.tls_port),
         secure_channels=lambda ctype: channel_wants_tls(params, ctype),
         preferred_compression=kwargs.pop("preferred_compression", pref),

@@ -8,6 +8,7 @@ reports the channel list, and the session attaches one channel object per offere
 
 from __future__ import annotations
 
+import getpass
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from ..canvas.caches import PaletteCache, PixmapCache
 from ..codecs.glz import GlzWindow
 from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType
+from ..protocol.sasl import SaslCredentials
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
 from .channel_base import ChannelBase
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from ..audio.source import AudioSource
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
+    from ..protocol.sasl import SaslFactory
     from .agent_link import AgentLink
 
     # Imported when first offered (start-up time), so only named here.
@@ -53,6 +56,7 @@ class SpiceSession:
         endpoint_for: EndpointFactory,
         password: str = "",
         *,
+        username: str = "",
         can_use_tls: bool = False,
         secure_channels: Callable[[int], bool] = lambda _type: False,
         connect_timeout: float = 10.0,
@@ -69,6 +73,7 @@ class SpiceSession:
         """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
         self.session_id = 0
         self.password = password
+        self.username = username  # for SASL (the local user's name when empty, as spice-gtk does)
         self.connect_timeout = connect_timeout
         self._endpoint_for = endpoint_for
         self._can_use_tls = can_use_tls
@@ -127,6 +132,15 @@ class SpiceSession:
         if tls_config is not None and subject:
             tls_config = replace(tls_config, host_subject=subject)
         return replace(base, host=host, port=sport if tls else port, tls=tls_config)
+
+    def sasl_factory(self, host: str) -> SaslFactory | None:
+        """What answers a server that asks for SASL (None without libsasl2: the link then says so)."""
+        from ..transport.sasl import SaslSession, sasl_available
+
+        if not sasl_available():
+            return None
+        credentials = SaslCredentials(self.username or _local_user(), self.password)
+        return lambda tls_bits: SaslSession(host, credentials, over_tls=tls_bits > 0, tls_bits=tls_bits)
 
     def wants_tls(self, channel_type: int) -> bool:
         return self._secure_channels(channel_type)
@@ -324,6 +338,13 @@ class SpiceSession:
             "draw_errors": errors,
             "server_name": self.main.server_name,
         }
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no USER and no passwd entry (a bare container)
+        return ""
 
 
 def _type_name(channel_type: int) -> str:

@@ -18,12 +18,15 @@ from .framing import FrameReader, encode_frame
 from .messages import ChannelSchema
 from .messages import base as basemsg
 from .messages.registry import schema_for
+from .sasl import MAX_DATA, MAX_MECHLIST, SaslClient, SaslFactory
 from .schema import WireStruct, build_body, parse_body
 
 
 class State(enum.Enum):
     IDLE = "idle"
     AWAIT_REPLY = "await-reply"
+    AWAIT_SASL_MECHS = "await-sasl-mechanisms"
+    AWAIT_SASL_STEP = "await-sasl-step"
     AWAIT_RESULT = "await-result"
     READY = "ready"
     CLOSED = "closed"
@@ -77,6 +80,7 @@ class ChannelConnection:
     password: str = ""
     channel_caps: frozenset[int] = field(default_factory=frozenset)
     common_caps: frozenset[int] = CLIENT_COMMON_CAPS
+    sasl: SaslFactory | None = None  # offered when given: SASL authentication, if the server asks for it
 
     def __post_init__(self) -> None:
         self.schema: ChannelSchema = schema_for(self.channel_type)
@@ -92,6 +96,15 @@ class ChannelConnection:
         self.ack_window = 0
         self._ack_left = 0
         self.last_serial = 0
+        self.tls_bits = 0  # the TLS cipher's strength, set by whoever opened the connection (SASL wants it)
+        self._sasl: SaslClient | None = None
+        self._sasl_layer = False  # the exchange negotiated a security layer (it starts after the clear result)
+        self._wrapped = False  # the layer runs: bytes in are decoded, bytes out encoded
+        self._clear_out = b""  # link-stage bytes still unsent when the layer started
+        self._sasl_results = 0  # link results read since SASL: one in clear, then the usual one (wrapped)
+        self._sasl_done = False  # the client's side of the SASL exchange is complete
+        if self.sasl is not None:
+            self.common_caps = self.common_caps | {CommonCap.AUTH_SASL}
 
     # --- link stage ---------------------------------------------------------------------------------------
 
@@ -124,12 +137,82 @@ class ChannelConnection:
         self.server_common_caps, self.server_channel_caps = reply.common_caps, reply.channel_caps
         if CommonCap.PROTOCOL_AUTH_SELECTION in reply.common_caps:
             if CommonCap.AUTH_SPICE not in reply.common_caps:
-                self.state = State.CLOSED
-                raise LinkError("the server accepts only SASL authentication, which spiceview does not offer")
+                if self.sasl is None or CommonCap.AUTH_SASL not in reply.common_caps:
+                    self.state = State.CLOSED
+                    raise LinkError("the server accepts only SASL authentication, which spiceview cannot offer here")
+                self._out += linkmod.U32.pack(CommonCap.AUTH_SASL)
+                self._sasl = self.sasl(self.tls_bits)
+                self.state = State.AWAIT_SASL_MECHS
+                return []
             self._out += linkmod.U32.pack(CommonCap.AUTH_SPICE)
         self._out += encrypt_ticket(reply.pub_key, self.password)
         self.state = State.AWAIT_RESULT
         return []
+
+    # --- SASL (protocol/sasl.py) --------------------------------------------------------------------------
+
+    def _take_sized(self, limit: int, what: str) -> bytes | None:
+        """A u32 length and that many bytes, once all are here (None before)."""
+        if len(self._in) < 4:
+            return None
+        (size,) = linkmod.U32.unpack_from(self._in)
+        if size > limit:
+            raise LinkError(f"the server's SASL {what} is too long ({size} bytes)")
+        if len(self._in) < 4 + size:
+            return None
+        data = bytes(self._in[4 : 4 + size])
+        del self._in[: 4 + size]
+        return data
+
+    def _send_sasl_data(self, data: bytes | None) -> None:
+        if data is None:
+            self._out += linkmod.U32.pack(0)
+        else:
+            self._out += linkmod.U32.pack(len(data) + 1) + data + b"\0"
+
+    def _on_sasl_mechanisms(self) -> list[Event]:
+        mechs = self._take_sized(MAX_MECHLIST, "mechanism list")
+        if mechs is None:
+            return []
+        assert self._sasl is not None
+        mech, first = self._sasl.start(mechs.decode("ascii", "replace").strip(","))
+        self._sasl_done = False
+        self._out += linkmod.U32.pack(len(mech)) + mech.encode("ascii")
+        self._send_sasl_data(first)
+        self.state = State.AWAIT_SASL_STEP
+        return []
+
+    def _on_sasl_step(self) -> list[Event]:
+        if len(self._in) < 4:
+            return []
+        (size,) = linkmod.U32.unpack_from(self._in)
+        if size > MAX_DATA:
+            raise LinkError(f"the server's SASL step is too long ({size} bytes)")
+        if len(self._in) < 4 + size + 1:
+            return []
+        data, complete = bytes(self._in[4 : 4 + size]), self._in[4 + size]
+        del self._in[: 5 + size]
+        assert self._sasl is not None
+        challenge = data[:-1] if data else None  # the wire's trailing NUL
+        if not (complete and self._sasl_done):
+            # Even when the server says it is done, the client checks its last word (mutual authentication).
+            response, self._sasl_done = self._sasl.step(challenge)
+            if not complete:
+                self._send_sasl_data(response)
+                return []
+        if self._sasl_done:
+            self._sasl_layer = self._sasl.finish()
+        self.state = State.AWAIT_RESULT
+        return []
+
+    def lost_during_link(self) -> LinkError | None:
+        """What the server closing the connection now means, when it says more than "closed": during SASL, a
+        server that refuses the credentials just hangs up."""
+        if self.state in (State.AWAIT_SASL_MECHS, State.AWAIT_SASL_STEP) or (
+            self.state is State.AWAIT_RESULT and self._sasl is not None
+        ):
+            return LinkError("SASL authentication failed: wrong user name or password", LinkErr.PERMISSION_DENIED)
+        return None
 
     def _on_link_result(self) -> list[Event]:
         if len(self._in) < 4:
@@ -138,7 +221,17 @@ class ChannelConnection:
         del self._in[:4]
         if result != LinkErr.OK:
             self.state = State.CLOSED
+            if self._sasl is not None and self._sasl_results == 0:
+                raise LinkError("SASL authentication failed: the server refused it", LinkErr.PERMISSION_DENIED)
             raise LinkError(linkmod.link_error_text(result), result)
+        if self._sasl is not None and self._sasl_results == 0:
+            # The SASL exchange's own result, in clear; the link's result follows, inside the layer if one runs.
+            self._sasl_results = 1
+            if self._sasl_layer:
+                self._wrapped = True
+                self._clear_out, self._out = bytes(self._out), bytearray()  # queued before: sent as they are
+                self._in = bytearray(self._sasl.decode(bytes(self._in)))
+            return self._on_link_result()
         self.mini_header = (
             CommonCap.MINI_HEADER in self.server_common_caps and CommonCap.MINI_HEADER in self.common_caps
         )
@@ -165,10 +258,19 @@ class ChannelConnection:
         if self.state is State.IDLE:
             raise RuntimeError("initiate() first")
         events: list[Event] = []
+        if self._wrapped:
+            data = self._sasl.decode(bytes(data))  # type: ignore[union-attr]
         if self.state is not State.READY:
             self._in += data
             if self.state is State.AWAIT_REPLY:
                 events += self._on_link_reply()
+            if self.state is State.AWAIT_SASL_MECHS:
+                events += self._on_sasl_mechanisms()
+            while self.state is State.AWAIT_SASL_STEP and self._in:
+                before = len(self._in)
+                events += self._on_sasl_step()
+                if len(self._in) == before:
+                    break  # the rest of the step has not arrived
             if self.state is State.AWAIT_RESULT:
                 events += self._on_link_result()
             if self.state is not State.READY or not self._in:
@@ -225,6 +327,10 @@ class ChannelConnection:
 
     def data_to_send(self) -> bytes:
         out, self._out = bytes(self._out), bytearray()
+        if out and self._wrapped:
+            out = self._sasl.encode(out)  # type: ignore[union-attr]
+        if self._clear_out:
+            out, self._clear_out = self._clear_out + out, b""
         return out
 
     def close(self) -> None:

@@ -125,6 +125,9 @@ class ChannelLoop:
 
     def _run_connected(self, sock: socket.socket) -> None:
         sock.setblocking(False)
+        if isinstance(sock, ssl.SSLSocket):
+            cipher = sock.cipher()
+            self.conn.tls_bits = cipher[2] if cipher else 0
         self.conn.initiate()
         out = self._out
         out += self.conn.data_to_send()
@@ -197,7 +200,9 @@ class ChannelLoop:
                 break
             if not data:
                 if self.conn.state is not State.READY:
-                    raise TransportError("the server closed the connection during the link")
+                    raise self.conn.lost_during_link() or TransportError(
+                        "the server closed the connection during the link"
+                    )
                 raise TransportError("the server closed the connection")
             total += len(data)
             self.bytes_in += len(data)
