@@ -19,6 +19,7 @@ from ..canvas.caches import PaletteCache, PixmapCache
 from ..codecs.glz import GlzWindow
 from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType
+from ..protocol.errors import AuthError
 from ..protocol.sasl import SaslCredentials
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
@@ -103,6 +104,8 @@ class SpiceSession:
         self._channels_lock = threading.Lock()
         self._closing = False
         self.ended_for_good = False  # the session ended in a way a reconnect cannot fix (password, certificate)
+        self.login_refused = False
+        self.login_was_sasl = False
         self.serial_waiters = 0  # channels holding in WAIT_FOR_CHANNELS (others signal progress only then)
         self._serial_cond = threading.Condition()
         # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
@@ -175,6 +178,10 @@ class SpiceSession:
         for channel in self.all_channels():
             channel.stop()
         self.ended_for_good = is_permanent(self.main.failure)
+        failure = self.main.failure
+        # The login was refused: a window may ask for the credentials again (the user name too with SASL).
+        self.login_refused = isinstance(failure, AuthError)
+        self.login_was_sasl = isinstance(failure, AuthError) and failure.sasl
         self.session_closed.emit("" if self._closing else error or "the server closed the session")
 
     # --- what the main channel reports -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import link as linkmod
 from .auth import encrypt_ticket
 from .constants import MAX_PASSWORD_LENGTH, ChannelType, CommonCap, LinkErr
-from .errors import LinkError, ProtocolError
+from .errors import AuthError, LinkError, ProtocolError
 from .framing import FrameReader, encode_frame
 from .messages import ChannelSchema
 from .messages import base as basemsg
@@ -211,7 +211,9 @@ class ChannelConnection:
         if self.state in (State.AWAIT_SASL_MECHS, State.AWAIT_SASL_STEP) or (
             self.state is State.AWAIT_RESULT and self._sasl is not None
         ):
-            return LinkError("SASL authentication failed: wrong user name or password", LinkErr.PERMISSION_DENIED)
+            return AuthError(
+                "SASL authentication failed: wrong user name or password", LinkErr.PERMISSION_DENIED, sasl=True
+            )
         return None
 
     def _on_link_result(self) -> list[Event]:
@@ -222,7 +224,11 @@ class ChannelConnection:
         if result != LinkErr.OK:
             self.state = State.CLOSED
             if self._sasl is not None and self._sasl_results == 0:
-                raise LinkError("SASL authentication failed: the server refused it", LinkErr.PERMISSION_DENIED)
+                raise AuthError(
+                    "SASL authentication failed: the server refused it", LinkErr.PERMISSION_DENIED, sasl=True
+                )
+            if result == LinkErr.PERMISSION_DENIED:
+                raise AuthError(linkmod.link_error_text(result), result, sasl=self._sasl is not None)
             raise LinkError(linkmod.link_error_text(result), result)
         if self._sasl is not None and self._sasl_results == 0:
             # The SASL exchange's own result, in clear; the link's result follows, inside the layer if one runs.

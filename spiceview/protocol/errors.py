@@ -14,3 +14,11 @@ class LinkError(ProtocolError):
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+class AuthError(LinkError):
+    """The server refused the login (password, or SASL user name and password): asking again may help."""
+
+    def __init__(self, message: str, code: int | None = None, *, sasl: bool = False) -> None:
+        super().__init__(message, code)
+        self.sasl = sasl

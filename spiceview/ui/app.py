@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -63,6 +64,9 @@ class SessionRunner:
         self.sessions = 0
         self.plan = ReconnectPlan()
         self.stalled = False  # the current session's server has stopped answering (not yet given up)
+        # Asked when the server refuses the login: (user name, password), None to give up (a test answers here).
+        self._refused_login: tuple[str, bool] | None = None  # (reason, SASL) of the last refused login
+        self.ask_credentials: Callable[[str, bool], tuple[str | None, str] | None] = self._ask_with_dialog
         self._ticker = QTimer()
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
@@ -172,7 +176,10 @@ class SessionRunner:
             old.disconnect_session()
             self.retired = [c for c in self.retired if not c.finished_all()] + [old]
             self.plan.lost("the server stopped answering", permanent=False, now=self.clock())
-        if self.plan.phase in (Phase.WAITING, Phase.STOPPED):
+        if self.plan.phase is Phase.STOPPED and self._refused_login is not None:
+            reason, sasl = self._refused_login
+            self._log_in_again(reason, sasl=sasl)
+        elif self.plan.phase in (Phase.WAITING, Phase.STOPPED):
             self.plan.retry_now(self.clock())
             self._attempt()
 
@@ -223,6 +230,9 @@ class SessionRunner:
             self._show_plan()
             self._ticker.start()
             return
+        self._refused_login = (error, client.login_was_sasl) if client.login_refused else None
+        if client.login_refused and not self.params.kiosk and self._log_in_again(error, sasl=client.login_was_sasl):
+            return
         self.code = 1
         print(f"spiceview: {error}", file=sys.stderr)
         if was_connected and not self.params.kiosk:
@@ -236,6 +246,24 @@ class SessionRunner:
                 viewer.placeholder or viewer.all_windows()[0], "spiceview", f"Connection failed: {error}"
             )
         self.app.quit()
+
+    def _log_in_again(self, reason: str, *, sasl: bool) -> bool:
+        """The server refused the login: ask (the user name too with SASL) and try again with the answer; False
+        when the user cancels. The answer is used for this run only, never saved."""
+        answer = self.ask_credentials(reason, sasl)
+        if answer is None:
+            return False
+        username, password = answer
+        self.params = replace(self.params, password=password, **({"username": username} if sasl else {}))
+        self.plan.retry_now(self.clock())
+        self._attempt()
+        return True
+
+    def _ask_with_dialog(self, reason: str, sasl: bool) -> tuple[str | None, str] | None:
+        from .credentials_dialog import CredentialsDialog
+
+        parent = self.viewer.all_windows()[0] if self.viewer is not None and self.viewer.all_windows() else None
+        return CredentialsDialog(reason, username=self.params.username, ask_username=sasl, parent=parent).exec_and_get()
 
     def _show_plan(self) -> None:
         if self.viewer is not None:

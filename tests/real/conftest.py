@@ -16,11 +16,14 @@ def runner_for(qt_application) -> Iterator[Callable[..., SessionRunner]]:  # noq
     """runner_for(uri, *options) -> a started SessionRunner (windows offscreen, no sound), stopped at teardown."""
     runners: list[SessionRunner] = []
 
-    def make(uri: str, *argv: str) -> SessionRunner:
+    def make(uri: str, *argv: str, before_start: Callable[[SessionRunner], None] | None = None) -> SessionRunner:
         args = build_parser().parse_args(["--spice-disable-audio", "--timeout", "5", *argv, uri])
         params, _vv = load_target(uri)
         runner = SessionRunner(qt_application, apply_options(params, args), args, Preferences(scaling="1:1"))
+        runner.ask_credentials = lambda reason, sasl: None  # no dialog in a test unless the test answers
         runners.append(runner)
+        if before_start is not None:
+            before_start(runner)
         runner.start()
         return runner
 

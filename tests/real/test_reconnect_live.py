@@ -136,9 +136,12 @@ def test_wrong_password_after_restart_is_not_retried(qt_application, xspice, run
     changed.stop()
     again = start_guest(xspice, port=port, password="secret", logo="150x150+50+50")
     second = again.screenshot()
-    window.lost_overlay.reconnect_button.click()
+    asked: list[str] = []
+    runner.ask_credentials = lambda reason, sasl: asked.append(reason) or (None, "secret")  # type: ignore[func-returns-value]
+    window.lost_overlay.reconnect_button.click()  # after a refused login, Try again asks for the password
     pump(qt_application, lambda: shows(runner, second) and not window.lost_overlay.isVisible(), 30, "Try again")
     assert viewer.all_windows() == [window]
+    assert asked == ["permission denied: wrong password or ticket expired"]
 
 
 @pytest.fixture

@@ -66,3 +66,23 @@ def test_sasl_refused_is_one_line(user: str, password: str, sasl_qemu, tmp_path:
     assert run.returncode == 1
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert lines == ["spiceview: SASL authentication failed: wrong user name or password"], run.stderr
+
+
+def test_window_asks_again_when_the_login_is_refused(qt_application, sasl_qemu, runner_for) -> None:  # noqa: ANN001
+    """The window's first connection is refused (wrong password): spiceview asks for the user name and password
+    (SASL) instead of ending, and the answer logs in."""
+    from spiceview_lab.qt_wait import pump
+
+    asked: list[tuple[str, bool]] = []
+
+    def answer(reason: str, sasl: bool) -> tuple[str | None, str]:
+        asked.append((reason, sasl))
+        return "alice", "wonder land"
+
+    def prepare(runner) -> None:  # noqa: ANN001
+        runner.ask_credentials = answer
+
+    runner = runner_for(f"spice://mallory@127.0.0.1:{sasl_qemu.port}?password=nope", before_start=prepare)
+    pump(qt_application, lambda: runner.viewer is not None and runner.viewer.monitors, 30, "the guest after logging in")
+    assert asked == [("SASL authentication failed: wrong user name or password", True)]
+    assert runner.params.username == "alice" and runner.code == 0
