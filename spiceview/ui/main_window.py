@@ -105,16 +105,13 @@ class MainWindow(QMainWindow):
     def show_lost(
         self, text: str, can_retry: bool, on_reconnect: Callable[[], None], on_close: Callable[[], None]
     ) -> None:
-        """The session is lost: the last picture dimmed under `text` and the buttons (the status line says it
-        too, for a window too small to read the overlay)."""
+        """The session is lost: the last picture dimmed under `text` and the buttons. Not in the status line: a
+        status line appearing would shrink the view, and a fitted picture would jump."""
         self.lost_overlay.present(text, can_retry, on_reconnect, on_close)
-        if not self.isFullScreen():
-            self.set_status(text)
+        self.lost_overlay.setToolTip(text)
 
     def hide_lost(self) -> None:
-        if self.lost_overlay.isVisible():
-            self.lost_overlay.hide()
-            self.set_status("")
+        self.lost_overlay.hide()
 
     def set_transfer_status(self, text: str, busy: bool) -> None:
         self.set_status(text)
