@@ -69,8 +69,12 @@ def monitors_of(display: DisplayChannel) -> list[Monitor]:
     found = []
     for head in heads:
         surface = display.canvas.surfaces.get(head.surface_id) or primary
-        area = QRect(head.x, head.y, head.width, head.height).intersected(QRect(0, 0, surface.width, surface.height))
-        if not area.isEmpty():
+        # Clipped in Python's integers first: the server's u32 values need not fit Qt's int (a QRect of them
+        # raised OverflowError in the GUI thread).
+        left, top = max(0, head.x), max(0, head.y)
+        right, bottom = min(surface.width, head.x + head.width), min(surface.height, head.y + head.height)
+        if right > left and bottom > top:
+            area = QRect(left, top, right - left, bottom - top)
             found.append(Monitor((display.channel_id, head.monitor_id), surface, area))
     return found
 
