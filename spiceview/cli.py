@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spice-ca-file", metavar="FILE", help="CA certificate (PEM) to verify the server's TLS")
     p.add_argument("--spice-host-subject", metavar="SUBJECT", help="expected certificate subject, e.g. 'CN=host'")
     p.add_argument("--spice-secure-channels", metavar="LIST", help="channels that must use TLS (comma list, or all)")
-    p.add_argument("--spice-proxy", metavar="URL", help="HTTP proxy, http://[user:pass@]host:port")
+    p.add_argument(
+        "--spice-proxy", metavar="URL", help="HTTP proxy, http://[user:pass@]host:port (default: $SPICE_PROXY)"
+    )
     p.add_argument(
         "--spice-preferred-compression",
         "--preferred-compression",
@@ -142,9 +144,22 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         ]
     if args.spice_proxy:
         changes["proxy"] = args.spice_proxy
+    elif params.proxy is None and os.environ.get("SPICE_PROXY", "").strip():
+        # As spice-gtk: the environment's proxy when neither the option nor the .vv file names one.
+        changes["proxy"] = proxy_from_environment(os.environ["SPICE_PROXY"])
     if args.preferred_compression:
         changes["preferred_compression"] = args.preferred_compression
     return replace(params, **changes) if changes else params
+
+
+def proxy_from_environment(value: str) -> str:
+    from .session.params import parse_proxy_url
+
+    try:
+        parse_proxy_url(value)
+    except ConfigError as exc:
+        raise exc.with_context(source="SPICE_PROXY") from None
+    return value.strip()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spiceview_lab import procs
+from spiceview_lab.certs import X509Dir, make_x509_dir
 from spiceview_lab.ports import free_ports
 from spiceview_lab.qmp import Qmp
 
@@ -22,8 +23,11 @@ class QemuServer:
     """qemu-system-x86_64 -display none -vga qxl -spice port=P,addr=127.0.0.1,... stopped by PID.
 
     heads: qxl heads (extra ones are `-device qxl`); agent: the vdagent virtio-serial port; audio: HDA
-    with a SPICE audiodev; incoming=True: wait for a migration on `migration_port`. After start():
-    `port`, `uri`, `qmp` (a connected Qmp client) and `qmp_path`.
+    with a SPICE audiodev; incoming=True: wait for a migration on `migration_port`. unix=True: SPICE on a
+    unix socket (`unix_path`) instead of TCP. tls=True: a TLS port too (`tls_port`, `ca_file`), with
+    `tls_channels` (only over TLS; "default" for every channel not named in `plaintext_channels`) and
+    `plaintext_channels` (never over TLS). After start(): `port`, `uri`, `qmp` (a connected Qmp client)
+    and `qmp_path`.
     """
 
     def __init__(
@@ -42,7 +46,15 @@ class QemuServer:
         port: int | None = None,
         serial_log: bool = False,
         sasl_users: dict[str, str] | None = None,
+        unix: bool = False,
+        tls: bool = False,
+        tls_channels: Sequence[str] = (),
+        plaintext_channels: Sequence[str] = (),
     ) -> None:
+        if unix and (tls or port is not None or incoming):
+            raise ValueError("a unix socket server has no TCP port, TLS or migration port")
+        if (tls_channels or plaintext_channels) and not tls:
+            raise ValueError("tls_channels and plaintext_channels need tls=True")
         self.heads, self.agent, self.audio = heads, agent, audio
         self.password = password
         self.image_compression = image_compression
@@ -55,14 +67,30 @@ class QemuServer:
         self.use_serial_log = serial_log  # the guest's ttyS0 into serial_log
         # SASL instead of the SPICE ticket: these users in a sasldb made for this server (sasl2-bin)
         self.sasl_users = sasl_users
+        self.unix, self.tls = unix, tls
+        self.tls_channels, self.plaintext_channels = tuple(tls_channels), tuple(plaintext_channels)
+        self.x509: X509Dir | None = None
         self.port: int | None = None
+        self.tls_port: int | None = None
         self.migration_port: int | None = None
         self.tmpdir: Path | None = None
         self.qmp: Qmp | None = None
 
     @property
     def uri(self) -> str:
-        return f"spice://127.0.0.1:{self.port}"
+        if self.unix:
+            return f"spice+unix://{self.unix_path}"
+        tls = f"?tls-port={self.tls_port}" if self.tls_port is not None else ""
+        return f"spice://127.0.0.1:{self.port}{tls}"
+
+    @property
+    def unix_path(self) -> Path:
+        assert self.tmpdir is not None
+        return self.tmpdir / "spice.sock"
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.x509.ca_file if self.x509 is not None else None
 
     @property
     def qmp_path(self) -> Path:
@@ -86,7 +114,12 @@ class QemuServer:
         self.stop()
 
     def argv(self) -> list[str]:
-        spice = f"port={self.port},addr=127.0.0.1"
+        spice = f"unix=on,addr={self.unix_path}" if self.unix else f"port={self.port},addr=127.0.0.1"
+        if self.tls:
+            assert self.x509 is not None
+            spice += f",tls-port={self.tls_port},x509-dir={self.x509.path}"
+            spice += "".join(f",tls-channel={c}" for c in self.tls_channels)
+            spice += "".join(f",plaintext-channel={c}" for c in self.plaintext_channels)
         spice += ",password-secret=spicepw" if self.password is not None else ",disable-ticketing=on"
         if self.sasl_users is not None:
             spice += ",sasl=on"
@@ -138,6 +171,8 @@ class QemuServer:
         self.tmpdir = Path(tempfile.mkdtemp(prefix="spiceview-qemu-"))
         procs.register(self)
         try:
+            if self.tls:
+                self.x509 = make_x509_dir(self.tmpdir / "x509")
             for attempt in range(_ATTEMPTS):
                 try:
                     self._launch()
@@ -152,19 +187,28 @@ class QemuServer:
         return self
 
     def _launch(self) -> None:
-        self.port, self.migration_port = free_ports(2)
+        self.port, self.migration_port, tls_port = free_ports(3)
+        self.tls_port = tls_port if self.tls else None
         if self.fixed_port is not None:
             self.port = self.fixed_port
+        if self.unix:
+            self.port = None
+            self.unix_path.unlink(missing_ok=True)  # a failed attempt's socket
         env = self._sasl_env() if self.sasl_users is not None else None
         self.proc = procs.spawn(self.argv(), env=env, log=self.log_path)
         proc = self.proc
-        procs.wait_for_port(
-            self.port,
-            timeout=self.startup_timeout,
-            alive=lambda: proc.poll() is None,
-            what="QEMU",
-            log=self.log_path,
-        )
+        deadline = time.monotonic() + self.startup_timeout
+        if self.unix:
+            self._wait_for_unix_socket(deadline)
+        for port in (self.port, self.tls_port):
+            if port is not None:
+                procs.wait_for_port(
+                    port,
+                    timeout=self.startup_timeout,
+                    alive=lambda: proc.poll() is None,
+                    what="QEMU",
+                    log=self.log_path,
+                )
         deadline = time.monotonic() + self.startup_timeout
         while True:
             try:
@@ -175,6 +219,23 @@ class QemuServer:
                     log = procs.tail(self.log_path)
                     raise procs.LabProcessError(f"QEMU QMP not reachable ({e}); log:\n{log}") from None
                 time.sleep(0.05)
+
+    def _wait_for_unix_socket(self, deadline: float) -> None:
+        """Until the SPICE socket accepts a connection (spice-server drops a link that never starts)."""
+        import socket
+
+        assert self.proc is not None
+        while True:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(str(self.unix_path))
+                    return
+                except OSError:
+                    pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                log = procs.tail(self.log_path)
+                raise procs.LabProcessError(f"QEMU's SPICE socket {self.unix_path} never listened; log:\n{log}")
+            time.sleep(0.05)
 
     def _sasl_env(self) -> dict[str, str]:
         """A SASL configuration for QEMU (application name "qemu") and its user database (LAB.md)."""
