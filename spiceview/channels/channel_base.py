@@ -55,6 +55,7 @@ class ChannelBase:
         self.failure: BaseException | None = None  # what ended the channel (None: closed on purpose)
         self._use_tls = False
         self._retried_tls = False
+        self._retried_plain = False
         self._loop: ChannelLoop | None = None
         self._thread: ChannelThread | None = None
         self._generation = 0  # which connection is current (a reconnect makes earlier ones stale)
@@ -163,6 +164,19 @@ class ChannelBase:
             # The server wants this channel on the TLS port: reconnect there, as spice-gtk does.
             self.log.info("server asks for TLS; reconnecting on the TLS port")
             self._retried_tls = self._use_tls = True
+            self._start_thread()
+            return
+        if (
+            isinstance(error, LinkError)
+            and error.code == LinkErr.NEED_UNSECURED
+            and self._use_tls
+            and not self._retried_plain
+            and self.session.can_use_plain()
+        ):
+            # The other way round (spice-gtk does not): the client asked for TLS (spice+tls://, secure-channels
+            # all) and the server keeps this channel plain (QEMU plaintext-channel=): the keyboard would be lost.
+            self.log.info("server wants this channel without TLS; reconnecting on the plain port")
+            self._retried_plain, self._use_tls = True, False
             self._start_thread()
             return
         self.is_linked = False

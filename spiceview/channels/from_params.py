@@ -68,6 +68,7 @@ def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
         params.password or "",
         username=params.username or "",
         can_use_tls=bool(params.tls_port),
+        can_use_plain=bool(params.port) or bool(params.unix_path),
         secure_channels=lambda ctype: channel_wants_tls(params, ctype),
         preferred_compression=kwargs.pop("preferred_compression", pref),
         **kwargs,

@@ -59,6 +59,7 @@ class SpiceSession:
         *,
         username: str = "",
         can_use_tls: bool = False,
+        can_use_plain: bool = True,
         secure_channels: Callable[[int], bool] = lambda _type: False,
         connect_timeout: float = 10.0,
         preferred_compression: int | None = None,
@@ -78,6 +79,7 @@ class SpiceSession:
         self.connect_timeout = connect_timeout
         self._endpoint_for = endpoint_for
         self._can_use_tls = can_use_tls
+        self._can_use_plain = can_use_plain
         self._secure_channels = secure_channels
         self._clock = clock  # seconds, monotonic: what the multimedia clock is followed with
         self.preferred_compression = preferred_compression
@@ -147,6 +149,12 @@ class SpiceSession:
 
     def wants_tls(self, channel_type: int) -> bool:
         return self._secure_channels(channel_type)
+
+    def can_use_plain(self) -> bool:
+        """A plain port is known (a channel the server keeps plain can be linked there)."""
+        if self.redirect is not None:
+            return self.redirect[1] > 0
+        return self._can_use_plain
 
     def can_use_tls(self) -> bool:
         if self.redirect is not None:

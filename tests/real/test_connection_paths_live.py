@@ -356,3 +356,23 @@ def test_server_split_wrong_ca_is_one_line(split_qemu, tmp_path: Path) -> None: 
     qemu, _on_tls = split_qemu
     run = screenshot("--spice-ca-file", str(write_wrong_ca(tmp_path / "ca.pem")), qemu.uri, out=tmp_path / "x.png")
     assert_one_line(run, "TLS: the server certificate could not be verified")
+
+
+def test_channel_the_server_keeps_plain_is_retried_on_the_plain_port(tmp_path: Path) -> None:
+    """The client asks for TLS everywhere (--spice-secure-channels all) and the server keeps inputs plain
+    (plaintext-channel=inputs): refused with NEED_UNSECURED, inputs is linked again on the plain port instead of
+    being lost (spice-gtk gives it up: no keyboard, no mouse)."""
+    require("qemu-system-x86_64")
+    from spiceview_lab.qemu import QemuServer
+
+    with QemuServer(tls=True, tls_channels=("default",), plaintext_channels=("inputs",)) as qemu:
+        out = tmp_path / "shot.png"
+        argv = spiceview_argv(
+            "--spice-ca-file", str(qemu.ca_file), "--spice-secure-channels", "all", "--delay-ms", "500", "-v",
+            qemu.uri, out=out,
+        )  # fmt: skip
+        channels, err = spice_channels_while_running(qemu, argv, count=3)
+        tls_by_type = {c["channel-type"]: c["tls"] for c in channels}
+        assert tls_by_type == {ChannelType.MAIN: True, ChannelType.DISPLAY: True, ChannelType.INPUTS: False}
+        assert err.count("server wants this channel without TLS; reconnecting on the plain port") == 1, err
+        assert_seabios(out, qemu, tmp_path)
