@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ..audio.source import AudioSource
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
-    from ..protocol.sasl import SaslFactory
+    from ..protocol.sasl import SaslClient, SaslFactory
     from .agent_link import AgentLink
 
     # Imported when first offered (start-up time), so only named here.
@@ -139,13 +139,16 @@ class SpiceSession:
         return replace(base, host=host, port=sport if tls else port, tls=tls_config)
 
     def sasl_factory(self, host: str) -> SaslFactory | None:
-        """What answers a server that asks for SASL (None without libsasl2: the link then says so)."""
-        from ..transport.sasl import SaslSession, sasl_available
-
-        if not sasl_available():
-            return None
+        """What answers a server that asks for SASL. libsasl2 is loaded only then (start-up time): without it
+        that link ends with one line saying so."""
         credentials = SaslCredentials(self.username or _local_user(), self.password)
-        return lambda tls_bits: SaslSession(host, credentials, over_tls=tls_bits > 0, tls_bits=tls_bits)
+
+        def start(tls_bits: int) -> SaslClient:
+            from ..transport.sasl import SaslSession
+
+            return SaslSession(host, credentials, over_tls=tls_bits > 0, tls_bits=tls_bits)
+
+        return start
 
     def wants_tls(self, channel_type: int) -> bool:
         return self._secure_channels(channel_type)

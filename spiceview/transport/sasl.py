@@ -53,13 +53,21 @@ class _SecProps(ctypes.Structure):
     ]
 
 
+def _load(name: str) -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
 @cache
 def _library() -> ctypes.CDLL | None:
     """libsasl2, initialised once for clients (None when it is not installed)."""
-    name = ctypes.util.find_library("sasl2") or "libsasl2.so.2"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
+    lib = _load("libsasl2.so.2") or _load("libsasl2.dylib")
+    if lib is None:
+        found = ctypes.util.find_library("sasl2")  # runs ldconfig or a compiler: only when the sonames failed
+        lib = _load(found) if found else None
+    if lib is None:
         return None
     lib.sasl_client_init.argtypes = [ctypes.c_void_p]
     lib.sasl_client_new.argtypes = [
@@ -104,10 +112,6 @@ def _library() -> ctypes.CDLL | None:
     if lib.sasl_client_init(None) != SASL_OK:
         return None
     return lib
-
-
-def sasl_available() -> bool:
-    return _library() is not None
 
 
 class SaslSession:

@@ -231,7 +231,8 @@ class SessionRunner:
             self._ticker.start()
             return
         self._refused_login = (error, client.login_was_sasl) if client.login_refused else None
-        if client.login_refused and not self.params.kiosk and self._log_in_again(error, sasl=client.login_was_sasl):
+        asked = client.login_refused and not self.params.kiosk
+        if asked and self._log_in_again(error, sasl=client.login_was_sasl):
             return
         self.code = 1
         print(f"spiceview: {error}", file=sys.stderr)
@@ -241,7 +242,7 @@ class SessionRunner:
             self._show_plan()
             return
         viewer.set_status(f"Disconnected: {error}")
-        if not self.params.kiosk:
+        if not self.params.kiosk and not asked:  # a log-in dialog just said it; the user cancelled it
             QMessageBox.critical(
                 viewer.placeholder or viewer.all_windows()[0], "spiceview", f"Connection failed: {error}"
             )

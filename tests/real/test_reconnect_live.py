@@ -241,3 +241,21 @@ def test_vv_warnings_are_shown_once_in_the_status_line(qt_application, xspice, r
     text = window.status.text()
     assert text == f"The connection file has 1 warning: {vv}, line 5: unknown key 'colour-depth' ignored", text
     assert window.statusBar().isVisible()
+
+
+def test_refused_first_login_cancelled_ends_with_one_line(qt_application, xspice, runner_for, capsys) -> None:  # noqa: ANN001
+    """A first connection whose password is refused asks for it (no retry by itself); cancelling the question ends
+    the run with status 1 and one line, without a second dialog saying the same."""
+    guest = xspice(password="secret")
+    asked: list[tuple[str, bool]] = []
+
+    def cancel(runner: SessionRunner) -> None:
+        runner.ask_credentials = lambda reason, sasl: asked.append((reason, sasl))  # type: ignore[func-returns-value]
+
+    runner = runner_for(f"spice://127.0.0.1:{guest.port}?password=wrong", before_start=cancel)
+    pump(qt_application, lambda: runner.code == 1, 20, "the refused login to end the run")
+    assert asked == [("permission denied: wrong password or ticket expired", False)]
+    assert runner.plan.phase is Phase.STOPPED
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "spiceview: permission denied: wrong password or ticket expired"
+    ]
