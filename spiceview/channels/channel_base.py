@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .channel_session import ChannelSession
 
 log = logging.getLogger(__name__)
+# Link errors that say which port a channel belongs on: True for the TLS port.
+PORT_WANTED: dict[int, bool] = {LinkErr.NEED_SECURED: True, LinkErr.NEED_UNSECURED: False}
 WAIT_FOR_CHANNEL_S = 5.0  # the longest one channel holds for another (a stuck channel must not stop this one)
 
 
@@ -54,8 +56,7 @@ class ChannelBase:
         self.error: str | None = None
         self.failure: BaseException | None = None  # what ended the channel (None: closed on purpose)
         self._use_tls = False
-        self._retried_tls = False
-        self._retried_plain = False
+        self._ports_tried: set[bool] = set()  # relinked on the TLS port (True) / plain port (False) already
         self._loop: ChannelLoop | None = None
         self._thread: ChannelThread | None = None
         self._generation = 0  # which connection is current (a reconnect makes earlier ones stale)
@@ -154,30 +155,7 @@ class ChannelBase:
         """Called on the channel thread once the messages that arrived together are handled."""
 
     def on_closed(self, error: BaseException | None) -> None:
-        if (
-            isinstance(error, LinkError)
-            and error.code == LinkErr.NEED_SECURED
-            and not self._use_tls
-            and not self._retried_tls
-            and self.session.can_use_tls()
-        ):
-            # The server wants this channel on the TLS port: reconnect there, as spice-gtk does.
-            self.log.info("server asks for TLS; reconnecting on the TLS port")
-            self._retried_tls = self._use_tls = True
-            self._start_thread()
-            return
-        if (
-            isinstance(error, LinkError)
-            and error.code == LinkErr.NEED_UNSECURED
-            and self._use_tls
-            and not self._retried_plain
-            and self.session.can_use_plain()
-        ):
-            # The other way round (spice-gtk does not): the client asked for TLS (spice+tls://, secure-channels
-            # all) and the server keeps this channel plain (QEMU plaintext-channel=): the keyboard would be lost.
-            self.log.info("server wants this channel without TLS; reconnecting on the plain port")
-            self._retried_plain, self._use_tls = True, False
-            self._start_thread()
+        if self._relink_where_the_server_wants(error):
             return
         self.is_linked = False
         self.failure = error
@@ -186,6 +164,25 @@ class ChannelBase:
             self.log.info("closed: %s", error)
         self.on_down()
         self.closed.emit(self.error or "")
+
+    def _relink_where_the_server_wants(self, error: BaseException | None) -> bool:
+        """A link refused with NEED_SECURED / NEED_UNSECURED names the port this channel belongs on: link there,
+        once, when that port is known. spice-gtk goes only towards TLS; the other way keeps a channel the server
+        keeps plain (QEMU plaintext-channel=inputs) when the client asked for TLS everywhere."""
+        want_tls = PORT_WANTED.get(error.code) if isinstance(error, LinkError) and error.code is not None else None
+        if want_tls is None or want_tls == self._use_tls or want_tls in self._ports_tried:
+            return False
+        if not (self.session.can_use_tls() if want_tls else self.session.can_use_plain()):
+            return False
+        self.log.info(
+            "server asks for TLS; reconnecting on the TLS port"
+            if want_tls
+            else "server wants this channel without TLS; reconnecting on the plain port"
+        )
+        self._ports_tried.add(want_tls)
+        self._use_tls = want_tls
+        self._start_thread()
+        return True
 
     # --- common messages ----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from collections.abc import Callable
 from functools import cache
 
 from ..protocol.errors import LinkError
@@ -156,42 +157,32 @@ class SaslSession:
     # --- the exchange (protocol.sasl.SaslClient) ------------------------------------------------------------
 
     def start(self, mechlist: str) -> tuple[str, bytes | None]:
-        lib = self._lib
-        interact = ctypes.POINTER(_Interact)()
         out, out_len, mech = ctypes.c_void_p(), ctypes.c_uint(), ctypes.c_char_p()
-        while True:
-            err = lib.sasl_client_start(
-                self._conn,
-                mechlist.encode(),
-                ctypes.byref(interact),
-                ctypes.byref(out),
-                ctypes.byref(out_len),
-                ctypes.byref(mech),
+        err = self._answering(
+            lambda interact: self._lib.sasl_client_start(
+                self._conn, mechlist.encode(), interact, ctypes.byref(out), ctypes.byref(out_len), ctypes.byref(mech)
             )
-            if err != SASL_INTERACT:
-                break
-            self._answer(interact)
+        )
         self._check(err, "no SASL mechanism of the server's can be used")
         return (mech.value or b"").decode(), self._bytes(out, out_len)
 
     def step(self, challenge: bytes | None) -> tuple[bytes | None, bool]:
-        lib = self._lib
-        interact = ctypes.POINTER(_Interact)()
         out, out_len = ctypes.c_void_p(), ctypes.c_uint()
-        while True:
-            err = lib.sasl_client_step(
-                self._conn,
-                challenge,
-                len(challenge) if challenge is not None else 0,
-                ctypes.byref(interact),
-                ctypes.byref(out),
-                ctypes.byref(out_len),
+        size = len(challenge) if challenge is not None else 0
+        err = self._answering(
+            lambda interact: self._lib.sasl_client_step(
+                self._conn, challenge, size, interact, ctypes.byref(out), ctypes.byref(out_len)
             )
-            if err != SASL_INTERACT:
-                break
-            self._answer(interact)
+        )
         self._check(err, "SASL authentication failed")
         return self._bytes(out, out_len), err == SASL_OK
+
+    def _answering(self, call: Callable[[object], int]) -> int:
+        """Run a libsasl2 call, filling in what it asks for (SASL_INTERACT) until it answers otherwise."""
+        interact = ctypes.POINTER(_Interact)()
+        while (err := call(ctypes.byref(interact))) == SASL_INTERACT:
+            self._answer(interact)
+        return err
 
     def finish(self) -> bool:
         """The exchange is complete: without TLS a security layer must have been negotiated (True: it wraps what
