@@ -238,15 +238,21 @@ def tree_cpu(pid: int) -> float:
     return ticks / CLK_TCK
 
 
-def tree_hwm(pid: int) -> int:
-    """Peak resident set (VmHWM) of pid's tree, summed, in bytes."""
+def tree_memory(pid: int, field: str = "VmHWM") -> int:
+    """A memory figure of /proc/PID/status (VmHWM: peak resident set; VmRSS: resident now) summed over pid's
+    tree, in bytes."""
     total = 0
     for p in tree(pid):
         with contextlib.suppress(OSError, ValueError):
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1]) * 1024
     return total
+
+
+def tree_hwm(pid: int) -> int:
+    """Peak resident set (VmHWM) of pid's tree, summed, in bytes."""
+    return tree_memory(pid, "VmHWM")
 
 
 # -- one measured run --------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from pathlib import Path
 import _checkout  # noqa: F401 - first: the lab is imported from the checkout
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_cpu import client_env, tree  # noqa: E402
+from bench_cpu import client_env, tree_memory  # noqa: E402
 from bench_input_roundtrip import machine, source_version, viewer_argv  # noqa: E402
 from report import append_report  # noqa: E402
 
@@ -53,17 +53,6 @@ BAR_PERCENT = 5.0
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def tree_rss(pid: int) -> int:
-    """Resident set (VmRSS) of pid's tree, summed, in bytes."""
-    total = 0
-    for p in tree(pid):
-        with contextlib.suppress(OSError, ValueError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-    return total
 
 
 def make_media(root: Path) -> tuple[Path, Path]:
@@ -172,7 +161,7 @@ def soak(viewer: str, clip: Path, slides: Path, seconds: float, stop: threading.
                     result.note = f"{viewer} exited ({proc.returncode}) at {now:.0f} s: {procs.tail(log_path, 3)!r}"
                     return
                 if now >= next_sample:
-                    result.samples.append((now, tree_rss(proc.pid)))
+                    result.samples.append((now, tree_memory(proc.pid, "VmRSS")))
                     next_sample += SAMPLE_S
                 if now >= next_type:
                     # Into the viewer's window (it has the focus: nothing else is on that display).
