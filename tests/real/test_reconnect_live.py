@@ -19,6 +19,7 @@ import pytest
 from spiceview.session.reconnect import Phase
 from spiceview.ui.app import SessionRunner
 from spiceview.ui.main_window import MainWindow
+from spiceview.ui.viewer import Viewer
 from spiceview_lab.pixels import save_png
 from spiceview_lab.qt_wait import pump
 from spiceview_lab.requirements import require
@@ -50,6 +51,15 @@ def shows(runner: SessionRunner, truth: np.ndarray) -> bool:
     return rgb.shape[:2] == truth.shape[:2] and np.array_equal(rgb, truth[..., 2::-1])
 
 
+def first_picture(qt_application, runner: SessionRunner, guest) -> tuple[Viewer, MainWindow]:  # noqa: ANN001
+    """Wait until the runner's one window shows the guest's screen exactly; its viewer and that window."""
+    truth = guest.screenshot()
+    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
+    assert runner.viewer is not None
+    (window,) = runner.viewer.all_windows()
+    return runner.viewer, window
+
+
 def spiceview_windows(qt_application) -> list[MainWindow]:  # noqa: ANN001
     return [w for w in qt_application.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
 
@@ -64,13 +74,9 @@ def test_server_restarted_same_windows_show_the_new_session(
     guest = start_guest(xspice)
     port = guest.port
     runner = runner_for(guest.uri)
-    first = guest.screenshot()
-    pump(qt_application, lambda: shows(runner, first), 30, "the first picture")
-    viewer = runner.viewer
-    assert viewer is not None
+    viewer, window = first_picture(qt_application, runner, guest)
     viewer.set_zoom(1.5)
     viewer.set_fullscreen(True)
-    (window,) = viewer.all_windows()
     before = spiceview_windows(qt_application)
     sessions = runner.sessions
 
@@ -114,11 +120,7 @@ def test_wrong_password_after_restart_is_not_retried(qt_application, xspice, run
     guest = start_guest(xspice, password="secret")
     port = guest.port
     runner = runner_for(f"spice://127.0.0.1:{port}?password=secret")
-    first = guest.screenshot()
-    pump(qt_application, lambda: shows(runner, first), 30, "the first picture")
-    viewer = runner.viewer
-    assert viewer is not None
-    (window,) = viewer.all_windows()
+    viewer, window = first_picture(qt_application, runner, guest)
     guest.stop()
     changed = start_guest(xspice, port=port, password="changed")
     pump(qt_application, lambda: runner.plan.phase is Phase.STOPPED, 40, "the refused password")
@@ -160,11 +162,7 @@ def test_network_cut_is_shown_within_2_s_and_the_ui_stays_responsive(
     require("xlogo", "xwd")
     guest, proxy = proxied_guest
     runner = runner_for(proxy.uri)
-    truth = guest.screenshot()  # type: ignore[attr-defined]
-    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
-    viewer = runner.viewer
-    assert viewer is not None
-    (window,) = viewer.all_windows()
+    viewer, window = first_picture(qt_application, runner, guest)
     sessions = runner.sessions
     time.sleep(1.0)  # an idle desktop: nothing comes from the server unasked
 
@@ -215,10 +213,7 @@ def test_network_cut_past_the_limit_reconnects(
     guest, proxy = proxied_guest
     runner = runner_for(proxy.uri)
     truth = guest.screenshot()  # type: ignore[attr-defined]
-    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
-    viewer = runner.viewer
-    assert viewer is not None
-    (window,) = viewer.all_windows()
+    viewer, window = first_picture(qt_application, runner, guest)
     sessions = runner.sessions
     proxy.cut()
     pump(qt_application, lambda: runner.plan.phase is Phase.WAITING, 10, "the session to be given up")
@@ -234,10 +229,7 @@ def test_vv_warnings_are_shown_once_in_the_status_line(qt_application, xspice, r
     vv = tmp_path / "console.vv"
     vv.write_text(f"[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport={guest.port}\ncolour-depth=32\n")
     runner = runner_for(str(vv))
-    truth = guest.screenshot()
-    pump(qt_application, lambda: shows(runner, truth), 30, "the first picture")
-    assert runner.viewer is not None
-    (window,) = runner.viewer.all_windows()
+    _viewer, window = first_picture(qt_application, runner, guest)
     text = window.status.text()
     assert text == f"The connection file has 1 warning: {vv}, line 5: unknown key 'colour-depth' ignored", text
     assert window.statusBar().isVisible()
