@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from spiceview_lab import procs
@@ -50,6 +50,7 @@ class QemuServer:
         tls: bool = False,
         tls_channels: Sequence[str] = (),
         plaintext_channels: Sequence[str] = (),
+        seamless_migration: bool = False,
     ) -> None:
         if unix and (tls or port is not None or incoming):
             raise ValueError("a unix socket server has no TCP port, TLS or migration port")
@@ -59,6 +60,7 @@ class QemuServer:
         self.password = password
         self.image_compression = image_compression
         self.incoming = incoming
+        self.seamless_migration = seamless_migration  # -spice seamless-migration=on (both ends need it)
         self.memory_mb, self.accel = memory_mb, accel
         self.extra_args = tuple(extra_args)
         self.startup_timeout = startup_timeout
@@ -125,6 +127,8 @@ class QemuServer:
             spice += ",sasl=on"
         if self.image_compression is not None:
             spice += f",image-compression={self.image_compression}"
+        if self.seamless_migration:
+            spice += ",seamless-migration=on"
         argv = [
             QEMU,
             "-nodefaults",
@@ -255,14 +259,20 @@ class QemuServer:
             )
         return {**os.environ, "SASL_CONF_PATH": str(conf)}
 
-    def migrate_to(self, target: QemuServer, timeout: float = 60.0) -> dict:
+    def migrate_to(
+        self, target: QemuServer, timeout: float = 60.0, before_migrate: Callable[[], object] | None = None
+    ) -> dict:
         """Live-migrate this VM into target (started with incoming=True), telling SPICE clients first.
 
-        Returns the source's final query-migrate once the target runs (it reports 'inmigrate' for a moment
-        after the source says 'completed').
+        `before_migrate` runs between the two: QEMU 7.2's client_migrate_info returns at once, and a VM that
+        finishes moving before the clients have linked to the target leaves them only SWITCH_HOST; libvirt waits
+        for the clients there, and so can a test. Returns the source's final query-migrate once the target runs
+        (it reports 'inmigrate' for a moment after the source says 'completed').
         """
         assert self.qmp is not None and target.qmp is not None and target.port is not None
         self.qmp.client_migrate_info(target.port)
+        if before_migrate is not None:
+            before_migrate()
         info = self.qmp.migrate(f"tcp:127.0.0.1:{target.migration_port}", timeout=timeout)
         deadline = time.monotonic() + timeout
         while (status := target.qmp.command("query-status")["status"]) != "running":

@@ -8,10 +8,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.connection import ChannelConnection, Linked
-from ..protocol.constants import CHANNEL_NAMES, LinkErr, NotifySeverity
+from ..protocol.constants import CHANNEL_NAMES, LinkErr, MigrateFlags, NotifySeverity
 from ..protocol.errors import LinkError
 from ..protocol.messages import base as basemsg
-from ..protocol.messages.classes import ChannelWait, MsgDisconnecting, MsgMigrate, MsgNotify, MsgWaitForChannels
+from ..protocol.messages.classes import (
+    ChannelWait,
+    MsgcMigrateFlushMark,
+    MsgDisconnecting,
+    MsgMigrate,
+    MsgMigrateData,
+    MsgNotify,
+    MsgWaitForChannels,
+)
 from ..protocol.schema import MessageDef, WireStruct
 from ..transport.channel_loop import ChannelLoop
 from ..transport.channel_thread import ChannelThread
@@ -20,6 +28,7 @@ from .signals import Signal
 
 if TYPE_CHECKING:
     from .channel_session import ChannelSession
+    from .pre_connection import PreConnection
 
 log = logging.getLogger(__name__)
 # Link errors that say which port a channel belongs on: True for the TLS port.
@@ -46,7 +55,7 @@ class ChannelBase:
             basemsg.MSG_DISCONNECTING: self._on_disconnecting,
             basemsg.MSG_WAIT_FOR_CHANNELS: self._on_wait_for_channels,
             basemsg.MSG_MIGRATE: self._on_migrate,
-            basemsg.MSG_MIGRATE_DATA: lambda m: None,
+            basemsg.MSG_MIGRATE_DATA: self._on_migrate_data,
             basemsg.MSG_LIST: lambda m: None,
         }
         self.received: Counter[str] = Counter()  # messages by name, for --stats-json and tests
@@ -61,6 +70,7 @@ class ChannelBase:
         self._thread: ChannelThread | None = None
         self._generation = 0  # which connection is current (a reconnect makes earlier ones stale)
         self._old_threads: list[ChannelThread] = []  # replaced connections' threads, kept until they end
+        self._awaiting_migrate_data = False  # a seamless migration's MIGRATE asked for data: MIGRATE_DATA comes next
 
     # --- what subclasses declare --------------------------------------------------------------------------
 
@@ -73,16 +83,64 @@ class ChannelBase:
     def on_down(self) -> None:
         """Called on the channel thread when the channel has closed."""
 
+    def on_moved(self) -> None:
+        """Called on the new connection's thread once this channel carries on over a migration's destination."""
+
     # --- life cycle ---------------------------------------------------------------------------------------
+
+    @property
+    def uses_tls(self) -> bool:
+        """The current connection is (or is being) made over TLS."""
+        return self._use_tls
 
     @property
     def loop(self) -> ChannelLoop | None:
         """The current connection's I/O loop (None before start): call_soon() runs work on its thread."""
         return self._loop
 
-    def start(self) -> None:
+    def start(self, pre: PreConnection | None = None) -> None:
+        """Connect; or, with `pre`, carry on over a link a migration made in advance (as if it had just linked)."""
+        if pre is not None:
+            left = self.take_over(pre, relink=True)
+            if left is not None:
+                left.stop()
+            return
         self._use_tls = self.session.wants_tls(self.channel_type)
         self._start_thread()
+
+    def take_over(
+        self, pre: PreConnection, *, relink: bool, lead: WireStruct | None = None, keep_serials: bool = False
+    ) -> ChannelLoop | None:
+        """Move onto a link made in advance to a migration's destination. Returns the connection left behind,
+        still open, its events ignored from now on: the caller closes it (a seamless migration keeps every
+        source connection open until all channels have moved, as the source drops the whole client when one
+        of them closes).
+
+        relink: the channel starts there as on a fresh link (on_linked: its init messages); else it carries on
+        (on_moved). lead: sent before anything else. keep_serials: the destination continues the source's
+        message numbering (a seamless migration).
+        """
+        self._generation += 1
+        events = _ConnectionEvents(self, self._generation)
+        old_loop = self._loop
+        if self._thread is not None and not self._thread.is_finished():
+            self._old_threads.append(self._thread)
+        self._loop, self._thread = pre.loop, pre.thread
+        self._use_tls = pre.tls
+        linked = pre.linked
+        assert linked is not None, "only a linked pre-connection is taken over"
+
+        def first(conn: ChannelConnection) -> None:
+            if lead is not None:
+                conn.send(lead)
+            if relink:
+                events.on_linked(linked)
+            else:
+                self.server_caps = linked.channel_caps
+                self.on_moved()
+
+        pre.adopt(events, first, self.serial_done if keep_serials else None)
+        return old_loop if old_loop is not pre.loop else None
 
     def _start_thread(self) -> None:
         endpoint = self.session.endpoint_for(self.channel_type, self._use_tls)
@@ -214,8 +272,26 @@ class ChannelBase:
                     wait.message_serial,
                 )
 
+    # --- a seamless migration's hand-over, channel by channel -----------------------------------------------
+
     def _on_migrate(self, msg: MsgMigrate) -> None:
-        self.log.info("migrate request (flags %#x) ignored: migration is handled by the main channel", msg.flags)
+        """The VM has moved: flush if asked, wait for the state to hand over if asked, then move."""
+        if not self.session.seamless_move_ready():
+            self.log.info("MIGRATE (flags %#x) ignored: no seamless migration is under way", msg.flags)
+            return
+        if msg.flags & MigrateFlags.NEED_FLUSH:
+            self.send(MsgcMigrateFlushMark())
+        if msg.flags & MigrateFlags.NEED_DATA_TRANSFER:
+            self._awaiting_migrate_data = True
+            return
+        self.session.move_channel(self, None)
+
+    def _on_migrate_data(self, msg: MsgMigrateData) -> None:
+        if not self._awaiting_migrate_data:
+            self.log.info("MIGRATE_DATA without a MIGRATE asking for it: ignored")
+            return
+        self._awaiting_migrate_data = False
+        self.session.move_channel(self, bytes(msg.data))
 
 
 class _ConnectionEvents:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..protocol.messages.classes import Image
     from ..protocol.sasl import SaslFactory
     from ..transport.connect import Endpoint
+    from .channel_base import ChannelBase
     from .playback_channel import PlaybackChannel
 
 
@@ -30,6 +31,10 @@ class ChannelSession(Protocol):
     def wants_tls(self, channel_type: int) -> bool: ...
     def can_use_tls(self) -> bool: ...
     def can_use_plain(self) -> bool: ...
+
+    # A seamless migration: each channel moves to the destination when the source tells it to (MIGRATE).
+    def seamless_move_ready(self) -> bool: ...
+    def move_channel(self, channel: ChannelBase, migrate_data: bytes | None) -> None: ...
 
     # Images: caches and the GLZ dictionary shared by every display channel, and what to ask the server for.
     pixmap_cache: PixmapCache

@@ -24,6 +24,8 @@ from ..protocol.messages.classes import (
     MsgMainInit,
     MsgMainMigrateBegin,
     MsgMainMigrateBeginSeamless,
+    MsgMainMigrateCancel,
+    MsgMainMigrateEnd,
     MsgMainMigrateSwitchHost,
     MsgMainMouseMode,
     MsgMainMultiMediaTime,
@@ -32,6 +34,7 @@ from ..protocol.messages.classes import (
 )
 from ..transport.errors import TransportError
 from .channel_base import ChannelBase
+from .migration import Destination
 from .signals import Signal
 
 if TYPE_CHECKING:
@@ -78,9 +81,9 @@ class MainChannel(ChannelBase):
                 mainmsg.MSG_AGENT_DATA: self._on_agent_data,
                 mainmsg.MSG_MIGRATE_BEGIN: self._on_migrate_begin,
                 mainmsg.MSG_MIGRATE_BEGIN_SEAMLESS: self._on_migrate_begin,
-                mainmsg.MSG_MIGRATE_CANCEL: lambda m: self.log.info("migration cancelled"),
+                mainmsg.MSG_MIGRATE_CANCEL: self._on_migrate_cancel,
                 mainmsg.MSG_MIGRATE_SWITCH_HOST: self._on_switch_host,
-                mainmsg.MSG_MIGRATE_END: lambda m: self.log.info("migration end"),
+                mainmsg.MSG_MIGRATE_END: self._on_migrate_end,
             }
         )
         self.agent: AgentLink | None = None
@@ -98,7 +101,14 @@ class MainChannel(ChannelBase):
         self._bytes_seen = 0
 
     def channel_caps(self) -> frozenset[int]:
-        return frozenset({MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS})
+        return frozenset(
+            {
+                MainCap.SEMI_SEAMLESS_MIGRATE,
+                MainCap.NAME_AND_UUID,
+                MainCap.AGENT_CONNECTED_TOKENS,
+                MainCap.SEAMLESS_MIGRATE,
+            }
+        )
 
     # --- is the server still there (protocol/liveness.py) ------------------------------------------------
 
@@ -106,6 +116,9 @@ class MainChannel(ChannelBase):
         self.liveness = LivenessCheck(PROBE_AFTER_S, ANSWER_WITHIN_S, LOST_AFTER_S, last_heard=time.monotonic())
         self._bytes_seen = self.loop.bytes_in if self.loop is not None else 0
         self._schedule_liveness()
+
+    def on_moved(self) -> None:
+        self.on_up()  # a new connection (a migration's destination): watch it from now
 
     def on_batch_done(self) -> None:
         loop = self.loop
@@ -203,9 +216,36 @@ class MainChannel(ChannelBase):
     # --- migration ----------------------------------------------------------------------------------------
 
     def _on_migrate_begin(self, msg: MsgMainMigrateBegin | MsgMainMigrateBeginSeamless) -> None:
-        # Migration is not implemented yet: tell the server, so it does not wait for us.
-        self.log.info("server started a migration; spiceview does not follow it yet")
-        self.send(MsgcMainMigrateConnectError())
+        """The VM starts moving: link to the destination in advance (channels/migration.py answers the source)."""
+        info = msg.dst_info
+        host = _c_string(info.host_data)
+        port, sport = (p if p != NO_PORT else 0 for p in (info.port, info.sport))
+        if not host or not (port or sport):
+            self.log.warning("migration to an unusable destination (host %r, ports %d/%d)", host, port, sport)
+            self.send(MsgcMainMigrateConnectError())
+            return
+        seamless = isinstance(msg, MsgMainMigrateBeginSeamless)
+        version = msg.src_mig_version if isinstance(msg, MsgMainMigrateBeginSeamless) else 0
+        destination = Destination(host, port, sport, _c_string(info.cert_subject_data) or None)
+        migration = self.session.begin_migration(destination, seamless=seamless, src_version=version)
+        deadline = migration.plan.deadline
+        if self.loop is not None and deadline is not None:
+            # The plan's clock is monotonic seconds, like the loop's timers.
+            self.loop.set_timer(deadline, migration.poll, "migration")
+
+    def _on_migrate_cancel(self, msg: MsgMainMigrateCancel) -> None:
+        self.log.info("the server cancelled the migration")
+        self.session.cancel_migration("the server cancelled the migration")
+
+    def _on_migrate_end(self, msg: MsgMainMigrateEnd) -> None:
+        """Semi-seamless: the VM runs on the destination. Main moves there now, the others once it lists them."""
+        migration = self.session.migration
+        if self.agent is not None:
+            self.agent.on_agent_disconnected(0)  # the destination's INIT says whether its agent is there
+        self.agent_connected = False
+        if migration is None or not migration.end_semi_seamless():
+            self.log.info("MIGRATE_END without links to the destination ready: the session cannot follow")
+            self.session.cancel_migration("MIGRATE_END came before the links to the destination were ready")
 
     def _on_switch_host(self, msg: MsgMainMigrateSwitchHost) -> None:
         """The VM moved to another server (live migration without a seamless hand-over): go there.

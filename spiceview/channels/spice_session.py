@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     # Imported when first offered (start-up time), so only named here.
     from .inputs_channel import InputsChannel
+    from .migration import Destination, Migration
     from .playback_channel import PlaybackChannel
     from .record_channel import RecordChannel
 
@@ -51,6 +52,7 @@ class SpiceSession:
     channel_added = Signal(object)  # any ChannelBase
     session_closed = Signal(str)  # "" on a clean disconnect, else the reason
     host_switched = Signal(str)  # the new server, after a live migration moved the session there
+    migration_state = Signal(str)  # "answered", "finished" or "abandoned": a live migration's progress
 
     def __init__(
         self,
@@ -113,6 +115,8 @@ class SpiceSession:
         # After a migration's SWITCH_HOST: (host, port, TLS port, certificate subject) replacing the original.
         self.redirect: tuple[str, int, int, str | None] | None = None
         self.retired_channels: list[ChannelBase] = []  # the previous server's channels, until their threads end
+        self.migration: Migration | None = None  # a live migration being followed (channels/migration.py)
+        self.migrations: list[dict[str, object]] = []  # how each earlier one went (--stats-json)
         self.main = MainChannel(self, display_settings, max_clipboard, with_agent=with_agent)
         self.main.closed.connect(self._main_closed)
 
@@ -128,7 +132,11 @@ class SpiceSession:
     def endpoint_for(self, channel_type: int, tls: bool) -> Endpoint:
         if self.redirect is None:
             return self._endpoint_for(channel_type, tls)
-        host, port, sport, subject = self.redirect
+        return self.endpoint_at(self.redirect, channel_type, tls)
+
+    def endpoint_at(self, redirect: tuple[str, int, int, str | None], channel_type: int, tls: bool) -> Endpoint:
+        """Where a channel links on another server (a migration's destination), with this session's TLS settings."""
+        host, port, sport, subject = redirect
         try:
             base = self._endpoint_for(channel_type, tls)
         except ValueError:  # the first server had no TLS port; the new one has
@@ -205,6 +213,12 @@ class SpiceSession:
         self.glz_window_bytes = max(MIN_GLZ_WINDOW_BYTES, min(ram_hint // 3, MAX_GLZ_WINDOW_BYTES))
         if self.glz_window is None:
             self.glz_window = GlzWindow(self.glz_window_bytes // 4)
+        migration = self.migration
+        if migration is not None and migration.awaiting_init():
+            # Semi-seamless: every channel moves now, as spice-gtk does, not after a channel list. The
+            # destination's display waits for DISPLAY_INIT in its worker thread, and QEMU's main thread, which
+            # would answer ATTACH_CHANNELS, soon waits for that worker: asking first stalls both for 30 s.
+            self.attach_channels(migration.waiting_links())
 
     def attach_channels(self, offered: list[tuple[int, int]]) -> None:
         """Start a channel object for every offered (type, id) spiceview speaks and does not have yet."""
@@ -221,6 +235,7 @@ class SpiceSession:
                 )
                 continue
             channel = self._make_channel(*key)
+            pre = self.migration.take(key) if self.migration is not None and channel is not None else None
             if channel is None:
                 self._declined.add(key)
                 self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
@@ -231,14 +246,23 @@ class SpiceSession:
             if displays > 1:
                 # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
                 self.pixmap_cache.wait_seconds = 2.0
-            channel.start()
+            channel.start(pre)
             self.channel_added.emit(channel)
             if isinstance(channel, DisplayChannel):
                 self.display_added.emit(channel)
+        if self.migration is not None:
+            self.migration.listed()
 
     def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
         """A live migration moved the VM: drop every channel but main and what the old server's cache held."""
-        self.redirect = (host, port, sport, subject)
+        self.cancel_migration(f"the source switched the session to {host} instead")
+        self.restart_at((host, port, sport, subject))
+        self.session_id = 0
+
+    def restart_at(self, redirect: tuple[str, int, int, str | None]) -> None:
+        """The session starts afresh on another server: every channel but main is dropped, and what the old
+        server's caches and GLZ window held."""
+        self.redirect = redirect
         with self._channels_lock:
             old = list(self.channels.values())
             self.channels.clear()
@@ -250,7 +274,51 @@ class SpiceSession:
         self.palette_cache.clear()
         self.glz_window = None  # a new server, a new GLZ dictionary
         self._declined.clear()
-        self.session_id = 0
+
+    # --- following a live migration (channels/migration.py) -------------------------------------------------
+
+    def channels_by_key(self) -> dict[tuple[int, int], ChannelBase]:
+        with self._channels_lock:
+            return dict(self.channels)
+
+    def begin_migration(self, destination: Destination, *, seamless: bool, src_version: int = 0) -> Migration:
+        from .migration import Migration
+
+        self.cancel_migration("the server started another migration")
+        migration = Migration(self, destination, seamless_offered=seamless, src_version=src_version)
+        self.migration = migration
+        migration.start()
+        return migration
+
+    def cancel_migration(self, why: str) -> None:
+        migration = self.migration
+        if migration is None:
+            return
+        migration.cancel(why)
+        self.migration_finished(migration)
+
+    def migration_answered(self, migration: Migration) -> None:
+        if migration is self.migration:
+            self.migration_state.emit("answered")
+
+    def migration_finished(self, migration: Migration) -> None:
+        if migration is not self.migration:
+            return
+        self.migration = None
+        record = migration.describe()
+        self.migrations.append(record)
+        self.migration_state.emit("finished" if record["mode"] != "failed" else "abandoned")
+        if record["mode"] != "failed":
+            self.host_switched.emit(f"{migration.destination.host}:{migration.destination.port}")
+
+    def seamless_move_ready(self) -> bool:
+        migration = self.migration
+        return migration is not None and migration.seamless_ready()
+
+    def move_channel(self, channel: ChannelBase, migrate_data: bytes | None) -> None:
+        migration = self.migration
+        if migration is not None:
+            migration.move(channel, migrate_data)
 
     def _make_channel(self, channel_type: int, channel_id: int) -> ChannelBase | None:
         make = CHANNEL_FACTORIES.get(channel_type)
@@ -348,8 +416,12 @@ class SpiceSession:
             for name, count in display.stream_codecs.items():
                 codecs[name] = codecs.get(name, 0) + count
             frames += display.stream_frames
+        migrations = list(self.migrations)
+        if self.migration is not None:
+            migrations.append(self.migration.describe())
         return {
             "channels": {c.name: dict(c.received) for c in [self.main, *self.all_channels()]},
+            "migrations": migrations,
             "image_types": image_types,
             "stream_codecs": codecs,
             "stream_frames_decoded": frames,

@@ -315,6 +315,12 @@ class ChannelConnection:
             return None
         return Received(msg, serial)
 
+    def continue_serials(self, last: int) -> None:
+        """The messages from now on follow `last` (a channel that moved seamlessly keeps its source's count)."""
+        if self._frames is not None:
+            self._frames.continue_after(last)
+        self.last_serial = last
+
     def _count_for_ack(self) -> None:
         if self._ack_left:
             self._ack_left -= 1

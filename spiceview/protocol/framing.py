@@ -125,6 +125,11 @@ class FrameReader:
             body = body[:sub_list]
         frames.append(Frame(msg_type, body, serial, acks=1))
 
+    def continue_after(self, serial: int) -> None:
+        """Number the next message serial + 1 (the mini header carries none; with the full header the wire's
+        serial still wins). A seamless migration continues the source's numbering on the destination."""
+        self._serial = serial
+
     def take_unattached_acks(self) -> int:
         """Wire messages that produced no frame (an empty list) but still count for the ACK window."""
         n, self.unattached_acks = self.unattached_acks, 0

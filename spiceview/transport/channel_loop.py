@@ -66,9 +66,14 @@ class ChannelLoop:
     def send(self, message: WireStruct) -> None:
         self.call_soon(lambda: self.conn.send(message))
 
-    def call_soon(self, fn: Callable[[], None]) -> None:
+    def call_soon(self, fn: Callable[[], None], *, first: bool = False) -> None:
+        """Run fn on the loop thread, after what is queued (`first`: before it; a channel taking over this
+        connection must send its lead message before anything queued meanwhile)."""
         with self._lock:
-            self._queue.append(fn)
+            if first:
+                self._queue.appendleft(fn)
+            else:
+                self._queue.append(fn)
         # From the loop's own thread (a handler replying) the queue runs before the loop sleeps again: waking it
         # through the socket pair would cost three system calls and an extra turn per reply.
         if threading.get_ident() != self._loop_thread:
