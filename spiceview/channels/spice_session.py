@@ -20,6 +20,7 @@ from ..codecs.glz import GlzWindow
 from ..protocol.agent.monitors import DisplaySettings
 from ..protocol.constants import ChannelType
 from ..protocol.errors import AuthError
+from ..protocol.migration import Phase as MigrationPhase
 from ..protocol.sasl import SaslCredentials
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
@@ -255,7 +256,15 @@ class SpiceSession:
 
     def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
         """A live migration moved the VM: drop every channel but main and what the old server's cache held."""
-        self.cancel_migration(f"the source switched the session to {host} instead")
+        migration = self.migration
+        if migration is None:
+            why = "the source did not announce the destination before the VM moved"
+        elif migration.phase is MigrationPhase.CONNECTING:
+            why = "the VM finished moving before the links to the destination were up (the source does not wait)"
+        else:
+            why = f"the source chose switch-host after a {migration.phase.value} {migration.plan.mode} migration"
+        self.cancel_migration(why, record=False)
+        self.migrations.append({"destination": f"{host}:{port or sport}", "mode": "switch-host", "reason": why})
         self.restart_at((host, port, sport, subject))
         self.session_id = 0
 
@@ -290,12 +299,15 @@ class SpiceSession:
         migration.start()
         return migration
 
-    def cancel_migration(self, why: str) -> None:
+    def cancel_migration(self, why: str, *, record: bool = True) -> None:
         migration = self.migration
         if migration is None:
             return
         migration.cancel(why)
-        self.migration_finished(migration)
+        if record:
+            self.migration_finished(migration)
+        else:
+            self.migration = None
 
     def migration_answered(self, migration: Migration) -> None:
         if migration is self.migration:

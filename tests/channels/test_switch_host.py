@@ -82,3 +82,11 @@ def test_a_replaced_connection_is_not_heard() -> None:
     assert seen == []
     _ConnectionEvents(cursor, 2).on_closed(None)
     assert seen == ["closed"]
+
+
+def test_switch_host_records_why_the_session_did_not_move_seamlessly() -> None:
+    client = make_client()
+    client.main.on_message(switch(6000, 0), 1)
+    (record,) = client.migrations
+    assert record["mode"] == "switch-host" and "did not announce" in str(record["reason"])
+    assert client.stats()["migrations"] == [record]
