@@ -41,7 +41,15 @@ for module in $(cat /modules.order); do insmod /modules/$module.ko; done
 # The qxl framebuffer takes over the console: the shell's prompt is on the SPICE display.
 sleep 1
 echo {READY} > /dev/ttyS0
-setsid cttyhack sh -c 'exec sh </dev/tty1 >/dev/tty1 2>&1' &
+if grep -q spiceview.animate /proc/cmdline; then
+  # A picture that never stops changing: a counter across the middle row, rewritten every 20 ms (one row, not
+  # a scrolling screen: a full-screen redraw 50 times a second is more than the server encodes under TCG).
+  setsid sh -c 'clear; i=0; while :; do i=$((i+1))
+    printf "\\033[24;1Htick %-8d tick %-8d tick %-8d tick %-8d tick %-8d tick %-8d" $i $i $i $i $i $i
+    usleep 20000; done >/dev/tty1 2>&1' &
+else
+  setsid cttyhack sh -c 'exec sh </dev/tty1 >/dev/tty1 2>&1' &
+fi
 while :; do sleep 3600; done
 """
 
@@ -148,11 +156,15 @@ def build_initramfs(cache: Path = CACHE) -> tuple[Path, Path]:
 class LinuxGuest(QemuServer):
     """QEMU booting Debian's kernel with the busybox initramfs; `serial_log` is what the guest wrote to ttyS0.
 
-    port: the SPICE port to use (a restarted guest keeps its predecessor's).
+    port: the SPICE port to use (a restarted guest keeps its predecessor's). animate: instead of a shell, tty1
+    gets a line every 20 ms for ever (the picture never rests).
     """
 
-    def __init__(self, *, port: int | None = None, memory_mb: int = 512, **options: object) -> None:
+    def __init__(
+        self, *, port: int | None = None, memory_mb: int = 512, animate: bool = False, **options: object
+    ) -> None:
         self.kernel, self.initrd = build_initramfs()
+        self.animate = animate
         super().__init__(memory_mb=memory_mb, port=port, serial_log=True, **options)  # type: ignore[arg-type]
 
     def argv(self) -> list[str]:
@@ -163,7 +175,7 @@ class LinuxGuest(QemuServer):
             "-initrd",
             str(self.initrd),
             "-append",
-            "console=ttyS0 loglevel=3",
+            "console=ttyS0 loglevel=3" + (" spiceview.animate" if self.animate else ""),
         ]
 
     def serial_text(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -51,6 +52,7 @@ class QemuServer:
         tls_channels: Sequence[str] = (),
         plaintext_channels: Sequence[str] = (),
         seamless_migration: bool = False,
+        spice_debug_log: bool = False,
     ) -> None:
         if unix and (tls or port is not None or incoming):
             raise ValueError("a unix socket server has no TCP port, TLS or migration port")
@@ -61,6 +63,7 @@ class QemuServer:
         self.image_compression = image_compression
         self.incoming = incoming
         self.seamless_migration = seamless_migration  # -spice seamless-migration=on (both ends need it)
+        self.spice_debug_log = spice_debug_log  # spice-server's debug lines in log_path (G_MESSAGES_DEBUG=all)
         self.memory_mb, self.accel = memory_mb, accel
         self.extra_args = tuple(extra_args)
         self.startup_timeout = startup_timeout
@@ -199,6 +202,8 @@ class QemuServer:
             self.port = None
             self.unix_path.unlink(missing_ok=True)  # a failed attempt's socket
         env = self._sasl_env() if self.sasl_users is not None else None
+        if self.spice_debug_log:
+            env = {**(env or os.environ), "G_MESSAGES_DEBUG": "all"}
         self.proc = procs.spawn(self.argv(), env=env, log=self.log_path)
         proc = self.proc
         deadline = time.monotonic() + self.startup_timeout
