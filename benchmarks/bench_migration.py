@@ -11,9 +11,11 @@ until MEASURE_AFTER_S after the destination runs, next to the longest gap in the
 
 How the session moved is read where both clients are seen alike: spice-server's debug log on the destination
 (seamless: "reds_on_client_seamless_migrate_complete"; semi-seamless: "..._semi_seamless_..."; neither: the
-client came by SWITCH_HOST). Both QEMUs run with seamless-migration=on.
+client came by SWITCH_HOST). Modes: `seamless` (both QEMUs with seamless-migration=on), `semi-seamless` (without),
+`switch-host` (without, and migrating at once: the client has no time to link in advance).
 
-    python3 benchmarks/bench_migration.py [--rounds 3] [--viewers remote-viewer,spiceview] [--no-record]
+    python3 benchmarks/bench_migration.py [--rounds 3] [--modes seamless,semi-seamless,switch-host]
+                                          [--viewers remote-viewer,spiceview] [--no-record]
 
 Appends to benchmarks/results/migration.md (unless --no-record). Rounds alternate the viewers.
 """
@@ -108,6 +110,7 @@ class FrameSampler:
 @dataclass
 class Round:
     viewer: str
+    mode: str
     frozen: float | None = None  # longest gap around the migration, seconds
     baseline: float | None = None  # longest gap in the BASELINE_S before it
     path: str = ""
@@ -118,15 +121,18 @@ class Round:
 @dataclass
 class Summary:
     viewer: str
+    mode: str
     rounds: list[Round] = field(default_factory=list)
 
     def frozen(self) -> list[float]:
         return [r.frozen for r in self.rounds if r.frozen is not None]
 
 
-def one_round(viewer: str, fbdir: Path) -> Round:
-    result = Round(viewer)
-    options = {"animate": True, "seamless_migration": True, "memory_mb": MEMORY_MB, "spice_debug_log": True}
+def one_round(viewer: str, mode: str, fbdir: Path) -> Round:
+    result = Round(viewer, mode)
+    seamless = mode == "seamless"
+    wait = 0.0 if mode == "switch-host" else ANSWER_WAIT_S
+    options = {"animate": True, "seamless_migration": seamless, "memory_mb": MEMORY_MB, "spice_debug_log": True}
     with XvfbServer(*SCREEN, extra_args=["-fbdir", str(fbdir)]) as xvfb, LinuxGuest(**options) as src:  # type: ignore[arg-type]
         src.wait_for_shell(timeout=120)
         proc = xvfb.run_client(viewer_argv(viewer, src.uri), env=client_env(), log=fbdir / f"{viewer}.log")
@@ -147,8 +153,8 @@ def one_round(viewer: str, fbdir: Path) -> Round:
             with LinuxGuest(incoming=True, **options) as dst:  # type: ignore[arg-type]
                 assert src.qmp is not None and dst.qmp is not None
                 t0 = time.monotonic()
-                src.migrate_to(dst, timeout=120, before_migrate=lambda: time.sleep(ANSWER_WAIT_S))
-                t_migrate = t0 + ANSWER_WAIT_S
+                src.migrate_to(dst, timeout=120, before_migrate=lambda: time.sleep(wait))
+                t_migrate = t0 + wait
                 t_run = time.monotonic()
                 result.migrate_s = t_run - t_migrate
                 time.sleep(MEASURE_AFTER_S)
@@ -170,19 +176,19 @@ def one_round(viewer: str, fbdir: Path) -> Round:
 
 
 def table(summaries: list[Summary], rounds: int) -> str:
-    base = next((s for s in summaries if s.viewer == "remote-viewer" and s.frozen()), None)
     lines = [
-        f"## {date.today()} - {machine()}, Linux guest {MEMORY_MB} MB, both QEMUs seamless-migration=on, "
-        f"{rounds} round(s) per viewer, spiceview {source_version()}",
+        f"## {date.today()} - {machine()}, Linux guest {MEMORY_MB} MB, {rounds} round(s) per viewer and mode, "
+        f"spiceview {source_version()}",
         "",
-        "| viewer | picture frozen, median | min | max | longest gap before (guest's pace) | migrate command | "
+        "| mode | viewer | picture frozen, median | min | max | longest gap before (guest's pace) | migrate command | "
         "how the session moved | ratio to remote-viewer |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
+        base = next((b for b in summaries if b.mode == s.mode and b.viewer == "remote-viewer" and b.frozen()), None)
         frozen = s.frozen()
         if not frozen:
-            lines.append(f"| {s.viewer} | - | - | - | - | - | {'; '.join(r.note for r in s.rounds)} | - |")
+            lines.append(f"| {s.mode} | {s.viewer} | - | - | - | - | - | {'; '.join(r.note for r in s.rounds)} | - |")
             continue
         med = statistics.median(frozen)
         before = statistics.median(r.baseline for r in s.rounds if r.baseline is not None)
@@ -190,12 +196,15 @@ def table(summaries: list[Summary], rounds: int) -> str:
         paths = ", ".join(sorted({r.path for r in s.rounds if r.path}))
         ratio = f"{med / statistics.median(base.frozen()):.2f}" if base is not None else "-"
         lines.append(
-            f"| {s.viewer} | {med * 1000:.0f} ms | {min(frozen) * 1000:.0f} ms | {max(frozen) * 1000:.0f} ms | "
-            f"{before * 1000:.0f} ms | {migrate * 1000:.0f} ms | {paths} | {ratio} |"
+            f"| {s.mode} | {s.viewer} | {med * 1000:.0f} ms | {min(frozen) * 1000:.0f} ms | "
+            f"{max(frozen) * 1000:.0f} ms | {before * 1000:.0f} ms | {migrate * 1000:.0f} ms | {paths} | {ratio} |"
         )
-    notes = [f"{r.viewer}: {r.note}" for s in summaries for r in s.rounds if r.note]
+    notes = [f"{r.mode} {r.viewer}: {r.note}" for s in summaries for r in s.rounds if r.note]
     per_round = "; ".join(
-        f"{r.viewer} {r.frozen * 1000:.0f} ms ({r.path})" for s in summaries for r in s.rounds if r.frozen is not None
+        f"{r.mode} {r.viewer} {r.frozen * 1000:.0f} ms ({r.path})"
+        for s in summaries
+        for r in s.rounds
+        if r.frozen is not None
     )
     lines += ["", f"Rounds: {per_round}."]
     if notes:
@@ -206,19 +215,20 @@ def table(summaries: list[Summary], rounds: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--modes", default="seamless,semi-seamless,switch-host")
     parser.add_argument("--viewers", default="remote-viewer,spiceview")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    summaries = [Summary(v) for v in args.viewers.split(",")]
+    summaries = [Summary(v, mode) for mode in args.modes.split(",") for v in args.viewers.split(",")]
     import tempfile
 
     for n in range(args.rounds):
         for summary in summaries:
             with tempfile.TemporaryDirectory(prefix="bench-migration-") as tmp:
-                result = one_round(summary.viewer, Path(tmp))
+                result = one_round(summary.viewer, summary.mode, Path(tmp))
             summary.rounds.append(result)
             frozen = f"{result.frozen * 1000:.0f} ms" if result.frozen is not None else "-"
-            log(f"round {n + 1} {summary.viewer}: frozen {frozen}, {result.path or '-'} {result.note}")
+            log(f"round {n + 1} {summary.mode} {summary.viewer}: frozen {frozen}, {result.path or '-'} {result.note}")
     text = table(summaries, args.rounds)
     print(text)
     if not args.no_record:

@@ -53,6 +53,7 @@ class QemuServer:
         plaintext_channels: Sequence[str] = (),
         seamless_migration: bool = False,
         spice_debug_log: bool = False,
+        x509: X509Dir | None = None,
     ) -> None:
         if unix and (tls or port is not None or incoming):
             raise ValueError("a unix socket server has no TCP port, TLS or migration port")
@@ -74,7 +75,7 @@ class QemuServer:
         self.sasl_users = sasl_users
         self.unix, self.tls = unix, tls
         self.tls_channels, self.plaintext_channels = tuple(tls_channels), tuple(plaintext_channels)
-        self.x509: X509Dir | None = None
+        self.x509: X509Dir | None = x509  # another server's certificates (a migration's two ends share a CA)
         self.port: int | None = None
         self.tls_port: int | None = None
         self.migration_port: int | None = None
@@ -178,7 +179,7 @@ class QemuServer:
         self.tmpdir = Path(tempfile.mkdtemp(prefix="spiceview-qemu-"))
         procs.register(self)
         try:
-            if self.tls:
+            if self.tls and self.x509 is None:
                 self.x509 = make_x509_dir(self.tmpdir / "x509")
             for attempt in range(_ATTEMPTS):
                 try:
@@ -275,7 +276,7 @@ class QemuServer:
         (it reports 'inmigrate' for a moment after the source says 'completed').
         """
         assert self.qmp is not None and target.qmp is not None and target.port is not None
-        self.qmp.client_migrate_info(target.port)
+        self.qmp.client_migrate_info(target.port, tls_port=target.tls_port)
         if before_migrate is not None:
             before_migrate()
         info = self.qmp.migrate(f"tcp:127.0.0.1:{target.migration_port}", timeout=timeout)

@@ -261,6 +261,8 @@ class SpiceSession:
             why = "the source did not announce the destination before the VM moved"
         elif migration.phase is MigrationPhase.CONNECTING:
             why = "the VM finished moving before the links to the destination were up (the source does not wait)"
+        elif migration.phase is MigrationPhase.FAILED:
+            why = f"the links to the destination could not be made in advance: {migration.plan.reason}"
         else:
             why = f"the source chose switch-host after a {migration.phase.value} {migration.plan.mode} migration"
         self.cancel_migration(why, record=False)

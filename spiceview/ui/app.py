@@ -62,6 +62,8 @@ class SessionRunner:
         self.viewer: Viewer | None = None
         self.code = 0
         self.sessions = 0
+        # Where a live migration moved the VM: later sessions (a reconnect) go there, not to the first server.
+        self.moved_to: tuple[str, int, int, str | None] | None = None
         self.plan = ReconnectPlan()
         self.stalled = False  # the current session's server has stopped answering (not yet given up)
         # Asked when the server refuses the login: (user name, password), None to give up (a test answers here).
@@ -149,12 +151,21 @@ class SessionRunner:
         client.main.linked.connect(lambda c=client: self._linked(c))
         client.main.answering_changed.connect(lambda answering, c=client: self._answering(c, answering))
         client.session_closed.connect(lambda error, c=client: self._closed(c, error))
+        client.host_switched.connect(lambda _where, c=client: self._moved(c))
+        if self.moved_to is not None:
+            client.redirect = self.moved_to
         if self.sessions == 1:
             viewer.set_status(f"Connecting to {self._where()}...")
         self.plan.attempting()
         client.connect_session()
 
+    def _moved(self, client: SpiceSession) -> None:
+        if client is self.client and client.redirect is not None:
+            self.moved_to = client.redirect
+
     def _where(self) -> str:
+        if self.moved_to is not None:
+            return self.moved_to[0]
         return self.params.host or self.params.unix_path or ""
 
     def _attempt(self) -> None:

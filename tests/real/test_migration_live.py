@@ -81,6 +81,33 @@ def test_session_moves_over_links_made_in_advance(artifacts_dir: Path, seamless:
             assert differing_from_screendump(s, dst, artifacts_dir, "dst") <= CURSOR_BLINK_PIXELS
 
 
+def test_seamless_migration_over_tls_links_the_destinations_tls_port(artifacts_dir: Path) -> None:
+    """Every channel on TLS: the links made in advance go to the destination's TLS port, verified with the same CA."""
+    require("qemu-system-x86_64")
+    from dataclasses import replace
+
+    from spiceview.session.uri import parse_spice_uri
+    from spiceview_lab.qemu import QemuServer
+
+    with QemuServer(tls=True, seamless_migration=True) as src:
+        assert src.tls_port is not None and src.ca_file is not None
+        params = replace(
+            parse_spice_uri(f"spice+tls://127.0.0.1:{src.tls_port}"), ca_file=str(src.ca_file), secure_channels=["all"]
+        )
+        with HeadlessSession(params, timeout=60) as s:
+            s.wait_for_frame()
+            with QemuServer(tls=True, seamless_migration=True, incoming=True, x509=src.x509) as dst:
+                assert src.migrate_to(dst, before_migrate=answered(s))["status"] == "completed"
+                s.wait_until(lambda: bool(s.client.migrations), timeout=30, what="the hand-over")
+                assert s.client.migrations[0]["mode"] == "seamless", s.client.migrations
+                assert all(c.uses_tls for c in [s.client.main, *s.client.all_channels()])
+                assert s.client.endpoint_for(0, True).port == dst.tls_port
+                src.stop()
+                drawn = sum(s.display().received.values())
+                s.wait_until(lambda: sum(s.display().received.values()) > drawn, timeout=10, what="a draw")
+                assert differing_from_screendump(s, dst, artifacts_dir, "dst") <= CURSOR_BLINK_PIXELS
+
+
 def test_session_follows_the_vm_to_the_destination(artifacts_dir: Path) -> None:
     require("qemu-system-x86_64")
     from spiceview_lab.qemu import QemuServer
@@ -178,3 +205,9 @@ def test_viewer_window_stays_through_a_seamless_migration(qt_application, runner
             assert runner.client is client and runner.plan.phase is RunnerPhase.CONNECTED
             assert runner.plan.failures == 0
             assert client.main.is_linked and client.main.received["migrate_switch_host"] == 0
+            port = dst.port
+        # The destination goes away too and comes back on its port: the reconnect goes there, not to the source.
+        with QemuServer(port=port) as again:
+            shows_again = lambda: runner.client is not client and window_shows(window, screendump(again, "again.ppm"))  # noqa: E731
+            pump(qt_application, shows_again, 60, "the restarted destination in the same window")
+            assert windows() == [window]
