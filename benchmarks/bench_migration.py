@@ -12,7 +12,9 @@ until MEASURE_AFTER_S after the destination runs, next to the longest gap in the
 How the session moved is read where both clients are seen alike: spice-server's debug log on the destination
 (seamless: "reds_on_client_seamless_migrate_complete"; semi-seamless: "..._semi_seamless_..."; neither: the
 client came by SWITCH_HOST). Modes: `seamless` (both QEMUs with seamless-migration=on), `semi-seamless` (without),
-`switch-host` (without, and migrating at once: the client has no time to link in advance).
+`switch-host` (without, and the destination's SPICE port behind the lab's WireProxy, cut from client_migrate_info
+until the VM has moved: the links made in advance cannot complete, so the source falls back to SWITCH_HOST, the
+full reconnect; the proxy carries the reconnect afterwards).
 
     python3 benchmarks/bench_migration.py [--rounds 3] [--modes seamless,semi-seamless,switch-host]
                                           [--viewers remote-viewer,spiceview] [--no-record]
@@ -43,6 +45,7 @@ from bench_input_roundtrip import _geometry, find_window, machine, source_versio
 from report import append_report  # noqa: E402
 
 from spiceview_lab.linux_guest import LinuxGuest  # noqa: E402
+from spiceview_lab.wire_proxy import WireProxy  # noqa: E402
 from spiceview_lab.xvfb import XvfbServer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "migration.md"
@@ -131,7 +134,6 @@ class Summary:
 def one_round(viewer: str, mode: str, fbdir: Path) -> Round:
     result = Round(viewer, mode)
     seamless = mode == "seamless"
-    wait = 0.0 if mode == "switch-host" else ANSWER_WAIT_S
     options = {"animate": True, "seamless_migration": seamless, "memory_mb": MEMORY_MB, "spice_debug_log": True}
     with XvfbServer(*SCREEN, extra_args=["-fbdir", str(fbdir)]) as xvfb, LinuxGuest(**options) as src:  # type: ignore[arg-type]
         src.wait_for_shell(timeout=120)
@@ -152,12 +154,8 @@ def one_round(viewer: str, mode: str, fbdir: Path) -> Round:
                 time.sleep(0.2)
             with LinuxGuest(incoming=True, **options) as dst:  # type: ignore[arg-type]
                 assert src.qmp is not None and dst.qmp is not None
-                t0 = time.monotonic()
-                src.migrate_to(dst, timeout=120, before_migrate=lambda: time.sleep(wait))
-                t_migrate = t0 + wait
-                t_run = time.monotonic()
+                t_migrate, t_run = migrate(src, dst, blocked=mode == "switch-host")
                 result.migrate_s = t_run - t_migrate
-                time.sleep(MEASURE_AFTER_S)
                 end = t_run + MEASURE_AFTER_S
                 result.frozen = sampler.longest_gap(t_migrate, end)
                 result.baseline = sampler.longest_gap(t_migrate - BASELINE_S, t_migrate)
@@ -173,6 +171,30 @@ def one_round(viewer: str, mode: str, fbdir: Path) -> Round:
                 proc.terminate()
                 proc.wait(10)
     return result
+
+
+def migrate(src: LinuxGuest, dst: LinuxGuest, *, blocked: bool) -> tuple[float, float]:
+    """Tell the clients, wait ANSWER_WAIT_S, migrate; (when `migrate` was sent, when the destination ran).
+    blocked: the clients reach the destination only through a proxy that passes nothing until the VM has moved."""
+    assert src.qmp is not None and dst.qmp is not None and dst.port is not None
+    with contextlib.ExitStack() as stack:
+        port = dst.port
+        proxy = stack.enter_context(WireProxy(dst.port)) if blocked else None
+        if proxy is not None:
+            proxy.cut()
+            assert proxy.port is not None
+            port = proxy.port
+        src.qmp.client_migrate_info(port)
+        time.sleep(ANSWER_WAIT_S)
+        t_migrate = time.monotonic()
+        src.qmp.migrate(f"tcp:127.0.0.1:{dst.migration_port}", timeout=120)
+        if proxy is not None:
+            proxy.restore()
+        while dst.qmp.command("query-status")["status"] != "running":
+            time.sleep(0.01)
+        t_run = time.monotonic()
+        time.sleep(MEASURE_AFTER_S)  # the proxy stays for the reconnect
+        return t_migrate, t_run
 
 
 def table(summaries: list[Summary], rounds: int) -> str:
