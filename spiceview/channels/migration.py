@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .spice_session import SpiceSession
 
 log = logging.getLogger("spiceview.migration")
+MOVE_WITHIN_S = 10.0  # seamless: once the first channel moved, the others are told to within this (or never)
 REPLIES: dict[Reply, type[WireStruct]] = {
     Reply.CONNECTED: MsgcMainMigrateConnected,
     Reply.CONNECTED_SEAMLESS: MsgcMainMigrateConnectedSeamless,
@@ -242,6 +243,9 @@ class Migration:
         if first:
             log.info("migration: the VM runs on the destination; moving every channel (seamless)")
             self.session.redirect = self._redirect()  # from now on every (re)link goes to the destination
+            timer = threading.Timer(MOVE_WITHIN_S, self._stop_waiting)
+            timer.daemon = True
+            timer.start()
         if pre is None:
             channel.log.info("no link to the destination was made for this channel; linking there afresh")
             channel.reconnect()
@@ -253,6 +257,14 @@ class Migration:
                     self._left_behind.append(left)
         if done:
             self._finished()
+
+    def _stop_waiting(self) -> None:
+        with self._lock:
+            if not self.plan.give_up_waiting(self._clock()):
+                return
+            log.info("migration: %s", self.plan.reason)
+            self._drop_links()
+        self._finished()
 
     def _redirect(self) -> tuple[str, int, int, str | None]:
         dest = self.destination

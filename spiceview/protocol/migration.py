@@ -153,6 +153,16 @@ class MigrationPlan:
             self.phase, self.done_at = Phase.DONE, now
         return key == MAIN_KEY or key in self.linked
 
+    def give_up_waiting(self, now: float) -> bool:
+        """Seamless: channels that had a link made still have not been told to move (the server migrated fewer):
+        the hand-over is over without them. True if it was still waiting."""
+        if self.phase is not Phase.MOVING or not self.seamless:
+            return False
+        missing = sorted(self.channels - self.moved)
+        self.phase, self.done_at = Phase.DONE, now
+        self.reason = f"channels {missing} were never told to move; they reconnect on their own"
+        return True
+
     def listed(self, now: float) -> None:
         """Semi-seamless: the destination listed its channels after INIT; what did not move now never will."""
         if self.phase is Phase.MOVING and not self.seamless:

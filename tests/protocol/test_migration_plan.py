@@ -86,3 +86,13 @@ def test_semi_seamless_moves_main_then_the_others() -> None:
     assert plan.channel_moves(1.01, DISPLAY) and plan.channel_moves(1.01, INPUTS)
     plan.listed(1.02)
     assert plan.phase is Phase.DONE and plan.describe()["hand_over_ms"] == 20.0
+
+
+def test_seamless_stops_waiting_for_channels_the_server_never_moves() -> None:
+    plan = MigrationPlan(True, CHANNELS, started=0.0)
+    plan.main_up(0.0, destination_seamless=True)
+    plan.channel_up(0.0, DISPLAY), plan.channel_up(0.0, INPUTS)
+    plan.seamless_answer(0.1, accepted=True)
+    plan.channel_moves(1.0, MAIN_KEY), plan.channel_moves(1.0, DISPLAY)
+    assert plan.give_up_waiting(11.0) and plan.phase is Phase.DONE
+    assert "never told to move" in plan.reason and plan.give_up_waiting(12.0) is False
