@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto-glz", "auto-lz", "quic", "glz", "lz", "lz4", "off"],
         help="ask the server for an image compression",
     )
+    p.add_argument(
+        "--spice-preferred-video-codecs",
+        metavar="LIST",
+        dest="preferred_video_codecs",
+        help="video codecs to ask the server for, most wanted first (comma list of mjpeg, vp8, vp9, h264, h265)",
+    )
     p.add_argument("--spice-disable-audio", action="store_true", help="no sound either way (playback and microphone)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the connection (default 10)")
     shot = p.add_argument_group("headless screenshot")
@@ -149,6 +155,10 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         changes["proxy"] = proxy_from_environment(os.environ["SPICE_PROXY"])
     if args.preferred_compression:
         changes["preferred_compression"] = args.preferred_compression
+    if args.preferred_video_codecs:
+        changes["preferred_video_codecs"] = [
+            c.strip().lower() for c in args.preferred_video_codecs.replace(";", ",").split(",") if c.strip()
+        ]
     return replace(params, **changes) if changes else params
 
 

@@ -42,6 +42,7 @@ class ChannelSession(Protocol):
     glz_window: GlzWindow | None
     glz_window_bytes: int
     preferred_compression: int | None
+    preferred_video_codecs: tuple[int, ...]
     image_recorder: Callable[[Image, DecodedImage], None] | None
 
     # Time: the local clock (monotonic seconds; tests bring their own) and the server's multimedia clock, which

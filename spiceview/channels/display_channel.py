@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 
 M = TypeVar("M")  # a draw message class
+MAX_PREFERRED_CODECS = 8  # spice-protocol knows five; the message's count is a byte
 
 CODEC_CAPS = {
     VideoCodecType.MJPEG: DisplayCap.CODEC_MJPEG,
@@ -177,9 +178,24 @@ class DisplayChannel(ChannelBase):
                 glz_dictionary_window_size=self.session.glz_window_bytes // 4,
             )
         )
+        self.send_preferences()
+
+    def can_prefer(self) -> tuple[bool, bool]:
+        """Whether this channel's server takes an image compression / a video codec order from the client."""
+        caps = self.server_caps
+        return DisplayCap.PREF_COMPRESSION in caps, DisplayCap.PREF_VIDEO_CODEC_TYPE in caps
+
+    def send_preferences(self) -> None:
+        """Tell the server the session's image compression and video codec order (what it takes of them)."""
+        if not self.is_linked:
+            return  # on_up sends them
+        compression_ok, codecs_ok = self.can_prefer()
         pref = self.session.preferred_compression
-        if pref is not None and DisplayCap.PREF_COMPRESSION in self.server_caps:
+        if pref is not None and compression_ok:
             self.send(dmsg.MSGC_PREFERRED_COMPRESSION.cls(image_compression=pref))
+        codecs = [c for c in self.session.preferred_video_codecs if c in supported_codecs()][:MAX_PREFERRED_CODECS]
+        if codecs and codecs_ok:
+            self.send(dmsg.MSGC_PREFERRED_VIDEO_CODEC_TYPE.cls(num_of_codecs=len(codecs), codecs=codecs))
 
     # --- drawing: each draw command's base (surface, box, clip) and body, handed to the canvas ----------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..protocol.agent.monitors import DisplaySettings
-from ..protocol.constants import CHANNEL_NAMES, ImageCompression
+from ..protocol.constants import CHANNEL_NAMES, ImageCompression, VideoCodecType
 from ..session.params import ConnectionParams
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
@@ -19,6 +19,13 @@ COMPRESSION_BY_NAME = {
     "glz": ImageCompression.GLZ,
     "lz": ImageCompression.LZ,
     "lz4": ImageCompression.LZ4,
+}
+VIDEO_CODEC_BY_NAME = {
+    "mjpeg": VideoCodecType.MJPEG,
+    "vp8": VideoCodecType.VP8,
+    "vp9": VideoCodecType.VP9,
+    "h264": VideoCodecType.H264,
+    "h265": VideoCodecType.H265,
 }
 
 
@@ -71,5 +78,6 @@ def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
         can_use_plain=bool(params.port) or bool(params.unix_path),
         secure_channels=lambda ctype: channel_wants_tls(params, ctype),
         preferred_compression=kwargs.pop("preferred_compression", pref),
+        preferred_video_codecs=tuple(VIDEO_CODEC_BY_NAME[name] for name in params.preferred_video_codecs),
         **kwargs,
     )

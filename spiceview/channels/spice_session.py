@@ -66,6 +66,7 @@ class SpiceSession:
         secure_channels: Callable[[int], bool] = lambda _type: False,
         connect_timeout: float = 10.0,
         preferred_compression: int | None = None,
+        preferred_video_codecs: tuple[int, ...] = (),
         display_settings: DisplaySettings | None = None,
         max_clipboard: int | None = None,
         audio_sink_factory: Callable[[], AudioSink] | None = None,
@@ -86,6 +87,7 @@ class SpiceSession:
         self._secure_channels = secure_channels
         self._clock = clock  # seconds, monotonic: what the multimedia clock is followed with
         self.preferred_compression = preferred_compression
+        self.preferred_video_codecs = preferred_video_codecs  # most wanted first; () leaves the server's order
         self.pixmap_cache = PixmapCache(IMAGES_CACHE_BYTES // 4)  # the size DISPLAY_INIT announces, in pixels
         self.palette_cache = PaletteCache()
         self.glz_window: GlzWindow | None = None
@@ -285,6 +287,18 @@ class SpiceSession:
         self.palette_cache.clear()
         self.glz_window = None  # a new server, a new GLZ dictionary
         self._declined.clear()
+
+    # --- what the user asks the server for while connected -------------------------------------------------
+
+    def set_preferences(self, *, compression: int | None = None, video_codecs: tuple[int, ...] | None = None) -> None:
+        """Ask every display channel's server for this image compression and this order of video codecs now
+        (each only where the server declared the capability); later display channels ask at link."""
+        if compression is not None:
+            self.preferred_compression = compression
+        if video_codecs is not None:
+            self.preferred_video_codecs = video_codecs
+        for display in self.displays():
+            display.send_preferences()
 
     # --- following a live migration (channels/migration.py) -------------------------------------------------
 

@@ -31,6 +31,7 @@ CHANNEL_NAMES = (
 )
 EFFECT_NAMES = ("wallpaper", "font-smooth", "animation", "all")
 COMPRESSION_NAMES = ("auto-glz", "auto-lz", "quic", "glz", "lz", "lz4", "off")
+VIDEO_CODEC_NAMES = ("mjpeg", "vp8", "vp9", "h264", "h265")
 COLOR_DEPTHS = (8, 16, 24, 32)
 ZOOM_RANGE = (10, 400)
 KIOSK_QUIT = ("never", "on-disconnect")
@@ -257,6 +258,7 @@ class ConnectionParams:
     enable_audio: bool | None = None
     shared_dir: str | None = None
     preferred_compression: str | None = None
+    preferred_video_codecs: list[str] = field(default_factory=list)  # the order to ask the server for
     color_depth: int | None = None
     disable_effects: list[str] = field(default_factory=list)
     delete_this_file: bool = False
@@ -322,6 +324,8 @@ class ConnectionParams:
         check_names(self.disable_effects, EFFECT_NAMES, "effect")
         if self.preferred_compression is not None:
             check_names([self.preferred_compression], COMPRESSION_NAMES, "compression")
+        if self.preferred_video_codecs:
+            check_names(self.preferred_video_codecs, VIDEO_CODEC_NAMES, "video codec")
         if self.kiosk_quit not in KIOSK_QUIT:
             check_names([self.kiosk_quit], KIOSK_QUIT, "kiosk-quit value")
         if self.color_depth is not None and self.color_depth not in COLOR_DEPTHS:
