@@ -45,6 +45,7 @@ DEFAULT_RELEASE_HOTKEY = "ctrl+alt"
 MAX_MONITORS = 16
 _GROUP = "preferences"
 _MAPPING_GROUP = "monitor-mapping"
+_QUALITY_GROUP = "quality"  # guest UUID -> "compression;codec,codec" (ui/quality.py)
 _NUMBER = re.compile(r"[0-9]{1,6}")
 
 
@@ -140,6 +141,7 @@ class Preferences:
     release_hotkey: str = DEFAULT_RELEASE_HOTKEY
     zoom: int = 100  # percent, for new windows
     monitor_mappings: dict[str, str] = field(default_factory=dict)  # guest UUID -> "1:2;2:3"
+    guest_quality: dict[str, str] = field(default_factory=dict)  # guest UUID -> "glz;vp9,h264" (Quality menu)
 
     def check(self) -> None:
         """ConfigError naming the first setting that cannot be used."""
@@ -181,7 +183,7 @@ class Preferences:
         s.beginGroup(_GROUP)
         try:
             for f in fields(cls):
-                if f.name == "monitor_mappings" or not s.contains(_key(f.name)):
+                if f.name in _GROUPED or not s.contains(_key(f.name)):
                     continue
                 raw = s.value(_key(f.name))
                 default = getattr(prefs, f.name)
@@ -205,6 +207,15 @@ class Preferences:
                     log.warning("%s: monitor mapping of %s ignored: %s", s.fileName(), guest, exc)
         finally:
             s.endGroup()
+        s.beginGroup(_QUALITY_GROUP)
+        try:
+            for guest in s.childKeys():
+                try:
+                    prefs.guest_quality[normalize_guest_uuid(guest)] = str(s.value(guest))
+                except ConfigError as exc:
+                    log.warning("%s: quality of %s ignored: %s", s.fileName(), guest, exc)
+        finally:
+            s.endGroup()
         return prefs
 
     def save(self, settings: SettingsSource = None) -> None:
@@ -213,7 +224,7 @@ class Preferences:
         s = open_settings(settings)
         s.beginGroup(_GROUP)
         for f in fields(self):
-            if f.name != "monitor_mappings":
+            if f.name not in _GROUPED:
                 value = getattr(self, f.name)
                 # Written as text: INI files keep no types, and load() converts back.
                 s.setValue(_key(f.name), ("true" if value else "false") if isinstance(value, bool) else str(value))
@@ -223,9 +234,17 @@ class Preferences:
         for guest, text in sorted(self.monitor_mappings.items()):
             s.setValue(normalize_guest_uuid(guest), format_monitor_mapping(parse_monitor_mapping(text)))
         s.endGroup()
+        s.remove(_QUALITY_GROUP)
+        s.beginGroup(_QUALITY_GROUP)
+        for guest, text in sorted(self.guest_quality.items()):
+            s.setValue(normalize_guest_uuid(guest), text)
+        s.endGroup()
         s.sync()
         if s.status() != QSettings.Status.NoError:
             raise ConfigError(f"the preferences could not be written to {s.fileName()}")
+
+
+_GROUPED = ("monitor_mappings", "guest_quality")  # per-guest tables, each in its own settings group
 
 
 def _key(name: str) -> str:

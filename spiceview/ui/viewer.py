@@ -23,8 +23,11 @@ from ..channels.inputs_channel import InputsChannel
 from ..channels.spice_session import SpiceSession
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import ChannelType
+from ..session.errors import ConfigError
 from .clipboard_bridge import ClipboardBridge
 from .main_window import MainWindow
+from .quality import Quality, QualityMenu
+from .recent import SettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +144,8 @@ class Viewer(QObject):
         self.on_reconnect_now: Callable[[], None] = lambda: None
         self.on_close: Callable[[], None] = lambda: None
         self.user_disconnected = False
+        self.settings_source: SettingsSource = None  # where per-guest choices are kept (tests: a file)
+        self.quality_menu = QualityMenu(lambda: self.client, self._remember_quality)
         # The first window exists before any monitor, to show the connection status.
         self.placeholder: MainWindow | None = self._new_window(0)
         self.attach(client)
@@ -166,6 +171,8 @@ class Viewer(QObject):
         client.channel_added.connect(live(client, self._on_channel))
         client.main.mouse_mode_changed.connect(live(client, self._on_mouse_mode))
         client.main.name_changed.connect(live(client, self._on_name))
+        client.main.uuid_changed.connect(live(client, self._restore_quality))
+        self.quality_menu.apply(self.quality_menu.quality, remember=False)  # the choice outlives a reconnect
 
     def _while_current(self, client: SpiceSession, handler: Callable[..., None]) -> Callable[..., None]:
         """`handler`, for signals of `client` that are ignored once another session has replaced it."""
@@ -241,6 +248,7 @@ class Viewer(QObject):
         window.resized.connect(self._window_resized)
         window.screen_widget.on_files_dropped = self.send_files
         window.add_action("file", "Disconnect", self.disconnect, "disconnect")
+        self.quality_menu.install(window)
         if self.kiosk:
             window.menuBar().hide()
         self._wire(window)
@@ -318,6 +326,29 @@ class Viewer(QObject):
         self.auto_resize = on
         for window in self.all_windows():
             window.follow_guest_size = on
+
+    # --- quality (ui/quality.py) ---------------------------------------------------------------------------
+
+    def _remember_quality(self, quality: Quality) -> None:
+        # Kept for this guest: the next session with it starts with the same choice.
+        from .preferences import Preferences, normalize_guest_uuid
+
+        uuid = self.client.main.server_uuid
+        if not uuid:
+            return
+        prefs = Preferences.load(self.settings_source)
+        prefs.guest_quality[normalize_guest_uuid(uuid)] = quality.text()
+        try:
+            prefs.save(self.settings_source)
+        except ConfigError as exc:
+            self.set_status(f"The quality choice could not be saved: {exc}")
+
+    def _restore_quality(self, uuid: str) -> None:
+        from .preferences import Preferences, normalize_guest_uuid
+
+        text = Preferences.load(self.settings_source).guest_quality.get(normalize_guest_uuid(uuid))
+        if text:
+            self.quality_menu.apply(Quality.parse(text), remember=False)
 
     def set_monitor_mapping(self, mapping: dict[int, int]) -> None:
         self.monitor_mapping = mapping
@@ -610,6 +641,8 @@ class Viewer(QObject):
 
     def _on_display(self, display: DisplayChannel) -> None:
         self.displays[display.channel_id] = display
+        display.linked.connect(self._while_current(self.client, self.quality_menu.refresh))
+        self.quality_menu.refresh()
         # A display channel that replaces one with the same id (the session moved to another server): the
         # old one's late signals must not touch the windows any more.
         for old in [w for w in self._watchers if w.display.channel_id == display.channel_id]:
