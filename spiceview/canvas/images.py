@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # Image types whose decoded pixels are not exactly what the guest drew.
 LOSSY_TYPES = {ImageType.JPEG, ImageType.JPEG_ALPHA}
+DECODE_TIMES_KEPT = 256
 
 # Types that must be decoded even when a command draws nothing: GLZ images feed the shared window.
 ALWAYS_DECODE = {ImageType.GLZ_RGB, ImageType.ZLIB_GLZ_RGB}
@@ -46,6 +49,8 @@ class ImageResolver:
         self.surface_lookup = surface_lookup
         self.glz_window = glz_window
         self.seen_types: Counter[str] = Counter()
+        # The last decode times (ms) by image type, for the statistics' median and 95th percentile.
+        self.decode_ms: dict[int, collections.deque[float]] = {}
         self.recorder: Callable[[Image, DecodedImage], None] | None = None
 
     def resolve(self, image: Image | None, raw_x: bool = False) -> DecodedImage:
@@ -76,7 +81,12 @@ class ImageResolver:
             decoder = DECODERS.get(kind)  # type: ignore[call-overload]
             if decoder is None:
                 raise DecodeError(f"image type {_type_name(kind)} is not supported")
+            started = time.perf_counter()
             decoded = decoder(image, self)
+            times = self.decode_ms.get(kind)
+            if times is None:
+                times = self.decode_ms[kind] = collections.deque(maxlen=DECODE_TIMES_KEPT)
+            times.append((time.perf_counter() - started) * 1000.0)
         if decoded.width != image.width or decoded.height != image.height:
             raise DecodeError(
                 f"image {image.id:#x}: decoded {decoded.width}x{decoded.height}, expected {image.width}x{image.height}"

@@ -30,6 +30,7 @@ class Stream:
     decoder: VideoDecoder
     frames: int = 0
     drops: int = 0
+    bytes: int = 0  # compressed frame data received (the statistics' bitrate)
     first_mm_time: int = 0
     last_mm_time: int = 0
     sizes: list[tuple[int, int]] = field(default_factory=list)

@@ -379,6 +379,7 @@ class DisplayChannel(ChannelBase):
             self.log.warning("stream %d frame dropped: %s", stream.id, exc)
             return
         stream.frames += 1
+        stream.bytes += len(msg.data)
         self.stream_frames += 1
         stream.last_mm_time = frame_time
         if in_place is not None and surface is not None:

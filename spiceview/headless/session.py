@@ -29,6 +29,7 @@ from ..channels.display_channel import DisplayChannel
 from ..channels.from_params import client_from_params
 from ..channels.signals import wait_for_events
 from ..channels.spice_session import SpiceSession
+from ..channels.stats import SessionStats
 from ..protocol.agent.messages import ClipboardType, Selection
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import MouseButton
@@ -89,7 +90,15 @@ class HeadlessSession:
         agent.clipboard_failed.connect(lambda sel, kind, why: self.clipboard_failures.append((sel, why)))
         self.clipboard_failures: list[tuple[int, str]] = []
         self._offered: dict[int, tuple[int, bytes]] = {}
+        self._stats: SessionStats | None = None
         self.client.connect_session()
+
+    def statistics(self) -> dict[str, Any]:
+        """The link and display figures now: rates since the previous call (the first call starts counting),
+        per channel bytes, decode times, streams, caches, round-trip time (spiceview.channels.stats)."""
+        if self._stats is None:
+            self._stats = SessionStats(self.client)
+        return self._stats.sample()
 
     # --- life cycle ---------------------------------------------------------------------------------------
 

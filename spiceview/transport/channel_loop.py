@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 1 << 18
 # At most this much is read before handling events, so ACKs and PONGs go out in time.
 READ_BURST = 1 << 22
+# struct tcp_info (linux/tcp.h): tcpi_rtt, microseconds, after 8 one-byte fields and 15 u32 ones.
+TCP_INFO_RTT_OFFSET = 68
+TCP_INFO_SIZE = 104
 
 
 class ChannelHandler(Protocol):
@@ -60,6 +63,7 @@ class ChannelLoop:
         self._out = bytearray()  # bytes the socket has not taken yet
         self._loop_thread: int | None = None
         self.bytes_in = 0
+        self.bytes_out = 0
 
     # --- called from any thread -----------------------------------------------------------------------------
 
@@ -92,6 +96,20 @@ class ChannelLoop:
     def stop(self) -> None:
         self._stopping = True
         self._wake()
+
+    def tcp_rtt_ms(self) -> float | None:
+        """The kernel's smoothed round-trip time of this connection's TCP socket (Linux TCP_INFO), to the next
+        hop: through a proxy that is the proxy. None where the platform does not say."""
+        sock = self._sock
+        if sock is None or not hasattr(socket, "TCP_INFO"):
+            return None
+        try:
+            info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
+        except (OSError, ValueError):
+            return None
+        if len(info) < TCP_INFO_RTT_OFFSET + 4:
+            return None
+        return int.from_bytes(info[TCP_INFO_RTT_OFFSET : TCP_INFO_RTT_OFFSET + 4], "little") / 1000.0
 
     def _wake(self) -> None:
         try:
@@ -243,4 +261,5 @@ class ChannelLoop:
                 n = sock.send(out)
             except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 return
+            self.bytes_out += n
             del out[:n]
