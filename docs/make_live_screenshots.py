@@ -1,6 +1,7 @@
-"""Screenshots of spiceview showing a real Xspice guest: docs/window.png and docs/fullscreen.png.
+"""Screenshots of spiceview showing a real Xspice guest: docs/window.png, docs/fullscreen.png and
+docs/stats-overlay.png.
 
-    python3 docs/make_live_screenshots.py [OUTPUT_DIR]
+    python3 docs/make_live_screenshots.py [OUTPUT_DIR] [window|fullscreen|stats ...]
 
 window.png: the viewer's window (menus, title bar from openbox) on an Xvfb. fullscreen.png: the whole client
 X screen of an Xorg with two 1024x768 monitors (dummy driver), where `spiceview -f` has asked the guest agent
@@ -104,11 +105,54 @@ def fullscreen_shot(out: Path) -> None:
     print(out / "fullscreen.png")
 
 
+def stats_shot(out: Path) -> None:
+    """The statistics overlay (Shift+F12, pressed with xdotool) over a video mpv plays in the guest, streamed."""
+    from spiceview_lab.media import make_clip
+
+    with (
+        XspiceServer(size=(1024, 768), streaming_video="all", video_codecs="spice:mjpeg") as guest,
+        XvfbServer(1400, 1000) as client,
+    ):
+        client.run_client(["openbox"])
+        guest.run(["xsetroot", "-solid", "#2e5c8a"])
+        clip = make_clip(out / "overlay-clip.mp4", "testsrc2=size=640x360:rate=25", 20, timeout=120)
+        guest.run_client(["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--geometry=+300+300", str(clip)])
+        proc = viewer(client.env, guest, "--scaling", "1:1")
+        try:
+            time.sleep(5.0)
+            windows = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
+                env=client.env,
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            for window in windows:
+                subprocess.run(["xdotool", "windowmove", window, "24", "48"], env=client.env)
+            subprocess.run(["xdotool", "windowactivate", "--sync", windows[-1]], env=client.env)
+            subprocess.run(["xdotool", "key", "shift+F12"], env=client.env)
+            time.sleep(20.0)  # a third of a minute of graphs
+            screen = xwd.capture(client.display)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            (out / "overlay-clip.mp4").unlink(missing_ok=True)
+    rows = (screen[..., :3] != screen[-1, -1, :3]).any(axis=2)
+    ys, xs = rows.nonzero()
+    top, left = max(ys.min() - 8, 0), max(xs.min() - 8, 0)
+    save_png(screen[top : ys.max() + 9, left : xs.max() + 9], out / "stats-overlay.png")
+    print(out / "stats-overlay.png")
+
+
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
-    window_shot(out)
-    fullscreen_shot(out)
+    wanted = set(sys.argv[2:]) or {"window", "fullscreen", "stats"}
+    if "window" in wanted:
+        window_shot(out)
+    if "fullscreen" in wanted:
+        fullscreen_shot(out)
+    if "stats" in wanted:
+        stats_shot(out)
     return 0
 
 

@@ -119,7 +119,7 @@ class ShapingProxy:
             self._listener.close()
 
     def __enter__(self) -> ShapingProxy:
-        return self.start()
+        return self if self._thread is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -36,6 +36,18 @@ class Point:
     rtt_ms: float | None
 
 
+@dataclass(frozen=True)
+class Counters:
+    """The session's counters at one moment (what rates are computed from)."""
+
+    t: float
+    channels: dict[str, tuple[int, int]]  # name -> (bytes in, bytes out)
+    draws: int
+    frames: int
+    streams: dict[tuple[str, int], tuple[int, int]]  # (display, stream id) -> (frames, bytes)
+    presented: int | None
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -53,9 +65,9 @@ class SessionStats:
         self.presented = presented
         self.clock = clock
         self.history: collections.deque[Point] = collections.deque()
-        self._last: dict[str, Any] | None = None
+        self._last: Counters | None = None
 
-    def _counters(self) -> dict[str, Any]:
+    def _counters(self) -> Counters:
         channels: dict[str, tuple[int, int]] = {}
         for channel in [self.session.main, *self.session.all_channels()]:
             loop = channel.loop
@@ -67,29 +79,23 @@ class SessionStats:
             frames += display.stream_frames
             for stream in list(display.streams.values()):
                 streams[(display.name, stream.id)] = (stream.frames, stream.bytes)
-        return {
-            "t": self.clock(),
-            "channels": channels,
-            "draws": draws,
-            "frames": frames,
-            "streams": streams,
-            "presented": self.presented() if self.presented is not None else None,
-        }
+        presented = self.presented() if self.presented is not None else None
+        return Counters(self.clock(), channels, draws, frames, streams, presented)
 
     def sample(self) -> dict[str, Any]:
         """The figures now (rates over the time since the previous sample) and one more point of history."""
         now = self._counters()
         last = self._last or now
         self._last = now
-        span = max(1e-6, now["t"] - last["t"])
+        span = max(1e-6, now.t - last.t)
 
         def rate(new: float, old: float) -> float:
             return max(0.0, new - old) / span if now is not last else 0.0
 
         channels = {}
         kbit_in = kbit_out = 0.0
-        for name, (bytes_in, bytes_out) in now["channels"].items():
-            old_in, old_out = last["channels"].get(name, (bytes_in, bytes_out))
+        for name, (bytes_in, bytes_out) in now.channels.items():
+            old_in, old_out = last.channels.get(name, (bytes_in, bytes_out))
             k_in, k_out = rate(bytes_in, old_in) * 8 / 1000, rate(bytes_out, old_out) * 8 / 1000
             kbit_in, kbit_out = kbit_in + k_in, kbit_out + k_out
             channels[name] = {
@@ -98,20 +104,20 @@ class SessionStats:
                 "bytes_in": bytes_in,
                 "bytes_out": bytes_out,
             }
-        updates = rate(now["draws"], last["draws"]) + rate(now["frames"], last["frames"])
+        updates = rate(now.draws, last.draws) + rate(now.frames, last.frames)
         presented = None
-        if now["presented"] is not None and last["presented"] is not None:
-            presented = rate(now["presented"], last["presented"])
+        if now.presented is not None and last.presented is not None:
+            presented = rate(now.presented, last.presented)
         rtt = self.session.main.loop.tcp_rtt_ms() if self.session.main.loop is not None else None
-        self.history.append(Point(now["t"], kbit_in, kbit_out, updates, presented, rtt))
-        while self.history and self.history[0].t < now["t"] - HISTORY_S:
+        self.history.append(Point(now.t, kbit_in, kbit_out, updates, presented, rtt))
+        while self.history and self.history[0].t < now.t - HISTORY_S:
             self.history.popleft()
         return {
             "channels": channels,
             "kbit_s_in": round(kbit_in, 1),
             "kbit_s_out": round(kbit_out, 1),
             "display_updates_per_s": round(updates, 1),
-            "stream_frames_per_s": round(rate(now["frames"], last["frames"]), 1),
+            "stream_frames_per_s": round(rate(now.frames, last.frames), 1),
             "presented_per_s": None if presented is None else round(presented, 1),
             "decode_ms": self._decode_times(),
             "streams": self._streams(now, last, rate),
@@ -140,13 +146,13 @@ class SessionStats:
             if times
         }
 
-    def _streams(self, now: dict[str, Any], last: dict[str, Any], rate: Callable[[float, float], float]) -> list:
+    def _streams(self, now: Counters, last: Counters, rate: Callable[[float, float], float]) -> list[dict[str, Any]]:
         result = []
         for display in self.session.displays():
             for stream in list(display.streams.values()):
                 key = (display.name, stream.id)
-                frames, size = now["streams"].get(key, (stream.frames, stream.bytes))
-                old_frames, old_size = last["streams"].get(key, (frames, size))
+                frames, size = now.streams.get(key, (stream.frames, stream.bytes))
+                old_frames, old_size = last.streams.get(key, (frames, size))
                 x0, y0, x1, y1 = stream.dest
                 result.append(
                     {

@@ -121,6 +121,7 @@ class SessionRunner:
         if args.guest_monitors:
             viewer.guest_monitor_count = max(1, min(args.guest_monitors, 4))
         self.viewer = viewer
+        viewer.on_save_statistics = self.write_stats
         if params.warnings:
             # Printed on stderr too (by the command line); here for who started spiceview from a browser.
             count = len(params.warnings)
@@ -294,12 +295,22 @@ class SessionRunner:
         for client in [*self.retired, *([self.client] if self.client is not None else [])]:
             client.disconnect_session()
             client.wait_all(3000)
-        if getattr(self.args, "stats_json", None) and self.client is not None:
-            # What the last session received, as `--screenshot --stats-json` writes it.
-            import json
-            from pathlib import Path
+        self.write_stats()
 
-            Path(self.args.stats_json).write_text(json.dumps(self.client.stats(), indent=1))
+    def write_stats(self, path: str | None = None) -> None:
+        """--stats-json (or `path`): what the session received, as `--screenshot --stats-json` writes it, and the
+        live figures now (`live`, channels/stats.py). On exit, on SIGUSR1 and from File > Save statistics."""
+        target = path or getattr(self.args, "stats_json", None)
+        if not target or self.client is None:
+            return
+        import json
+        from pathlib import Path
+
+        live = self.viewer.sample_statistics() if self.viewer is not None else None
+        try:
+            Path(target).write_text(json.dumps({**self.client.stats(), "live": live}, indent=1))
+        except OSError as exc:
+            log.warning("statistics not written to %s: %s", target, exc.strerror or exc)
 
 
 def params_from_dialog(args: argparse.Namespace) -> ConnectionParams | None:
@@ -329,6 +340,8 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
         if params is None:
             return 1
     runner = SessionRunner(app, params, args, Preferences.load())
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` writes --stats-json now (the ticker lets Python see it)
+        signal.signal(signal.SIGUSR1, lambda *_: runner.write_stats())
     runner.start()
     app.exec()
     runner.stop()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QToolButton
 from ..canvas.surface import Surface
 from .lost_overlay import LostOverlay
 from .red_screen import RedScreen
+from .stats_overlay import StatsOverlay
 
 
 def make_screen(renderer: str) -> RedScreen:
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.scroll.viewport().installEventFilter(self)
         self.setCentralWidget(self.scroll)
         self.lost_overlay = LostOverlay(self.scroll)
+        self.stats_overlay = StatsOverlay(self.scroll)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
         self.cancel_button = QToolButton()

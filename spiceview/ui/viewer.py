@@ -21,6 +21,7 @@ from ..channels.cursor_channel import CursorChannel
 from ..channels.display_channel import DisplayChannel
 from ..channels.inputs_channel import InputsChannel
 from ..channels.spice_session import SpiceSession
+from ..channels.stats import SessionStats
 from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.constants import ChannelType
 from ..session.errors import ConfigError
@@ -41,11 +42,13 @@ DEFAULT_HOTKEYS = {
     "zoom-out": "ctrl+minus",
     "zoom-reset": "ctrl+0",
     "secure-attention": "ctrl+alt+end",
+    "toggle-statistics": "shift+f12",
 }
 ZOOM_STEPS = [10, 25, 33, 50, 67, 75, 90, 100, 110, 125, 150, 175, 200, 250, 300, 400]
 # Window resizes are sent to the guest once the user has stopped dragging for this long.
 RESIZE_DEBOUNCE_MS = 300
 MAX_GUEST_MONITORS = 4
+STATS_INTERVAL_MS = 1000
 NOTICE_MS = 20000  # how long a notice stays in the status line
 
 
@@ -145,6 +148,14 @@ class Viewer(QObject):
         self.on_close: Callable[[], None] = lambda: None
         self.user_disconnected = False
         self.settings_source: SettingsSource = None  # where per-guest choices are kept (tests: a file)
+        self.frames_presented = 0  # repaints of the guest's picture (the statistics' presented frames)
+        self.statistics_shown = False
+        self.stats: SessionStats | None = None
+        self.last_figures: dict[str, Any] | None = None
+        self.on_save_statistics: Callable[[str], None] = lambda path: None  # the runner writes the file
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(STATS_INTERVAL_MS)
+        self._stats_timer.timeout.connect(self.sample_statistics)
         self.quality_menu = QualityMenu(lambda: self.client, self._remember_quality)
         # The first window exists before any monitor, to show the connection status.
         self.placeholder: MainWindow | None = self._new_window(0)
@@ -172,6 +183,7 @@ class Viewer(QObject):
         client.main.mouse_mode_changed.connect(live(client, self._on_mouse_mode))
         client.main.name_changed.connect(live(client, self._on_name))
         client.main.uuid_changed.connect(live(client, self._restore_quality))
+        self.stats = SessionStats(client, presented=lambda: self.frames_presented)
         self.quality_menu.apply(self.quality_menu.quality, remember=False)  # the choice outlives a reconnect
 
     def _while_current(self, client: SpiceSession, handler: Callable[..., None]) -> Callable[..., None]:
@@ -234,6 +246,12 @@ class Viewer(QObject):
         window.add_action("view", "Fit to window", lambda: self.set_scaling("fit"), "scale-fit")
         window.add_action("view", "1:1 (scroll)", lambda: self.set_scaling("1:1"), "scale-1-1")
         window.add_action("view", "Resize guest to window", lambda: self.set_scaling("resize-guest"), "scale-guest")
+        stats_action = window.add_action(
+            "view", "Statistics", lambda: self.set_statistics_shown(not self.statistics_shown), "toggle-statistics"
+        )
+        stats_action.setCheckable(True)  # type: ignore[attr-defined]
+        stats_action.setChecked(self.statistics_shown)  # type: ignore[attr-defined]
+        window.stats_overlay.setVisible(self.statistics_shown)
         for count in range(1, MAX_GUEST_MONITORS + 1):
             label = f"{count} guest monitor{'s' if count > 1 else ''}"
             window.add_action("displays", label, lambda n=count: self.set_guest_monitor_count(n), f"monitors-{count}")
@@ -244,6 +262,7 @@ class Viewer(QObject):
         window.add_action("file", "Preferences...", lambda w=window: self.edit_preferences(w), "preferences")
         window.add_action("file", "Send file...", lambda w=window: self.choose_files(w), "send-file")
         window.add_action("file", "Screenshot...", lambda w=window: self.save_screenshot(w), "screenshot")
+        window.add_action("file", "Save statistics...", lambda w=window: self.save_statistics(w), "save-statistics")
         window.cancel_transfers = self.cancel_transfers
         window.resized.connect(self._window_resized)
         window.screen_widget.on_files_dropped = self.send_files
@@ -275,11 +294,46 @@ class Viewer(QObject):
             self.step_zoom(-1)
         elif action == "zoom-reset":
             self.set_zoom(1.0)
+        elif action == "toggle-statistics":
+            self.set_statistics_shown(not self.statistics_shown)
         elif action == "secure-attention":
             for window in list(self.windows.values())[:1]:
                 window.screen_widget.input.send_keys(["ctrl", "alt", "delete"])
         else:
             log.info("hotkey %s has no action here", action)
+
+    # --- statistics (channels/stats.py, ui/stats_overlay.py) -----------------------------------------------
+
+    def set_statistics_shown(self, shown: bool) -> None:
+        self.statistics_shown = shown
+        for window in self.all_windows():
+            action = window.actions_by_name.get("toggle-statistics")
+            if action is not None:
+                action.setChecked(shown)  # type: ignore[attr-defined]
+            window.stats_overlay.setVisible(shown)
+        if shown:
+            self._stats_timer.start()
+            self.sample_statistics()
+        else:
+            self._stats_timer.stop()
+
+    def save_statistics(self, window: MainWindow) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getSaveFileName(window, "Save statistics", "spiceview-stats.json", "JSON (*.json)")
+        if path:
+            self.on_save_statistics(path)
+
+    def sample_statistics(self) -> dict[str, Any] | None:
+        """One sample (the overlay shows it when shown); also what --stats-json and SIGUSR1 write."""
+        if self.stats is None:
+            return None
+        figures = self.stats.sample()
+        self.last_figures = figures
+        if self.statistics_shown:
+            for window in self.all_windows():
+                window.stats_overlay.show_figures(figures, self.stats.history)
+        return figures
 
     def toggle_mute(self, name: str) -> None:
         self.set_muted(name, not self.muted[name])
@@ -654,6 +708,7 @@ class Viewer(QObject):
         self.refresh(display)
 
     def _on_dirty(self, display: DisplayChannel) -> None:
+        self.frames_presented += 1
         dirty = display.take_dirty()
         for key, window in self.windows.items():
             monitor = self.monitors.get(key)

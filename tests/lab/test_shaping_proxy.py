@@ -26,33 +26,33 @@ def echo_server() -> tuple[socket.socket, threading.Thread]:
 
 def test_a_round_trip_takes_both_delays_and_bytes_arrive_in_order() -> None:
     listener, _thread = echo_server()
-    with ShapingProxy(listener.getsockname()[1], mbit_s=100, delay_s=0.030) as link:
-        with socket.create_connection(("127.0.0.1", link.port)) as conn:
-            start = time.monotonic()
-            conn.sendall(b"ping")
-            assert conn.recv(4) == b"ping"
-            assert time.monotonic() - start >= 0.060
-            payload = bytes(range(256)) * 2000  # 512 KB through the cap both ways
-            conn.sendall(payload)
-            got = bytearray()
-            while len(got) < len(payload):
-                got += conn.recv(65536)
-            assert bytes(got) == payload
-            conn.shutdown(socket.SHUT_WR)
-            assert conn.recv(10) == b""  # the server's close came through
-        assert link.bytes_to_server == link.bytes_to_client == 4 + len(payload)
+    link = ShapingProxy(listener.getsockname()[1], mbit_s=100, delay_s=0.030).start()
+    with link, socket.create_connection(("127.0.0.1", link.port)) as conn:
+        start = time.monotonic()
+        conn.sendall(b"ping")
+        assert conn.recv(4) == b"ping"
+        assert time.monotonic() - start >= 0.060
+        payload = bytes(range(256)) * 2000  # 512 KB through the cap both ways
+        conn.sendall(payload)
+        got = bytearray()
+        while len(got) < len(payload):
+            got += conn.recv(65536)
+        assert bytes(got) == payload
+        conn.shutdown(socket.SHUT_WR)
+        assert conn.recv(10) == b""  # the server's close came through
+    assert link.bytes_to_server == link.bytes_to_client == 4 + len(payload)
     listener.close()
 
 
 def test_the_bandwidth_cap_holds_per_direction() -> None:
     listener, _thread = echo_server()
-    with ShapingProxy(listener.getsockname()[1], mbit_s=4, delay_s=0.0, down_mbit_s=40) as link:
-        with socket.create_connection(("127.0.0.1", link.port)) as conn:
-            payload = b"x" * 250_000  # 2 Mbit: at least 0.5 s up at 4 Mbit/s, then 0.05 s down
-            start = time.monotonic()
-            threading.Thread(target=conn.sendall, args=(payload,), daemon=True).start()
-            got = 0
-            while got < len(payload):
-                got += len(conn.recv(65536))
-            assert time.monotonic() - start >= 0.5
+    link = ShapingProxy(listener.getsockname()[1], mbit_s=4, delay_s=0.0, down_mbit_s=40).start()
+    with link, socket.create_connection(("127.0.0.1", link.port)) as conn:
+        payload = b"x" * 250_000  # 2 Mbit: at least 0.5 s up at 4 Mbit/s, then 0.05 s down
+        start = time.monotonic()
+        threading.Thread(target=conn.sendall, args=(payload,), daemon=True).start()
+        got = 0
+        while got < len(payload):
+            got += len(conn.recv(65536))
+        assert time.monotonic() - start >= 0.5
     listener.close()
