@@ -52,16 +52,22 @@ class _Direction:
     def next_arrival(self) -> float | None:
         return self.queue[0][0] if self.queue and not self.out else None
 
+    def send_out(self) -> None:
+        try:
+            self.out = self.out[self.dst.send(self.out) :]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:  # the destination is gone: what is left is dropped, as a reset connection drops it
+            self.out, self.eof, self.shut = b"", True, True
+            self.queue.clear()
+            self.queued = 0
+
     def deliver(self, now: float) -> None:
         while not self.out and self.queue and self.queue[0][0] <= now:
             _when, data = self.queue.popleft()
             self.queued -= len(data)
             self.out = data
-            try:
-                sent = self.dst.send(self.out)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            self.out = self.out[sent:]
+            self.send_out()
         if self.eof and not self.queue and not self.out and not self.shut:
             self.shut = True
             with contextlib.suppress(OSError):
@@ -90,6 +96,7 @@ class ShapingProxy:
         self._thread: threading.Thread | None = None
         self._listener: socket.socket | None = None
         self._pairs: list[tuple[_Direction, _Direction]] = []
+        self.error: str | None = None  # why the proxy's thread stopped, if it did
 
     @property
     def uri(self) -> str:
@@ -138,6 +145,13 @@ class ShapingProxy:
                 self._pairs.append((_Direction(client, server, *self.up), _Direction(server, client, *self.down)))
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # noqa: BLE001 - a lab tool: say why it stopped, do not hang silently
+            self.error = f"{type(exc).__name__}: {exc}"
+            raise
+
+    def _loop(self) -> None:
         assert self._listener is not None
         while not self._stop.is_set():
             now = time.monotonic()
@@ -180,6 +194,5 @@ class ShapingProxy:
                         else:
                             self.bytes_to_client += len(data)
                 if d.out:
-                    with contextlib.suppress(BlockingIOError, InterruptedError):
-                        d.out = d.out[d.dst.send(d.out) :]
+                    d.send_out()
                 d.deliver(now)
