@@ -160,6 +160,12 @@ def measure_video(viewer: str, result: Result, root: Path) -> None:
             result.video_fps, result.video_kbit = rate_over_window(link, sampler)
             codecs = wire.snapshot().display.codecs
             result.video_codecs = ", ".join(f"{name} x{n}" for name, n in codecs.most_common())
+        if not result.video_kbit or result.video_kbit < 1.0:
+            crashed = "Segmentation fault" in server.log_path.read_text(errors="replace")
+            result.notes.append(
+                "video: the server fell silent" + (" (Xspice crashed: SIGSEGV in its log)" if crashed else "")
+            )
+            result.video_fps = result.video_kbit = None
 
 
 def make_slides(root: Path, count: int = 40) -> Path:

@@ -189,12 +189,19 @@ class DisplayChannel(ChannelBase):
         """Tell the server the session's image compression and video codec order (what it takes of them)."""
         if not self.is_linked:
             return  # on_up sends them
-        compression_ok, codecs_ok = self.can_prefer()
+        compression_ok, _codecs_ok = self.can_prefer()
         pref = self.session.preferred_compression
         if pref is not None and compression_ok:
             self.send(dmsg.MSGC_PREFERRED_COMPRESSION.cls(image_compression=pref))
+        # The codec order waits for the initial screen (MARK): spice-server 0.15.1's Xspice crashed (SIGSEGV in its
+        # worker) when the order arrived while the streams of a video already playing were being set up at connect
+        # over a slow link (bench_slow_link). spice-gtk sends it only when asked, never at connect.
+        if self.mark_event.is_set():
+            self._send_codec_order()
+
+    def _send_codec_order(self) -> None:
         codecs = [c for c in self.session.preferred_video_codecs if c in supported_codecs()][:MAX_PREFERRED_CODECS]
-        if codecs and codecs_ok:
+        if codecs and self.can_prefer()[1]:
             self.send(dmsg.MSGC_PREFERRED_VIDEO_CODEC_TYPE.cls(num_of_codecs=len(codecs), codecs=codecs))
 
     # --- drawing: each draw command's base (surface, box, clip) and body, handed to the canvas ----------------
@@ -320,6 +327,8 @@ class DisplayChannel(ChannelBase):
         self._on_surface_create(fake)
 
     def _on_mark(self, msg: MsgDisplayMark) -> None:
+        if not self.mark_event.is_set():
+            self._send_codec_order()  # the initial screen is in: now the server can take it (see send_preferences)
         self.mark_event.set()
         self.marked.emit()
 

@@ -65,7 +65,8 @@ class SessionStats:
         self.presented = presented
         self.clock = clock
         self.history: collections.deque[Point] = collections.deque()
-        self._last: Counters | None = None
+        # The first sample's rates are averages since now (--stats-json on exit without the overlay ever shown).
+        self._last: Counters = self._counters()
 
     def _counters(self) -> Counters:
         channels: dict[str, tuple[int, int]] = {}
@@ -85,17 +86,16 @@ class SessionStats:
     def sample(self) -> dict[str, Any]:
         """The figures now (rates over the time since the previous sample) and one more point of history."""
         now = self._counters()
-        last = self._last or now
-        self._last = now
-        span = max(1e-6, now.t - last.t)
+        last, self._last = self._last, now
+        span = now.t - last.t
 
         def rate(new: float, old: float) -> float:
-            return max(0.0, new - old) / span if now is not last else 0.0
+            return max(0.0, new - old) / span if span > 0 else 0.0
 
         channels = {}
         kbit_in = kbit_out = 0.0
         for name, (bytes_in, bytes_out) in now.channels.items():
-            old_in, old_out = last.channels.get(name, (bytes_in, bytes_out))
+            old_in, old_out = last.channels.get(name, (0, 0))  # a channel that came since: all of it is new
             k_in, k_out = rate(bytes_in, old_in) * 8 / 1000, rate(bytes_out, old_out) * 8 / 1000
             kbit_in, kbit_out = kbit_in + k_in, kbit_out + k_out
             channels[name] = {
@@ -106,7 +106,7 @@ class SessionStats:
             }
         updates = rate(now.draws, last.draws) + rate(now.frames, last.frames)
         presented = None
-        if now.presented is not None and last.presented is not None:
+        if now.presented is not None and last.presented is not None and span > 0:
             presented = rate(now.presented, last.presented)
         rtt = self.session.main.loop.tcp_rtt_ms() if self.session.main.loop is not None else None
         self.history.append(Point(now.t, kbit_in, kbit_out, updates, presented, rtt))
@@ -152,7 +152,7 @@ class SessionStats:
             for stream in list(display.streams.values()):
                 key = (display.name, stream.id)
                 frames, size = now.streams.get(key, (stream.frames, stream.bytes))
-                old_frames, old_size = last.streams.get(key, (frames, size))
+                old_frames, old_size = last.streams.get(key, (0, 0))
                 x0, y0, x1, y1 = stream.dest
                 result.append(
                     {
