@@ -1,9 +1,10 @@
 """ShapingProxy: a slow link between a client and a server on 127.0.0.1, in user space (no netem here).
 
-Each direction has a one-way delay and a bandwidth cap. Bytes read from one side are queued as a link would
-carry them: they leave when the link is free (serialisation at the cap) and arrive `delay_s` later; the other side
-gets them then. A direction's queue holds at most QUEUE_BYTES plus one bandwidth-delay product; beyond that the
-proxy stops reading that side, so TCP's own flow control slows the sender, as a full router queue would.
+Each direction has a one-way delay and a bandwidth cap, shared by every connection through the proxy (one link:
+a session's channels compete for it). Bytes read from one side are queued as a link would carry them: they leave
+when the link is free (serialisation at the cap) and arrive `delay_s` later; the other side gets them then. A
+connection's queue holds at most QUEUE_BYTES plus one bandwidth-delay product; beyond that the proxy stops reading
+that side, so TCP's own flow control slows the sender, as a full router queue would.
 
     with ShapingProxy(server.port, mbit_s=4, delay_s=0.030) as link:   # 4 Mbit/s each way, 60 ms round trip
         run_client(f"spice://127.0.0.1:{link.port}")
@@ -26,15 +27,23 @@ QUEUE_BYTES = 256 * 1024
 CHUNK = 64 * 1024
 
 
-class _Direction:
-    """One way of one connection: what was read, when each piece arrives, and the link's busy time."""
+class _Lane:
+    """One direction of the link, shared by every connection through it (a video fills it for the keys too)."""
 
-    def __init__(self, src: socket.socket, dst: socket.socket, bits_per_s: float, delay_s: float) -> None:
-        self.src, self.dst = src, dst
+    def __init__(self, bits_per_s: float, delay_s: float) -> None:
         self.bits_per_s, self.delay_s = bits_per_s, delay_s
+        self.free_at = 0.0  # when the lane has sent everything queued so far
+
+
+class _Direction:
+    """One way of one connection: what was read and when each piece arrives."""
+
+    def __init__(self, src: socket.socket, dst: socket.socket, lane: _Lane) -> None:
+        self.src, self.dst = src, dst
+        self.lane = lane
+        self.bits_per_s, self.delay_s = lane.bits_per_s, lane.delay_s
         self.queue: collections.deque[tuple[float, bytes]] = collections.deque()  # (arrival time, bytes)
         self.queued = 0
-        self.link_free = 0.0
         self.out = b""  # arrived, not yet taken by the destination socket
         self.eof = False  # the source closed: close the destination's write side once all is delivered
         self.shut = False
@@ -44,8 +53,8 @@ class _Direction:
         return QUEUE_BYTES + int(self.bits_per_s / 8 * self.delay_s)
 
     def take(self, data: bytes, now: float) -> None:
-        leave = max(now, self.link_free) + len(data) * 8 / self.bits_per_s
-        self.link_free = leave
+        leave = max(now, self.lane.free_at) + len(data) * 8 / self.bits_per_s
+        self.lane.free_at = leave
         self.queue.append((leave + self.delay_s, data))
         self.queued += len(data)
 
@@ -87,8 +96,8 @@ class ShapingProxy:
     ) -> None:
         """mbit_s / delay_s: client -> server (and server -> client unless down_* say otherwise)."""
         self.target = (target_host, target_port)
-        self.up = (mbit_s * 1e6, delay_s)
-        self.down = ((down_mbit_s or mbit_s) * 1e6, delay_s if down_delay_s is None else down_delay_s)
+        self.up = _Lane(mbit_s * 1e6, delay_s)
+        self.down = _Lane((down_mbit_s or mbit_s) * 1e6, delay_s if down_delay_s is None else down_delay_s)
         self.port: int | None = None
         self.bytes_to_server = 0
         self.bytes_to_client = 0
@@ -142,7 +151,7 @@ class ShapingProxy:
                 for sock in (client, server):
                     sock.setblocking(False)
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._pairs.append((_Direction(client, server, *self.up), _Direction(server, client, *self.down)))
+                self._pairs.append((_Direction(client, server, self.up), _Direction(server, client, self.down)))
 
     def _run(self) -> None:
         try:

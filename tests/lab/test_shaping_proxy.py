@@ -3,6 +3,7 @@ allow, delivers every byte in order, and passes a close on. Lower bounds only: t
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -13,11 +14,16 @@ from spiceview_lab.shaping_proxy import ShapingProxy
 def echo_server() -> tuple[socket.socket, threading.Thread]:
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def serve() -> None:
-        conn, _ = listener.accept()
+    def echo(conn: socket.socket) -> None:
         with conn:
             while data := conn.recv(65536):
                 conn.sendall(data)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # the listener closed: the test is over
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=echo, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -55,4 +61,23 @@ def test_the_bandwidth_cap_holds_per_direction() -> None:
         while got < len(payload):
             got += len(conn.recv(65536))
         assert time.monotonic() - start >= 0.5
+    listener.close()
+
+
+def test_connections_share_the_link() -> None:
+    """Two connections each sending 1 Mbit through a 4 Mbit/s link take at least 0.5 s together."""
+    listener, _thread = echo_server()
+    link = ShapingProxy(listener.getsockname()[1], mbit_s=4, delay_s=0.0, down_mbit_s=400).start()
+    with link:
+        conns = [socket.create_connection(("127.0.0.1", link.port)) for _ in range(2)]
+        start = time.monotonic()
+        for conn in conns:
+            threading.Thread(target=conn.sendall, args=(b"y" * 125_000,), daemon=True).start()
+        for conn in conns:
+            got = 0
+            while got < 125_000:
+                got += len(conn.recv(65536))
+        assert time.monotonic() - start >= 0.5
+        for conn in conns:
+            conn.close()
     listener.close()
