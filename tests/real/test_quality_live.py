@@ -81,3 +81,35 @@ def test_switching_the_video_codec_changes_the_next_stream(xspice, tmp_path: Pat
                 os.kill(player.pid, signal.SIGKILL)
                 player.wait(10)
             time.sleep(1.5)  # the stream ends before the next one starts
+
+
+def test_switching_the_codec_while_a_video_plays(xspice, tmp_path: Path) -> None:
+    """Mid-stream: the server replaces the playing streams with the codec asked for, and keeps running."""
+    require("ffmpeg", "mpv")
+    clip = make_clip(tmp_path / "clip.mp4", "testsrc=size=320x240:rate=25", 4, timeout=60)
+    server = xspice(streaming_video="all", video_codecs="spice:mjpeg;gstreamer:vp8;gstreamer:vp9")
+    hide_cursor(server.display)
+    with HeadlessSession(server.uri, timeout=60) as s:
+        s.wait_for_frame()
+        player = server.run_client(["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", str(clip)])
+        try:
+            s.wait_until(lambda: bool(s.client.stats()["stream_codecs"]), 30, "a stream")
+            for codec, name in [
+                (VideoCodecType.VP8, "VP8"),
+                (VideoCodecType.MJPEG, "MJPEG"),
+                (VideoCodecType.VP9, "VP9"),
+            ]:
+                before = dict(s.client.stats()["stream_codecs"])
+                s.client.set_preferences(video_codecs=(codec,))
+                s.wait_until(
+                    lambda n=name, b=before: s.client.stats()["stream_codecs"].get(n, 0) > b.get(n, 0),
+                    30,
+                    f"a {name} stream while the video plays",
+                )
+                frames = s.client.stats()["stream_frames_decoded"]
+                s.wait_until(lambda f=frames: s.client.stats()["stream_frames_decoded"] > f + 10, 30, "frames")
+        finally:
+            os.kill(player.pid, signal.SIGKILL)
+            player.wait(10)
+        assert s.error is None and s.client.stats()["draw_errors"] == 0
+    assert "Segmentation fault" not in server.log_path.read_text(errors="replace")
