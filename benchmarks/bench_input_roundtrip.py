@@ -158,8 +158,15 @@ def find_window(xvfb: XvfbServer, proc: subprocess.Popen, timeout: float) -> str
 
 
 def run_viewer(
-    viewer: str, server: XspiceServer, samples: int, timeout: float, max_misses: int, start_timeout: float
+    viewer: str,
+    server: XspiceServer,
+    samples: int,
+    timeout: float,
+    max_misses: int,
+    start_timeout: float,
+    argv: list[str] | None = None,
 ) -> ViewerResult:
+    """`argv`: how to start the viewer (default: viewer_argv on the server's URI; another route or options)."""
     result = ViewerResult(viewer)
     assert server.tmpdir is not None
     log = server.tmpdir / f"echo-{viewer}-{time.monotonic_ns()}.txt"
@@ -168,7 +175,7 @@ def run_viewer(
         with XvfbServer(*CLIENT_SIZE) as xvfb:
             env = {"QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
             viewer_log = xvfb.tmpdir / f"{viewer}.log" if xvfb.tmpdir else None
-            proc = xvfb.run_client(viewer_argv(viewer, server.uri), env=env, log=viewer_log)
+            proc = xvfb.run_client(argv or viewer_argv(viewer, server.uri), env=env, log=viewer_log)
             try:
                 wid = find_window(xvfb, proc, start_timeout)
             except RuntimeError as e:

@@ -95,20 +95,9 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
-class ThroughLink:
-    """An Xspice as bench_input_roundtrip sees it, but reached through the slow link."""
-
-    def __init__(self, server: XspiceServer, uri: str) -> None:
-        self._server, self.uri = server, uri
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._server, name)
-
-
 def measure_echo(viewer: str, result: Result) -> None:
     with XspiceServer(size=GUEST) as server, ShapingProxy(server.port, mbit_s=MBIT_S, delay_s=ONE_WAY_S) as link:
-        echo.viewer_argv = argv_for  # run_viewer starts the viewer through this name
-        got = echo.run_viewer(viewer, ThroughLink(server, link.uri), ECHO_PRESSES, 5.0, 5, 60.0)  # type: ignore[arg-type]
+        got = echo.run_viewer(viewer, server, ECHO_PRESSES, 5.0, 5, 60.0, argv=argv_for(viewer, link.uri))
         result.echo_ms = [t * 1000 for t in got.times]
         if got.note:
             result.notes.append(f"echo: {got.note}")

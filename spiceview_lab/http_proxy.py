@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from spiceview.protocol.constants import MAGIC
 from spiceview.protocol.link import LINK_HEADER, LINK_MESS
-from spiceview_lab.ports import HOST
+from spiceview_lab.ports import HOST, listen_on_free_port
 
 MAX_HEAD = 16 * 1024
 PEEK_BYTES = LINK_HEADER.size + LINK_MESS.size  # enough for the channel type of a SPICE link
@@ -117,10 +117,7 @@ class HttpConnectProxy:
     def start(self) -> HttpConnectProxy:
         if self._listener is not None:
             raise RuntimeError("HttpConnectProxy already started")
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.listen_host, 0))  # the kernel's free port: nobody can take it between check and bind
-        listener.listen(16)
+        listener = listen_on_free_port(self.listen_host)
         self._listener = listener
         self.port = listener.getsockname()[1]
         self._spawn(self._accept_loop, f"HttpConnectProxy:{self.port}")

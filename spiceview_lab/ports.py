@@ -35,6 +35,17 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
+def listen_on_free_port(host: str = HOST, *, blocking: bool = True) -> socket.socket:
+    """A listening TCP socket on the kernel's choice of free port (nobody can take it between check and bind);
+    its port is `getsockname()[1]`. The lab's proxies listen so."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, 0))
+    listener.listen(16)
+    listener.setblocking(blocking)
+    return listener
+
+
 def port_accepts(port: int, host: str = HOST, timeout: float = 0.2) -> bool:
     """True if something accepts TCP connections on host:port."""
     try:

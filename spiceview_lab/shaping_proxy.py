@@ -22,7 +22,8 @@ import socket
 import threading
 import time
 
-HOST = "127.0.0.1"
+from spiceview_lab.ports import HOST, listen_on_free_port
+
 QUEUE_BYTES = 256 * 1024
 CHUNK = 64 * 1024
 
@@ -112,11 +113,7 @@ class ShapingProxy:
         return f"spice://{HOST}:{self.port}"
 
     def start(self) -> ShapingProxy:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((HOST, 0))
-        listener.listen(16)
-        listener.setblocking(False)
+        listener = listen_on_free_port(HOST, blocking=False)
         self._listener = listener
         self.port = listener.getsockname()[1]
         self._thread = threading.Thread(target=self._run, name="shaping-proxy", daemon=True)

@@ -58,7 +58,7 @@ from spiceview.protocol.constants import (
 from spiceview.protocol.framing import FULL_HEADER, MINI_HEADER, MSG_LIST, SUB_MESSAGE
 from spiceview.protocol.link import LINK_HEADER, LINK_MESS, LINK_REPLY_HEAD, MAX_CAPS_WORDS, U32
 from spiceview.protocol.messages import display as dmsg
-from spiceview_lab.ports import HOST
+from spiceview_lab.ports import HOST, listen_on_free_port
 
 # Display messages the proxy looks at (spice.proto's DisplayChannel, spiceview.protocol.messages.display).
 STREAM_DATA_TYPES = frozenset({dmsg.MSG_STREAM_DATA.number, dmsg.MSG_STREAM_DATA_SIZED.number})
@@ -520,11 +520,7 @@ class WireProxy:
     def start(self) -> WireProxy:
         if self._thread is not None:
             raise RuntimeError("WireProxy already started")
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.listen_host, 0))  # the kernel's free port: nobody can take it between check and bind
-        listener.listen(16)
-        listener.setblocking(False)
+        listener = listen_on_free_port(self.listen_host, blocking=False)
         self._listener = listener
         self.port = listener.getsockname()[1]
         self._wake_r, self._wake_w = socket.socketpair()

@@ -101,9 +101,7 @@ class ChannelBase:
     def start(self, pre: PreConnection | None = None) -> None:
         """Connect; or, with `pre`, carry on over a link a migration made in advance (as if it had just linked)."""
         if pre is not None:
-            left = self.take_over(pre, relink=True)
-            if left is not None:
-                left.stop()
+            self.take_over(pre, relink=True)  # a channel that starts has no connection to leave behind
             return
         self._use_tls = self.session.wants_tls(self.channel_type)
         self._start_thread()

@@ -238,7 +238,7 @@ class MainChannel(ChannelBase):
         self.session.cancel_migration("the server cancelled the migration")
 
     def _on_migrate_end(self, msg: MsgMainMigrateEnd) -> None:
-        """Semi-seamless: the VM runs on the destination. Main moves there now, the others once it lists them."""
+        """Semi-seamless: the VM runs on the destination. Main moves there now, the others on its INIT."""
         migration = self.session.migration
         if self.agent is not None:
             self.agent.on_agent_disconnected(0)  # the destination's INIT says whether its agent is there

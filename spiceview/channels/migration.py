@@ -173,7 +173,6 @@ class Migration:
             return
         log.info("migration: answering the source %s", reply.value)
         self.session.main.send(REPLIES[reply]())
-        self.session.migration_answered(self)
 
     def _drop_links(self) -> None:
         links, self.links = list(self.links.values()), {}
@@ -191,7 +190,7 @@ class Migration:
 
     def end_semi_seamless(self) -> bool:
         """MIGRATE_END (on the source's main thread): main moves now and tells the destination; the others move
-        when the destination lists them (take). False: nothing to move to (the caller reconnects instead)."""
+        on the destination's INIT (take). False: nothing to move to (the caller reconnects instead)."""
         with self._lock:
             pre = self.links.pop(MAIN_KEY, None)
             if pre is None or not self.plan.end_semi_seamless(self._clock()):

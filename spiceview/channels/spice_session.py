@@ -53,7 +53,6 @@ class SpiceSession:
     channel_added = Signal(object)  # any ChannelBase
     session_closed = Signal(str)  # "" on a clean disconnect, else the reason
     host_switched = Signal(str)  # the new server, after a live migration moved the session there
-    migration_state = Signal(str)  # "answered", "finished" or "abandoned": a live migration's progress
 
     def __init__(
         self,
@@ -238,11 +237,11 @@ class SpiceSession:
                 )
                 continue
             channel = self._make_channel(*key)
-            pre = self.migration.take(key) if self.migration is not None and channel is not None else None
             if channel is None:
                 self._declined.add(key)
                 self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
                 continue
+            pre = self.migration.take(key) if self.migration is not None else None  # a link made in advance
             with self._channels_lock:
                 self.channels[key] = channel
                 displays = sum(1 for c in self.channels.values() if isinstance(c, DisplayChannel))
@@ -325,17 +324,12 @@ class SpiceSession:
         else:
             self.migration = None
 
-    def migration_answered(self, migration: Migration) -> None:
-        if migration is self.migration:
-            self.migration_state.emit("answered")
-
     def migration_finished(self, migration: Migration) -> None:
         if migration is not self.migration:
             return
         self.migration = None
         record = migration.describe()
         self.migrations.append(record)
-        self.migration_state.emit("finished" if record["mode"] != "failed" else "abandoned")
         if record["mode"] != "failed":
             self.host_switched.emit(f"{migration.destination.host}:{migration.destination.port}")
 

@@ -6,7 +6,7 @@ in advance, with the source's session id (the destination parks them), and answe
 
 - semi-seamless: MIGRATE_CONNECTED. Once the VM runs on the destination the source sends MIGRATE_END; the client
   moves main over and sends it MIGRATE_END, the destination starts the session afresh (INIT), and the other
-  channels move as the destination lists them. Caches and the GLZ window start empty; only the links are saved.
+  channels move on that INIT. Caches and the GLZ window start empty; only the links are saved.
 - seamless: first MIGRATE_DST_DO_SEAMLESS on the destination's main (the source's migration protocol version),
   which the destination ACKs or NACKs, then MIGRATE_CONNECTED_SEAMLESS. At the end every channel gets MIGRATE
   from the source: flush if asked (FLUSH_MARK), wait for MIGRATE_DATA if asked, move to the destination and hand
@@ -134,7 +134,7 @@ class MigrationPlan:
         return False
 
     def end_semi_seamless(self, now: float) -> bool:
-        """MIGRATE_END from the source: main moves now, the others once the destination lists them."""
+        """MIGRATE_END from the source: main moves now, the others on the destination's INIT."""
         if self.phase is not Phase.CONNECTED or self.seamless:
             return False
         self.phase, self.moving_since = Phase.MOVING, now
@@ -142,7 +142,7 @@ class MigrationPlan:
         return True
 
     def channel_moves(self, now: float, key: ChannelKey) -> bool:
-        """A channel moves to the destination (seamless: its MIGRATE; semi-seamless: listed after INIT).
+        """A channel moves to the destination (seamless: its MIGRATE; semi-seamless: on INIT).
         True while it has a pre-connection to move to."""
         if self.phase is Phase.CONNECTED and self.seamless:
             self.phase, self.moving_since = Phase.MOVING, now
@@ -164,7 +164,7 @@ class MigrationPlan:
         return True
 
     def listed(self, now: float) -> None:
-        """Semi-seamless: the destination listed its channels after INIT; what did not move now never will."""
+        """Semi-seamless: every link made in advance has moved on INIT; what did not, never will."""
         if self.phase is Phase.MOVING and not self.seamless:
             self.phase, self.done_at = Phase.DONE, now
 

@@ -7,6 +7,7 @@ picture stays exact in the lossless modes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -57,59 +58,57 @@ def test_switching_the_image_compression_changes_what_the_server_sends(xspice, a
         assert_same_picture(got, truth, artifacts_dir)
 
 
-def test_switching_the_video_codec_changes_the_next_stream(xspice, tmp_path: Path) -> None:
+def video_guest(xspice, tmp_path: Path, codecs: str):  # noqa: ANN001, ANN201
+    """An Xspice streaming every video with these codecs, and a short clip for mpv to play in it."""
     require("ffmpeg", "mpv")
     clip = make_clip(tmp_path / "clip.mp4", "testsrc=size=320x240:rate=25", 4, timeout=60)
-    server = xspice(streaming_video="all", video_codecs="spice:mjpeg;gstreamer:vp8")
+    server = xspice(streaming_video="all", video_codecs=codecs)
     hide_cursor(server.display)
+    return server, clip
+
+
+@contextlib.contextmanager
+def playing(server, clip: Path):  # noqa: ANN001, ANN201
+    player = server.run_client(
+        ["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--geometry=+40+40", str(clip)]
+    )
+    try:
+        yield player
+    finally:
+        os.kill(player.pid, signal.SIGKILL)
+        player.wait(10)
+
+
+def wait_for_new_stream(s: HeadlessSession, codec: VideoCodecType, before: dict[str, int], what: str) -> None:
+    name = codec.name
+    s.wait_until(lambda: s.client.stats()["stream_codecs"].get(name, 0) > before.get(name, 0), 30, what)
+
+
+def test_switching_the_video_codec_changes_the_next_stream(xspice, tmp_path: Path) -> None:
+    server, clip = video_guest(xspice, tmp_path, "spice:mjpeg;gstreamer:vp8")
     with HeadlessSession(server.uri, timeout=60) as s:
         s.wait_for_frame()
-        for codec, name in [(VideoCodecType.VP8, "VP8"), (VideoCodecType.MJPEG, "MJPEG")]:
+        for codec in (VideoCodecType.VP8, VideoCodecType.MJPEG):
             s.client.set_preferences(video_codecs=(codec,))
             time.sleep(0.3)
             before = dict(s.client.stats()["stream_codecs"])
-            player = server.run_client(
-                ["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", "--geometry=+40+40", str(clip)]
-            )
-            try:
-                s.wait_until(
-                    lambda n=name, b=before: s.client.stats()["stream_codecs"].get(n, 0) > b.get(n, 0),
-                    30,
-                    f"a {name} stream",
-                )
-            finally:
-                os.kill(player.pid, signal.SIGKILL)
-                player.wait(10)
+            with playing(server, clip):
+                wait_for_new_stream(s, codec, before, f"a {codec.name} stream")
             time.sleep(1.5)  # the stream ends before the next one starts
 
 
 def test_switching_the_codec_while_a_video_plays(xspice, tmp_path: Path) -> None:
     """Mid-stream: the server replaces the playing streams with the codec asked for, and keeps running."""
-    require("ffmpeg", "mpv")
-    clip = make_clip(tmp_path / "clip.mp4", "testsrc=size=320x240:rate=25", 4, timeout=60)
-    server = xspice(streaming_video="all", video_codecs="spice:mjpeg;gstreamer:vp8;gstreamer:vp9")
-    hide_cursor(server.display)
+    server, clip = video_guest(xspice, tmp_path, "spice:mjpeg;gstreamer:vp8;gstreamer:vp9")
     with HeadlessSession(server.uri, timeout=60) as s:
         s.wait_for_frame()
-        player = server.run_client(["mpv", "--vo=x11", "--ao=null", "--loop=inf", "--no-osc", str(clip)])
-        try:
+        with playing(server, clip):
             s.wait_until(lambda: bool(s.client.stats()["stream_codecs"]), 30, "a stream")
-            for codec, name in [
-                (VideoCodecType.VP8, "VP8"),
-                (VideoCodecType.MJPEG, "MJPEG"),
-                (VideoCodecType.VP9, "VP9"),
-            ]:
+            for codec in (VideoCodecType.VP8, VideoCodecType.MJPEG, VideoCodecType.VP9):
                 before = dict(s.client.stats()["stream_codecs"])
                 s.client.set_preferences(video_codecs=(codec,))
-                s.wait_until(
-                    lambda n=name, b=before: s.client.stats()["stream_codecs"].get(n, 0) > b.get(n, 0),
-                    30,
-                    f"a {name} stream while the video plays",
-                )
+                wait_for_new_stream(s, codec, before, f"a {codec.name} stream while the video plays")
                 frames = s.client.stats()["stream_frames_decoded"]
                 s.wait_until(lambda f=frames: s.client.stats()["stream_frames_decoded"] > f + 10, 30, "frames")
-        finally:
-            os.kill(player.pid, signal.SIGKILL)
-            player.wait(10)
         assert s.error is None and s.client.stats()["draw_errors"] == 0
     assert "Segmentation fault" not in server.log_path.read_text(errors="replace")
