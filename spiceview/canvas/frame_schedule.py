@@ -9,10 +9,12 @@ ahead (a clock that jumped) is not held for ever but shown after `max_wait_ms`.
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from typing import Any
 
 MAX_WAIT_MS = 2000
+OFFSETS_KEPT = 120  # the last few seconds of frames, for the lip-sync figure
 
 
 def mm_diff(a: int, b: int) -> int:
@@ -34,6 +36,8 @@ class FrameSchedule:
         self.pending: dict[int, list[PendingFrame]] = {}
         self.dropped = 0
         self.late = 0
+        # How far after its stamp each frame was shown, on the clock of the sound heard (ms; > 0: video behind).
+        self.offsets: collections.deque[int] = collections.deque(maxlen=OFFSETS_KEPT)
 
     def push(self, frame: PendingFrame, now: int) -> None:
         if mm_diff(frame.mm_time, now) > self.max_wait_ms:
@@ -53,6 +57,7 @@ class FrameSchedule:
                 continue
             self.dropped += len(due) - 1
             shown.append(due[-1])
+            self.offsets.append(mm_diff(now, due[-1].mm_time))
             rest = queue[len(due) :]
             if rest:
                 self.pending[stream_id] = rest

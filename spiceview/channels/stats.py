@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 HISTORY_S = 60.0
 RTT_SOURCE = "kernel TCP_INFO of the main channel's socket: the round trip to the next hop (a proxy hides the rest)"
 
+LIP_SYNC_SOURCE = (
+    "when each scheduled video frame was shown, after its mm-time, on the clock of the sound being heard "
+    "(> 0: the picture behind the sound); None while no frame waits for a clock"
+)
+
 
 @dataclass(frozen=True)
 class Point:
@@ -126,6 +131,7 @@ class SessionStats:
                 d.schedule.dropped + sum(s.drops for s in list(d.streams.values())) for d in self.session.displays()
             ),
             "audio": self._audio(),
+            "lip_sync": self._lip_sync(),
             "cache": self._cache(),
             "rtt_ms": None if rtt is None else round(rtt, 2),
             "rtt_source": RTT_SOURCE,
@@ -172,6 +178,14 @@ class SessionStats:
         if playback is None:
             return {"buffer_ms": None}
         return {"buffer_ms": round(playback.sink.delay_ms(), 1)}
+
+    def _lip_sync(self) -> dict[str, float | str | None]:
+        offsets = [o for d in self.session.displays() for o in list(d.schedule.offsets)]
+        return {
+            "offset_ms": round(statistics.median(offsets), 1) if offsets else None,
+            "p95_ms": round(percentile(offsets, 0.95), 1) if offsets else None,
+            "source": LIP_SYNC_SOURCE,
+        }
 
     def _cache(self) -> dict[str, Any]:
         hits = sum(

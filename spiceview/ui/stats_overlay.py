@@ -50,8 +50,10 @@ def describe(figures: dict[str, Any]) -> list[str]:
         )
     audio, cache = figures["audio"], figures["cache"]
     buffer = audio.get("buffer_ms")
+    offset = figures.get("lip_sync", {}).get("offset_ms")
     lines.append(
-        f"audio buffer {'-' if buffer is None else f'{buffer:.0f} ms'}; cache hits {cache['hits']}, "
+        f"audio buffer {'-' if buffer is None else f'{buffer:.0f} ms'}, "
+        f"lip-sync {'-' if offset is None else f'{offset:+.0f} ms'}; cache hits {cache['hits']}, "
         f"pixmaps {cache['pixmap_cache_used_pct']:.0f} %, GLZ window {cache['glz_window_images']} images"
     )
     return lines

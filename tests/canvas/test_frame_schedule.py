@@ -33,6 +33,7 @@ def test_frames_wait_for_their_time() -> None:
     assert s.next_wait_ms(1060) == 40
     assert [f.pixels for f in s.take_due(1100)] == [1]
     assert s.next_wait_ms(1100) is None and s.dropped == 0
+    assert list(s.offsets) == [10, 0]  # shown 10 ms after its stamp, then right on time (the lip-sync figure)
 
 
 def test_of_several_overdue_frames_only_the_newest_is_shown() -> None:

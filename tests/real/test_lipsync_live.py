@@ -96,6 +96,7 @@ def test_frames_wait_for_the_sound(xspice, clip: Path) -> None:
         try:
             s.wait_until(lambda: s.display().streams, timeout=15, what="a video stream")
             arrivals, shown = watch_frames(s, 5.0)
+            lip_sync = s.statistics()["lip_sync"]
         finally:
             stop.set()
             procs.stop_child(player)
@@ -108,6 +109,8 @@ def test_frames_wait_for_the_sound(xspice, clip: Path) -> None:
     assert min(shown) >= 0
     assert np.mean(np.array(shown) <= 30) >= 0.9, sorted(shown)[-10:]
     assert display.schedule.dropped <= len(arrivals) // 10
+    # The statistics' lip-sync figure is the same lateness, as the schedule saw it.
+    assert lip_sync["offset_ms"] is not None and abs(lip_sync["offset_ms"] - float(np.median(shown))) <= 10, lip_sync
 
 
 def test_without_sound_frames_are_not_held(xspice, clip: Path) -> None:
@@ -119,10 +122,12 @@ def test_without_sound_frames_are_not_held(xspice, clip: Path) -> None:
         try:
             s.wait_until(lambda: s.display().streams, timeout=15, what="a video stream")
             arrivals, shown = watch_frames(s, 3.0)
+            lip_sync = s.statistics()["lip_sync"]
         finally:
             procs.stop_child(player)
         display = s.display()
     assert arrivals == []  # nothing went through the schedule
+    assert lip_sync["offset_ms"] is None  # no sound, so no lip-sync to speak of
     # Xspice asked for stream reports (adaptive streaming) and got them.
     assert display.received["stream_activate_report"] >= 1 and display.reports_sent >= 5
     # Xspice stamps frames 400 ms ahead of the clock it gives clients: shown that much before their time.
