@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 
 from ..session.errors import ConfigError
 from ..session.params import ZOOM_RANGE, check_hotkey
+from .quality import Quality
+from .quality_editor import QualityEditor
 from .recent import SettingsSource, open_settings
 
 log = logging.getLogger(__name__)
@@ -286,7 +288,8 @@ class PreferencesDialog(QDialog):
     """Edits a copy of *prefs*; :meth:`exec_and_get` returns the new preferences, or None if cancelled.
 
     *agent_connected* False greys out "resize the guest" (only the guest agent can do that). The monitor
-    mapping edited is the one of *guest_uuid*; without a guest the field is disabled.
+    mapping edited is the one of *guest_uuid*; without a guest the field is disabled. *quality* is the session's
+    current choice (the Quality page, kept per guest); *quality_caps* what the server takes of it (None: unknown).
     """
 
     def __init__(
@@ -296,11 +299,16 @@ class PreferencesDialog(QDialog):
         *,
         agent_connected: bool = True,
         guest_uuid: str | None = None,
+        quality: Quality | None = None,
+        quality_caps: tuple[bool, bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("spiceview Preferences")
         start = prefs or Preferences()
-        self._original = replace(start, monitor_mappings=dict(start.monitor_mappings))  # a copy: Cancel changes nothing
+        # A copy: Cancel changes nothing.
+        self._original = replace(
+            start, monitor_mappings=dict(start.monitor_mappings), guest_quality=dict(start.guest_quality)
+        )
         self._guest_uuid = normalize_guest_uuid(guest_uuid) if guest_uuid else None
         self._agent_connected = agent_connected
         self._result: Preferences | None = None
@@ -364,6 +372,12 @@ class PreferencesDialog(QDialog):
             )
         session_form.addRow("&Monitor mapping:", self.mapping_edit)
 
+        if quality is None:
+            stored = start.guest_quality.get(self._guest_uuid or "", "")
+            quality = Quality.parse(stored) if stored else Quality()
+        self.quality_editor = QualityEditor(quality, guest=self._guest_uuid, can=quality_caps)
+        self.chosen_quality: Quality | None = None  # what OK produced
+
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b3261e;")
@@ -383,6 +397,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(display)
         layout.addWidget(scaling)
         layout.addWidget(session)
+        layout.addWidget(self.quality_editor)
         layout.addWidget(self.error_label)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
@@ -413,6 +428,13 @@ class PreferencesDialog(QDialog):
             self.hotkey_edit.setFocus()
             raise
         mappings = dict(self._original.monitor_mappings)
+        qualities = dict(self._original.guest_quality)  # other guests' choices are kept as they are
+        quality = self.quality_editor.quality()
+        if self._guest_uuid is not None:
+            if quality == Quality():
+                qualities.pop(self._guest_uuid, None)
+            else:
+                qualities[self._guest_uuid] = quality.text()
         prefs = Preferences(
             renderer=self.renderer_combo.currentData(),
             scaling=next(name for name, b in self.scaling_buttons.items() if b.isChecked()),
@@ -423,6 +445,7 @@ class PreferencesDialog(QDialog):
             release_hotkey=hotkey,
             zoom=self.zoom_spin.value(),
             monitor_mappings=mappings,
+            guest_quality=qualities,
         )
         if self._guest_uuid is not None:
             try:
@@ -450,14 +473,21 @@ class PreferencesDialog(QDialog):
         except ConfigError as exc:
             self._show_error(str(exc))
             return
+        self.chosen_quality = self.quality_editor.quality()
         self.accept()
 
     def _on_button(self, button: QAbstractButton) -> None:
         if self.buttons.buttonRole(button) == QDialogButtonBox.ButtonRole.ResetRole:
             # Defaults for everything, but other guests' monitor mappings are not this dialog's to drop.
-            self.set_preferences(Preferences(monitor_mappings=dict(self._original.monitor_mappings)))
+            self.set_preferences(
+                Preferences(
+                    monitor_mappings=dict(self._original.monitor_mappings),
+                    guest_quality=dict(self._original.guest_quality),
+                )
+            )
             if self._guest_uuid is not None:
                 self.mapping_edit.clear()
+            self.quality_editor.set_quality(Quality())
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text[:1].upper() + text[1:])

@@ -122,16 +122,20 @@ class QualityMenu:
             self._remember(quality)
         self.refresh()
 
+    def capabilities(self) -> tuple[bool, bool] | None:
+        """Whether the server takes (a compression, a codec order); None before a display has linked."""
+        linked = [d for d in self._session().displays() if d.is_linked]
+        if not linked:
+            return None
+        return any(d.can_prefer()[0] for d in linked), any(d.can_prefer()[1] for d in linked)
+
     def refresh(self) -> None:
         """Checks follow the current choice; entries the server cannot take are greyed out, with the reason."""
-        linked = [d for d in self._session().displays() if d.is_linked]
-        can = {
-            "compression": any(d.can_prefer()[0] for d in linked),
-            "codec": any(d.can_prefer()[1] for d in linked),
-        }
+        known = self.capabilities()
+        can = {"compression": known[0] if known else False, "codec": known[1] if known else False}
         for actions in list(self._windows):
             try:
-                self._show(actions, can, known=bool(linked))
+                self._show(actions, can, known=known is not None)
             except RuntimeError:  # the window was closed: Qt deleted its actions
                 self._windows.remove(actions)
 

@@ -412,14 +412,27 @@ class Viewer(QObject):
     def edit_preferences(self, window: MainWindow) -> None:
         from .preferences import Preferences, PreferencesDialog
 
-        prefs = getattr(self, "preferences", None) or Preferences.load()
+        prefs = getattr(self, "preferences", None) or Preferences.load(self.settings_source)
+        prefs.guest_quality = Preferences.load(self.settings_source).guest_quality  # the menu saves these itself
         uuid = self.client.main.server_uuid or None
-        dialog = PreferencesDialog(prefs, window, agent_connected=self.agent_ready(), guest_uuid=uuid)
+        dialog = PreferencesDialog(
+            prefs,
+            window,
+            agent_connected=self.agent_ready(),
+            guest_uuid=uuid,
+            quality=self.quality_menu.quality,
+            quality_caps=self.quality_menu.capabilities(),
+        )
         chosen = dialog.exec_and_get()
         if chosen is None:
             return
-        chosen.save()
+        try:
+            chosen.save(self.settings_source)
+        except ConfigError as exc:
+            self.set_status(f"The preferences could not be saved: {exc}")
         self.preferences = chosen
+        if dialog.chosen_quality is not None and dialog.chosen_quality != self.quality_menu.quality:
+            self.quality_menu.apply(dialog.chosen_quality, remember=False)  # saved with the preferences
         self.set_auto_resize(chosen.auto_resize)
         self.set_scaling(chosen.scaling)
         self.share_clipboard = chosen.share_clipboard

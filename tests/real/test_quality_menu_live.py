@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog
 
 from spiceview.protocol.constants import ImageCompression, VideoCodecType
-from spiceview.ui.quality import PROFILES
+from spiceview.ui.preferences import Preferences, PreferencesDialog, normalize_guest_uuid
+from spiceview.ui.quality import PROFILES, Quality
 from spiceview_lab.qt_wait import pump
 from spiceview_lab.requirements import require
 
@@ -24,7 +26,12 @@ def settings_dir(tmp_path: Path):  # noqa: ANN201
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(Path.home() / ".config"))
 
 
-def test_a_choice_is_sent_kept_for_the_guest_and_given_back(qt_application, runner_for, settings_dir: Path) -> None:  # noqa: ANN001
+def test_a_choice_is_sent_kept_for_the_guest_and_given_back(
+    qt_application,  # noqa: ANN001
+    runner_for,  # noqa: ANN001
+    settings_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     require("qemu-system-x86_64")
     from spiceview_lab.qemu import QemuServer
 
@@ -57,3 +64,21 @@ def test_a_choice_is_sent_kept_for_the_guest_and_given_back(qt_application, runn
         assert again.viewer is not None
         (other,) = [w for w in again.viewer.all_windows()]
         assert other.actions_by_name["compression-quic"].isChecked()
+
+        # The preferences' Quality page shows the same choice, and OK sends and keeps what it was changed to.
+        shown: list[object] = []
+
+        def choose_lz4(dialog: PreferencesDialog) -> int:
+            editor = dialog.quality_editor
+            shown.append(editor.quality())
+            editor.compression_combo.setCurrentIndex(editor.compression_combo.findData("lz4"))
+            dialog._on_ok()
+            return QDialog.DialogCode.Accepted.value
+
+        monkeypatch.setattr(PreferencesDialog, "exec", choose_lz4)
+        again.viewer.edit_preferences(other)
+        assert shown == [Quality("quic", PROFILES["wan"].codecs)]
+        assert again.client.preferred_compression == ImageCompression.LZ4
+        kept = Preferences.load(again.viewer.settings_source).guest_quality
+        assert kept[normalize_guest_uuid(client.main.server_uuid)].startswith("lz4;")
+        assert other.actions_by_name["compression-lz4"].isChecked()
