@@ -180,7 +180,7 @@ class SessionStats:
         return {"buffer_ms": round(playback.sink.delay_ms(), 1)}
 
     def _lip_sync(self) -> dict[str, float | str | None]:
-        offsets = [o for d in self.session.displays() for o in list(d.schedule.offsets)]
+        offsets = [float(o) for d in self.session.displays() for o in list(d.schedule.offsets)]
         return {
             "offset_ms": round(statistics.median(offsets), 1) if offsets else None,
             "p95_ms": round(percentile(offsets, 0.95), 1) if offsets else None,
