@@ -27,6 +27,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -165,12 +166,17 @@ def run_viewer(
     max_misses: int,
     start_timeout: float,
     argv: list[str] | None = None,
+    beside: Callable[[XspiceServer], subprocess.Popen] | None = None,
+    echo_rows: int | None = None,
 ) -> ViewerResult:
-    """`argv`: how to start the viewer (default: viewer_argv on the server's URI; another route or options)."""
+    """`argv`: how to start the viewer (default: viewer_argv on the server's URI; another route or options).
+    `beside`: starts a program that keeps drawing in the guest below its top `echo_rows` pixels (a video) while the
+    keys are pressed; then only changes in those rows (of the guest, and of the window) count as the echo."""
     result = ViewerResult(viewer)
     assert server.tmpdir is not None
     log = server.tmpdir / f"echo-{viewer}-{time.monotonic_ns()}.txt"
     xterm = start_echo_xterm(server, log)
+    other = None
     try:
         with XvfbServer(*CLIENT_SIZE) as xvfb:
             env = {"QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -191,6 +197,12 @@ def run_viewer(
                 # Whatever the viewer did with the motion, the guest pointer goes back over the xterm.
                 server.run(["xdotool", "mousemove", str(GUEST_SIZE[0] // 2), str(GUEST_SIZE[1] // 2)])
                 codes = [xinput.keycode(d, LETTERS[i % len(LETTERS)]) for i in range(samples)]
+                region = guest_region = None
+                if beside is not None and echo_rows is not None:
+                    other = beside(server)
+                    time.sleep(3.0)  # drawing by now (a video: streamed)
+                    guest_region = (0, 0, GUEST_SIZE[0], echo_rows)
+                    region = (0, 0, w, echo_rows + (h - GUEST_SIZE[1]))  # the window's bars above the guest too
                 try:
                     with xinput.DamageWatch(g, g.root) as guest_screen:
                         got = xinput.key_roundtrip(
@@ -202,6 +214,8 @@ def run_viewer(
                             settle=0.5,
                             max_misses=max_misses,
                             guest=guest_screen,
+                            region=region,
+                            guest_region=guest_region,
                         )
                 except xinput.XInputError as e:  # e.g. the window vanished or left the screen
                     got, result.note = [], f"X error: {e}"
@@ -218,6 +232,8 @@ def run_viewer(
             if not result.times:
                 result.note += f"; viewer log: {procs.tail(viewer_log, 2)!r}"
     finally:
+        if other is not None:
+            procs.stop_child(other, timeout=2.0)
         time.sleep(0.3)  # let the guest's cat write the last letters
         result.guest_got = log.read_text(errors="replace") if log.exists() else ""
         procs.stop_child(xterm, timeout=2.0)

@@ -600,8 +600,26 @@ def wait_pixels_changed(watch: DamageWatch, before: np.ndarray, deadline: float)
         unchanged += 1
 
 
+Area = tuple[int, int, int, int]
+
+
+def _meets(area: Area, region: Area | None) -> bool:
+    """Whether two (x, y, width, height) rectangles overlap (any area meets region None)."""
+    if region is None:
+        return True
+    x, y, w, h = area
+    rx, ry, rw, rh = region
+    return x < rx + rw and rx < x + w and y < ry + rh and ry < y + h
+
+
 def _one_press(
-    watch: DamageWatch, code: int, timeout: float, require_change: bool, guest: DamageWatch | None
+    watch: DamageWatch,
+    code: int,
+    timeout: float,
+    require_change: bool,
+    guest: DamageWatch | None,
+    region: Area | None = None,
+    guest_region: Area | None = None,
 ) -> KeySample:
     display = watch.display
     watch.drain()
@@ -621,13 +639,17 @@ def _one_press(
         # Reads everything queued (data left unread would wake select() at once, over and over); keeps the first.
         first = guest_seconds
         while guest is not None and (g := guest.wait(0)) is not None:
-            first = g.received - start if first is None else first
+            if first is None and _meets(g.area, guest_region):
+                first = g.received - start
         return first
 
     while True:
         # Empty both queues (wait(0) returns None only once Xlib's queue and the socket are empty), then sleep.
         guest_seconds = read_guest()
         while (event := watch.wait(0)) is not None:
+            if not _meets(event.area, region):
+                unchanged += 1  # another part of the window (a video playing beside the echo)
+                continue
             if before is not None and not changed_pixels(watch, before, event, update=True):
                 unchanged += 1
                 continue
@@ -655,6 +677,8 @@ def key_roundtrip(
     max_misses: int | None = None,
     require_change: bool = True,
     guest: DamageWatch | None = None,
+    region: Area | None = None,
+    guest_region: Area | None = None,
 ) -> list[KeySample]:
     """For each keycode: press and release it, then time until the window's pixels change (a DamageNotify).
 
@@ -664,6 +688,8 @@ def key_roundtrip(
     counted); otherwise the first damage event counts. `guest`, a DamageWatch on another connection (e.g. the root
     window of the SPICE server's X display), times the first damage there too (the input half of the round trip),
     and then only window changes after it count: a change before the guest's cannot be the echo (counted apart).
+    `region` / `guest_region` (x, y, width, height): only damage meeting them counts, in the window and on the guest's
+    screen (the echo's part while something else moves elsewhere); damage outside counts as unchanged.
     Between samples: `gap` seconds, then queued damage is dropped. Before the first sample the window must have
     been quiet for `settle` seconds. A press with no change within `timeout` gives seconds=None (no response);
     after `max_misses` such presses in a row the run stops early. Keyboard focus must already be on the window, and
@@ -675,7 +701,7 @@ def key_roundtrip(
     with DamageWatch(display, window) as watch:
         watch.wait_quiet(settle, timeout=max(5.0, 10 * settle))
         for code in keycodes:
-            sample = _one_press(watch, code, timeout, require_change, guest)
+            sample = _one_press(watch, code, timeout, require_change, guest, region, guest_region)
             samples.append(sample)
             misses = misses + 1 if sample.seconds is None else 0
             if max_misses is not None and misses >= max_misses:

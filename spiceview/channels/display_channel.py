@@ -108,6 +108,9 @@ class DisplayChannel(ChannelBase):
         self._dirty: dict[int, DirtyBoxes] = {}
         self._dirty_lock = threading.Lock()
         self._dirty_signal_due = False
+        # Drawn by a drawing command (not a stream frame) since the areas were last taken: a typed letter's echo
+        # is painted at once even while a video gathers its strips (the viewer reads this).
+        self.dirty_is_urgent = False
         self.errors = 0
         # Draw commands: the canvas draws, the wrapper counts, logs a command it cannot draw, marks what changed.
         self.handlers[dmsg.MSG_DRAW_FILL] = self._drawing(self._draw_fill)
@@ -265,7 +268,7 @@ class DisplayChannel(ChannelBase):
 
         return handle
 
-    def _mark_dirty(self, surface_id: int, box: Box) -> None:
+    def _mark_dirty(self, surface_id: int, box: Box, *, stream: bool = False) -> None:
         primary = self.primary
         if primary is None or surface_id != primary.id:
             # Only the primary surface is shown: drawing into an off-screen one (a guest's pixmap, later copied
@@ -273,11 +276,14 @@ class DisplayChannel(ChannelBase):
             return
         with self._dirty_lock:
             was_clean = not self._dirty
+            first_urgent = not stream and not self.dirty_is_urgent
             boxes = self._dirty.get(surface_id)
             if boxes is None:
                 boxes = self._dirty[surface_id] = DirtyBoxes()
             boxes.add(box)
-        if was_clean:
+            if first_urgent:
+                self.dirty_is_urgent = True
+        if was_clean or first_urgent:  # again for a drawing among pending stream strips: it should not wait
             self._dirty_signal_due = True
 
     def on_batch_done(self) -> None:
@@ -290,6 +296,7 @@ class DisplayChannel(ChannelBase):
         thread. Until it is called, further drawing only adds to the areas (no more signals)."""
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, {}
+            self.dirty_is_urgent = False
         return {sid: boxes.boxes for sid, boxes in dirty.items()}
 
     def _surface_or_none(self, surface_id: int) -> Surface | None:
@@ -461,7 +468,7 @@ class DisplayChannel(ChannelBase):
         """A stream frame went into `surface` (`box` changed, if any)."""
         self.last_draw = time.monotonic()
         if box is not None:
-            self._mark_dirty(surface.id, box)
+            self._mark_dirty(surface.id, box, stream=True)
 
     def _on_stream_clip(self, msg: MsgDisplayStreamClip) -> None:
         stream = self.streams.get(msg.id)

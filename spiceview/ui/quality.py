@@ -2,8 +2,9 @@
 
 Each choice is sent at once (SpiceSession.set_preferences), remembered for the guest (its UUID, in the
 preferences), and given back when that guest is shown again. Two profiles set both at once: LAN (lossless LZ
-pictures, MJPEG first: cheap on both ends, exact) and WAN (GLZ, the smallest lossless pictures, and the most
-compact video codecs first). A server without the capability greys the entries out and says why.
+pictures, MJPEG first: cheap on both ends, exact) and WAN (GLZ, the smallest lossless pictures, and VP8
+first: through a 4 Mbit/s link Xspice's VP8 stream took the least bandwidth, and its VP9 and H.264 encoders held
+a typed letter's echo back by 7-9 ms behind each frame; benchmarks/results/slow_link.md). A server without the capability greys the entries out and says why.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Quality:
 
 PROFILES = {
     "lan": Quality("lz", ("mjpeg", "vp8", "h264", "vp9", "h265")),
-    "wan": Quality("glz", ("vp9", "h265", "h264", "vp8", "mjpeg")),
+    "wan": Quality("glz", ("vp8", "vp9", "h264", "h265", "mjpeg")),
 }
 
 

@@ -127,3 +127,24 @@ def test_drawing_off_screen_does_not_wake_the_gui() -> None:
     display.on_message(fill(8), 4)
     display.on_batch_done()
     assert signals == [1] and display.take_dirty() == {0: [(0, 0, 8, 8)]}
+
+
+def test_a_drawing_among_pending_stream_frames_signals_again() -> None:
+    """Stream frames wait to be gathered; a drawing command that comes meanwhile (a typed letter's echo) signals
+    once more, marked urgent, so the viewer paints it without waiting for the video's pacing."""
+    display = make_display()
+    signals: list[int] = []
+    display.dirty.connect(lambda: signals.append(1))
+    display._mark_dirty(0, (0, 0, 4, 4), stream=True)
+    display.on_batch_done()
+    assert signals == [1] and not display.dirty_is_urgent
+    display._mark_dirty(0, (4, 4, 8, 8), stream=True)
+    display.on_batch_done()
+    assert signals == [1]  # more strips: no more signals
+    display.on_message(fill(3), 2)
+    display.on_batch_done()
+    assert signals == [1, 1] and display.dirty_is_urgent
+    display.on_message(fill(4), 3)
+    display.on_batch_done()
+    assert signals == [1, 1]  # already urgent: one signal is enough
+    assert display.take_dirty() == {0: [(0, 0, 8, 8)]} and not display.dirty_is_urgent

@@ -26,6 +26,7 @@ class FakeDisplay(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.streams: dict[int, object] = {}
+        self.dirty_is_urgent = True  # drawing commands unless a test says stream frames
 
 
 class FakeViewer(QObject):
@@ -67,6 +68,7 @@ def test_while_video_plays_a_first_change_waits_for_the_rest_of_its_frame(qapp) 
     """A frame's strips arrive over a few milliseconds: one repaint for the frame, not one for its first strip."""
     viewer, display = FakeViewer(), FakeDisplay()
     display.streams[1] = object()
+    display.dirty_is_urgent = False
     watcher = _DisplayWatcher(viewer, display)  # type: ignore[arg-type]
     display.dirty.emit()
     assert viewer.repaints == 0
@@ -74,4 +76,20 @@ def test_while_video_plays_a_first_change_waits_for_the_rest_of_its_frame(qapp) 
         display.dirty.emit()
     run_events(qapp, 10 * watcher.STREAM_GATHER_S)
     assert viewer.repaints == 1
+    watcher.detach()
+
+
+def test_a_drawing_among_video_strips_is_painted_at_once(qapp) -> None:
+    """A typed letter's echo does not wait for the video's strips, nor behind the video's repaint pacing."""
+    viewer, display = FakeViewer(), FakeDisplay()
+    display.streams[1] = object()
+    display.dirty_is_urgent = False
+    watcher = _DisplayWatcher(viewer, display)  # type: ignore[arg-type]
+    display.dirty.emit()  # a strip: gathered
+    assert viewer.repaints == 0
+    display.dirty_is_urgent = True  # then the echo is drawn: the channel signals again
+    display.dirty.emit()
+    assert viewer.repaints == 1
+    run_events(qapp, 10 * watcher.STREAM_GATHER_S)
+    assert viewer.repaints == 1  # the strip went with it: no second repaint
     watcher.detach()
