@@ -4,7 +4,8 @@ Each choice is sent at once (SpiceSession.set_preferences), remembered for the g
 preferences), and given back when that guest is shown again. Two profiles set both at once: LAN (lossless LZ
 pictures, MJPEG first: cheap on both ends, exact) and WAN (GLZ, the smallest lossless pictures, and VP8
 first: through a 4 Mbit/s link Xspice's VP8 stream took the least bandwidth, and its VP9 and H.264 encoders held
-a typed letter's echo back by 7-9 ms behind each frame; benchmarks/results/slow_link.md). A server without the capability greys the entries out and says why.
+a typed letter's echo back by 7-9 ms behind each frame; benchmarks/results/slow_link.md).
+A server without the capability greys the entries out and says why.
 """
 
 from __future__ import annotations
