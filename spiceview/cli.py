@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .session.errors import ConfigError
 from .session.params import ConnectionParams
+from .session.target import load_target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -75,23 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
 def setup_logging(verbose: bool, debug: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
-
-
-def load_target(target: str) -> tuple[ConnectionParams, object | None]:
-    """Connection parameters from a URI or a .vv file (and the parsed .vv, for delete-this-file)."""
-    from .session.uri import parse_spice_uri
-    from .session.vvfile import parse_vv
-
-    if "://" in target:
-        return parse_spice_uri(target), None
-    if target == "-":  # as remote-viewer: the .vv file on standard input
-        vv = parse_vv(sys.stdin.buffer.read())
-        return vv.to_params(), vv
-    path = Path(target)
-    if not path.exists():
-        raise ConfigError(f"{target}: no such file, and not a spice:// URI")
-    vv = parse_vv(path)
-    return vv.to_params(), vv
 
 
 # The remote-viewer release whose .vv keys and behaviour spiceview covers: a file asking for a newer one

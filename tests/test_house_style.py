@@ -23,6 +23,7 @@ ALLOWED = {
     "transport": {"protocol", "session"},
     "channels": {"transport", "canvas", "codecs", "audio", "protocol", "session"},
     "headless": BELOW_UI,
+    "scripting": BELOW_UI | {"headless"},
     "ui": BELOW_UI,
 }
 ENTRY_POINTS = {"cli", "demo", "__main__", "__init__"}  # wire everything together
@@ -94,7 +95,7 @@ def test_live_tests_are_in_tests_real_and_marked() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-BELOW_THE_UI = ("protocol", "codecs", "canvas", "channels", "transport", "audio", "session", "headless")
+BELOW_THE_UI = ("protocol", "codecs", "canvas", "channels", "transport", "audio", "session", "headless", "scripting")
 
 
 def test_mypy_is_clean_below_the_ui() -> None:

@@ -32,3 +32,19 @@ def encode_png(rgb: np.ndarray, level: int = 1) -> bytes:
 def write_png(rgb: np.ndarray, path: str) -> None:
     with open(path, "wb") as fh:
         fh.write(encode_png(rgb))
+
+
+def read_png(path: str) -> np.ndarray:
+    """A PNG file of any colour type as (H, W, 3) uint8 R, G, B (transparent pixels on black), by cairo's reader.
+
+    OSError / ValueError with the path when the file cannot be read as a PNG."""
+    import cairo
+
+    try:
+        surface = cairo.ImageSurface.create_from_png(path)
+    except (cairo.Error, MemoryError) as exc:
+        raise ValueError(f"{path}: not a PNG picture ({exc})") from None
+    width, height, stride = surface.get_width(), surface.get_height(), surface.get_stride()
+    data = np.frombuffer(surface.get_data(), dtype=np.uint8).reshape(height, stride)[:, : width * 4]
+    # cairo's ARGB32 is native-endian 32-bit: B, G, R, A in memory here, colour premultiplied by alpha.
+    return np.ascontiguousarray(data.reshape(height, width, 4)[:, :, 2::-1])

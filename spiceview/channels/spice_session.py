@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ..protocol.messages.classes import Image
     from ..protocol.sasl import SaslClient, SaslFactory
     from .agent_link import AgentLink
+    from .cursor_channel import CursorChannel
 
     # Imported when first offered (start-up time), so only named here.
     from .inputs_channel import InputsChannel
@@ -424,6 +425,10 @@ class SpiceSession:
     def inputs(self) -> InputsChannel | None:
         """The inputs channel, once attached (None before, or if the server offers none)."""
         return cast("InputsChannel | None", self._channel_of(ChannelType.INPUTS))
+
+    def cursor(self) -> CursorChannel | None:
+        """The cursor channel of display 0, once attached (None before, or if the server offers none)."""
+        return cast("CursorChannel | None", self._channel_of(ChannelType.CURSOR))
 
     def stats(self) -> dict[str, Any]:
         """What the session received, by channel and image type (spiceview --stats-json)."""

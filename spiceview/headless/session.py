@@ -196,7 +196,9 @@ class HeadlessSession:
 
     # --- keyboard and mouse -------------------------------------------------------------------------------
 
-    def _inputs(self) -> InputsChannel:
+    def inputs(self) -> InputsChannel:
+        """The inputs channel, waited for until linked (TimeoutError after the session's timeout)."""
+
         def linked() -> bool:
             inputs = self.client.inputs()
             return inputs is not None and inputs.is_linked
@@ -210,7 +212,7 @@ class HeadlessSession:
         """Press the keys in order and release them in reverse: key("ctrl", "alt", "delete")."""
         from ..protocol import keymap
 
-        inputs = self._inputs()
+        inputs = self.inputs()
         codes = [keymap.scancode_for_name(n) for n in names]
         for code in codes:
             inputs.key_down(keymap.key_down_codes(code), code)
@@ -235,11 +237,11 @@ class HeadlessSession:
                 self.key(ch)
 
     def move(self, x: int, y: int, display_id: int = 0) -> None:
-        self._inputs().position(x, y, self._buttons, display_id)
+        self.inputs().position(x, y, self._buttons, display_id)
         self._flush()
 
     def click(self, x: int, y: int, button: int = MouseButton.LEFT, display_id: int = 0) -> None:
-        inputs = self._inputs()
+        inputs = self.inputs()
         inputs.position(x, y, self._buttons, display_id)
         mask = BUTTON_MASKS.get(MouseButton(button), 0)
         inputs.button_press(button, self._buttons | mask)

@@ -1,0 +1,26 @@
+"""What a user names to connect: a spice:// URI, a .vv file, or '-' for a .vv file on standard input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .errors import ConfigError
+from .params import ConnectionParams
+from .uri import parse_spice_uri
+from .vvfile import VVFile, parse_vv
+
+
+def load_target(target: str | Path) -> tuple[ConnectionParams, VVFile | None]:
+    """Connection parameters from a URI or a .vv file (and the parsed .vv, for delete-this-file)."""
+    text = str(target)
+    if "://" in text:
+        return parse_spice_uri(text), None
+    if text == "-":  # as remote-viewer: the .vv file on standard input
+        vv = parse_vv(sys.stdin.buffer.read())
+        return vv.to_params(), vv
+    path = Path(text)
+    if not path.exists():
+        raise ConfigError(f"{text}: no such file, and not a spice:// URI")
+    vv = parse_vv(path)
+    return vv.to_params(), vv
