@@ -73,6 +73,8 @@ def run_step(console: Console, step: Step, out: list[str]) -> None:
         console.screenshot(str(a[0]), region=_region(a[1:5]))
     elif verb == "expect":
         console.wait_for_image(str(a[0]), threshold=_float(a[1]) if len(a) > 1 else 0)
+    elif verb == "find":
+        console.move_to_image(str(a[0]), threshold=_float(a[1]) if len(a) > 1 else 0)
     elif verb == "rexpect":
         threshold = _float(a[3]) if len(a) > 3 else 0
         console.wait_for_image_at(str(a[0]), _int(a[1]), _int(a[2]), threshold=threshold)

@@ -183,6 +183,17 @@ class Console:
         self._wait(appeared, timeout, f"{self._name(template)} {self._where(region)}")
         return found[0]
 
+    def move_to_image(
+        self, template: Picture, region: Region | None = None, timeout: float | None = None, threshold: float = 0
+    ) -> tuple[int, int]:
+        """Wait for the picture, then put the pointer on its centre (a button found by its looks); returns the
+        centre."""
+        picture = self._template(template)
+        x, y = self.wait_for_image(template, region, timeout, threshold)
+        centre = (x + picture.shape[1] // 2, y + picture.shape[0] // 2)
+        self.move(*centre)
+        return centre
+
     def wait_for_image_at(
         self, template: Picture, x: int, y: int, timeout: float | None = None, threshold: float = 0
     ) -> None:

@@ -88,6 +88,12 @@ SPECS = [
         (("THRESHOLD", _threshold),),
         help="wait until the screen at X,Y shows the picture",
     ),
+    VerbSpec(
+        "find",
+        (("FILE", _text),),
+        (("THRESHOLD", _threshold),),
+        help="wait until the picture is on screen, put the pointer on its centre",
+    ),
     VerbSpec("stable", (("SECONDS", _seconds),), help="wait until the screen has not changed for SECONDS"),
     VerbSpec(
         "rstable",
