@@ -165,3 +165,81 @@ def test_the_api_does_the_same(templates) -> None:  # noqa: ANN001
     assert answer.read_text() == "Ok2\n"
     assert np.array_equal(shot, server.screenshot()[..., 2::-1])
     assert sum(c["bytes_in"] for name, c in stats["channels"].items() if name.startswith("display")) > 0
+
+
+XEV_EVENT = re.compile(
+    r"^(KeyPress|KeyRelease|ButtonPress|ButtonRelease|MotionNotify) event.*?root:\((-?\d+),(-?\d+)\),\s*"
+    r"state (0x[0-9a-f]+), (?:keycode \d+ \(keysym 0x[0-9a-f]+, (\w+)\)|button (\d+)|is_hint)",
+    re.S | re.M,
+)
+
+
+def xev_events(text: str) -> list[tuple[str, str, int, int, int]]:
+    """(event, key name or button, root x, root y, state) for each input event xev logged."""
+    events = []
+    for block in text.split("\n\n"):
+        m = XEV_EVENT.search(block)
+        if m:
+            kind, x, y, state, key, button = m.groups()
+            events.append((kind, key or button or "", int(x), int(y), int(state, 16)))
+    return events
+
+
+def test_every_input_verb_reaches_the_guest(xspice, tmp_path: Path) -> None:  # noqa: ANN001
+    """key, press/release, type, move, click, double_click, drag, scroll: xev in the guest says what X got."""
+    import spiceview
+
+    server = xspice(size=(1024, 768))
+    hide_cursor(server.display)
+    log = tmp_path / "xev.log"
+    with log.open("w") as out:
+        xev = subprocess.Popen(
+            ["xev", "-geometry", "400x300+300+200", "-name", "xev-target", "-event", "keyboard", "-event", "mouse"],
+            env=server.env,
+            stdout=out,
+        )
+    try:
+        wait_mapped(server.display, "xev-target")
+        with spiceview.connect(server.uri, timeout=20) as vm:
+            vm.move(500, 350)
+            vm.key("ctrl-a")
+            vm.press("shift")
+            vm.type("b")
+            vm.release("shift")
+            vm.click(420, 260)
+            vm.double_click(510, 360, button=3)
+            vm.drag(450, 300, to=(600, 400))
+            vm.scroll(-2)
+            vm.scroll(1, 520, 380)
+            time.sleep(1.0)  # xev writes as the events come
+    finally:
+        xev.kill()
+        xev.wait(5)
+    events = xev_events(log.read_text())
+    keys = [(kind, name, state) for kind, name, _x, _y, state in events if kind.startswith("Key")]
+    assert keys == [
+        ("KeyPress", "Control_L", 0),
+        ("KeyPress", "a", 0x4),
+        ("KeyRelease", "a", 0x4),
+        ("KeyRelease", "Control_L", 0x4),
+        ("KeyPress", "Shift_L", 0),
+        ("KeyPress", "B", 0x1),  # held Shift: a capital
+        ("KeyRelease", "B", 0x1),
+        ("KeyRelease", "Shift_L", 0x1),
+    ]
+    buttons = [(kind, name, x, y) for kind, name, x, y, _state in events if kind.startswith("Button")]
+    assert buttons == [
+        ("ButtonPress", "1", 420, 260),
+        ("ButtonRelease", "1", 420, 260),
+        *[("ButtonPress", "3", 510, 360), ("ButtonRelease", "3", 510, 360)] * 2,
+        ("ButtonPress", "1", 450, 300),
+        ("ButtonRelease", "1", 600, 400),
+        *[("ButtonPress", "5", 600, 400), ("ButtonRelease", "5", 600, 400)] * 2,
+        ("ButtonPress", "4", 520, 380),
+        ("ButtonRelease", "4", 520, 380),
+    ]
+    # Between the drag's press and release the pointer moved with the button held, through the middle.
+    press = events.index(next(e for e in events if e[0] == "ButtonPress" and e[2:4] == (450, 300)))
+    dragged = [e for e in events[press:] if e[0] == "MotionNotify"][:10]
+    assert len(dragged) >= 5 and all(e[4] & 0x100 for e in dragged)
+    assert any(500 < e[2] < 560 and 320 < e[3] < 380 for e in dragged)
