@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ..channels.inputs_channel import InputsChannel
 
 POLL_S = 0.05
-KEY_GAP_S = 0.01  # between typed characters: a PS/2 keyboard queue in the guest holds only so many
+KEY_GAP_S = 0.04  # between typed characters: QEMU's emulated PS/2 keyboard loses keys sent in a burst
 BUTTONS = {1: MouseButton.LEFT, 2: MouseButton.MIDDLE, 3: MouseButton.RIGHT, 4: MouseButton.UP, 5: MouseButton.DOWN}
 BUTTON_MASKS = {
     MouseButton.LEFT: 1,
