@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 from .console import Console, ScriptError, connect
@@ -83,7 +82,7 @@ def run_step(console: Console, step: Step, out: list[str]) -> None:
     elif verb == "rstable":
         console.wait_until_stable(_float(a[0]), _region(a[1:5]))
     elif verb == "pause":
-        time.sleep(_float(a[0]))
+        console.pause(_float(a[0]))
     elif verb == "clipboard-set":
         console.set_clipboard(str(a[0]))
     elif verb == "pastefile":

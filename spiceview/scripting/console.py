@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from ..channels.inputs_channel import InputsChannel
 
 POLL_S = 0.05
+# In client mouse mode with a guest agent the server hands pointer positions to the agent, which moves the pointer
+# later than the keys that follow arrive: a key typed at once went to the window under the old position.
+AGENT_POINTER_SETTLE_S = 0.15
 KEY_GAP_S = 0.04  # between typed characters: QEMU's emulated PS/2 keyboard loses keys sent in a burst
 BUTTONS = {1: MouseButton.LEFT, 2: MouseButton.MIDDLE, 3: MouseButton.RIGHT, 4: MouseButton.UP, 5: MouseButton.DOWN}
 BUTTON_MASKS = {
@@ -87,6 +90,7 @@ class Console:
         self._pointer = (0, 0)  # where this script last put the pointer (vncdotool starts at the corner too)
         self._held: list[int] = []
         self.key_gap = KEY_GAP_S
+        self._moved_at = 0.0
 
     # --- life cycle ---------------------------------------------------------------------------------------
 
@@ -206,6 +210,17 @@ class Console:
 
         self._wait(there, timeout, f"{self._name(template)} at {x},{y}")
 
+    def pause(self, seconds: float) -> None:
+        """Wait, while the session keeps answering the guest (time.sleep would leave, say, a clipboard request
+        from the guest unanswered until the next call)."""
+        from ..channels.signals import wait_for_events
+
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self.session.error is not None:
+                raise SessionLost(f"the session ended: {self.session.error}")
+            wait_for_events(min(POLL_S, left))
+
     # --- keyboard -----------------------------------------------------------------------------------------
 
     def key(self, combo: str) -> None:
@@ -243,8 +258,7 @@ class Console:
                 self._send_key(code, down=True)
             for code in reversed(stroke.scancodes):
                 self._send_key(code, down=False)
-            self._flush()
-            time.sleep(self.key_gap)
+            self.pause(self.key_gap)
 
     # --- mouse --------------------------------------------------------------------------------------------
 
@@ -258,6 +272,7 @@ class Console:
             px, py = cursor.state()[1] if cursor is not None and cursor.is_linked else self._pointer
             inputs.motion(x - px, y - py, self._buttons)
         self._pointer = (x, y)
+        self._moved_at = time.monotonic()
         self._flush()
 
     def click(self, x: int | None = None, y: int | None = None, button: int = 1) -> None:
@@ -417,6 +432,9 @@ class Console:
         from ..protocol import keymap
 
         inputs = self._inputs()
+        main = self.session.client.main
+        if main.mouse_mode == MouseMode.CLIENT and main.agent_connected:
+            self.pause(self._moved_at + AGENT_POINTER_SETTLE_S - time.monotonic())
         if down:
             inputs.key_down(keymap.key_down_codes(code), code)
         else:

@@ -243,3 +243,44 @@ def test_every_input_verb_reaches_the_guest(xspice, tmp_path: Path) -> None:  # 
     dragged = [e for e in events[press:] if e[0] == "MotionNotify"][:10]
     assert len(dragged) >= 5 and all(e[4] & 0x100 for e in dragged)
     assert any(500 < e[2] < 560 and 320 < e[3] < 380 for e in dragged)
+
+
+def test_clipboard_and_files_through_the_guest_agent(xspice, tmp_path: Path) -> None:  # noqa: ANN001
+    """clipboard-set (the guest pastes it), clipboard-get (what the guest copied) and send-file, by spiceview-do."""
+    from spiceview_lab.requirements import require
+
+    require("spice-vdagent", "spice-vdagentd", "xclip")
+    server = xspice(vdagent=True)
+    command = shutil.which("spiceview-do")
+    prefix = [command] if command else [sys.executable, "-m", "spiceview.scripting.cli"]
+    offering = subprocess.Popen(
+        [*prefix, "--timeout", "20", server.uri, "clipboard-set", "from spiceview-do", "pause", "8"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pasted = ""
+        deadline = time.monotonic() + 15
+        while pasted != "from spiceview-do" and time.monotonic() < deadline:
+            time.sleep(0.3)
+            got = subprocess.run(
+                ["xclip", "-o", "-selection", "clipboard"], env=server.env, capture_output=True, text=True, timeout=10
+            )
+            pasted = got.stdout
+        assert pasted == "from spiceview-do"
+    finally:
+        offering.kill()
+        offering.wait(10)
+    start_xterm(server)
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(bytes(range(256)) * 100)
+    # The guest copies during the session (its agent announces what it copied then), typed into its xterm.
+    copy = "printf 'copied in the guest' | xclip -selection clipboard"
+    done = spiceview_do(
+        "--timeout", "20", server.uri, "move", "200", "100", "type", copy, "key", "enter",
+        "clipboard-get", "send-file", str(payload),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "copied in the guest\n"
+    assert server.transfer_dir is not None
+    assert (server.transfer_dir / "payload.bin").read_bytes() == payload.read_bytes()
