@@ -67,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--screenshot", metavar="FILE.png", help="connect without a window, save display 0, exit")
     shot.add_argument("--settle-ms", type=int, default=300, help="quiet time that ends a frame (default 300)")
     shot.add_argument("--delay-ms", type=int, default=0, help="stay connected this long before capturing")
+    desk = p.add_argument_group("desktop integration")
+    desk.add_argument(
+        "--install-desktop",
+        choices=["user", "system"],
+        help="add spiceview to the menu, with its icon, the .vv file type and spice:// links, then exit",
+    )
+    desk.add_argument("--uninstall-desktop", choices=["user", "system"], help="take those files out again, then exit")
+    desk.add_argument(
+        "--default-handler", action="store_true", help="with --install-desktop user: open .vv and spice:// in spiceview"
+    )
     debug = p.add_argument_group("debugging")
     debug.add_argument("--record-images", metavar="DIR", help="save every compressed image received, with digests")
     debug.add_argument("--stats-json", metavar="FILE", help="write what the session received (per channel) as JSON")
@@ -159,6 +169,12 @@ def proxy_from_environment(value: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.debug)
+    if args.install_desktop or args.uninstall_desktop:
+        from . import desktop
+
+        scope = args.install_desktop or args.uninstall_desktop
+        action = ["install" if args.install_desktop else "remove"] + (["--system"] if scope == "system" else [])
+        return desktop.main(action + (["--default"] if args.default_handler else []))
     try:
         from .session.monitor_mapping import parse_mapping
 

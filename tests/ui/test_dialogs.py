@@ -16,7 +16,7 @@ import pytest
 from spiceview.session.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
-RESOURCES = ROOT / "resources"
+RESOURCES = ROOT / "spiceview" / "data"
 GUEST = "6F1B3A52-8C1E-4D7A-9F39-2B8E1C0D4A17"
 
 
