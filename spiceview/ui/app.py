@@ -25,6 +25,7 @@ from .preferences import Preferences
 from .style import ViewerStyle
 from .viewer import Viewer
 
+FILE_OPEN_WAIT_S = 0.15 if sys.platform == "darwin" else 0.0  # only macOS sends targets as events
 log = logging.getLogger(__name__)
 
 
@@ -322,6 +323,26 @@ def params_from_dialog(args: argparse.Namespace) -> ConnectionParams | None:
     return None if params is None else apply_options(params, args)
 
 
+def params_from_launch_or_dialog(app: QApplication, args: argparse.Namespace) -> ConnectionParams | None:
+    """Without a target on the command line: one the platform sends as a file-open event at launch (macOS: a .vv
+    file or spice:// link opened from Finder), or while the connect dialog is open; else the dialog's choice."""
+    from ..cli import apply_options, load_target
+    from .file_open import FileOpenTargets
+
+    opened = FileOpenTargets(app)
+    deadline = time.monotonic() + FILE_OPEN_WAIT_S
+    while not opened.targets and time.monotonic() < deadline:
+        app.processEvents()  # the launch's own file-open event comes with the first turns of the event loop
+        time.sleep(0.01)
+    params = None if opened.targets else params_from_dialog(args)
+    target = opened.take()
+    if target is not None:
+        params, _vv = load_target(target)
+        params = apply_options(params, args)
+    opened.deleteLater()
+    return params
+
+
 def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("spiceview")
@@ -333,7 +354,7 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
     ticker.timeout.connect(lambda: None)
     if params is None:
         try:
-            params = params_from_dialog(args)
+            params = params_from_launch_or_dialog(app, args)
         except ConfigError as exc:
             print(f"spiceview: {exc}", file=sys.stderr)
             return 2
