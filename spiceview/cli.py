@@ -61,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
         dest="preferred_video_codecs",
         help="video codecs to ask the server for, most wanted first (comma list of mjpeg, vp8, vp9, h264, h265)",
     )
+    p.add_argument(
+        "--spice-share-disk",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="share a disk image with the VM as a USB drive, read-only (repeatable; needs usb-redir in the VM)",
+    )
+    p.add_argument(
+        "--spice-share-disk-rw",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="the same, and let the VM write to the image",
+    )
     p.add_argument("--spice-disable-audio", action="store_true", help="no sound either way (playback and microphone)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the connection (default 10)")
     shot = p.add_argument_group("headless screenshot")
@@ -153,6 +167,11 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         changes["preferred_video_codecs"] = [
             c.strip().lower() for c in args.preferred_video_codecs.replace(";", ",").split(",") if c.strip()
         ]
+    disks = [(path, False) for path in args.spice_share_disk] + [(path, True) for path in args.spice_share_disk_rw]
+    if disks:
+        from .session.usb_share import check_disk_image
+
+        changes["usb_disks"] = [(check_disk_image(path, writable), writable) for path, writable in disks]
     return replace(params, **changes) if changes else params
 
 

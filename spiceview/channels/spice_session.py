@@ -74,6 +74,7 @@ class SpiceSession:
         audio_opus: bool = True,
         with_agent: bool = True,
         disabled_channels: frozenset[int] = frozenset(),
+        usb_disks: tuple[tuple[str, bool], ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
@@ -100,6 +101,8 @@ class SpiceSession:
         # What the guest records (an AudioSource per record channel); None: no record channel.
         self.audio_source_factory = audio_source_factory
         self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
+        # Disk images to share as USB drives, one per usbredir channel the server offers, in order.
+        self.usb_disks = list(usb_disks)
         self.mm_time_offset: float | None = None
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._declined: set[tuple[int, int]] = set()  # offered channels not attached (disabled, not spoken)
@@ -510,10 +513,29 @@ def _record(session: SpiceSession, channel_id: int) -> ChannelBase | None:
     return RecordChannel(session, channel_id, session.audio_source_factory)
 
 
+def _usbredir(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    if not session.usb_disks:
+        return None  # nothing (more) to share: the slot stays free
+    path, writable = session.usb_disks.pop(0)
+    from ..session.usb_share import open_disk_image
+    from .usbredir_channel import UsbredirChannel
+
+    try:
+        host = open_disk_image(path, writable)
+    except OSError as exc:
+        session.main.log.warning("cannot share %s: %s", path, exc.strerror or exc)
+        return None
+    session.main.log.info(
+        "sharing %s as a USB drive (%s) in slot %d", path, "read-write" if writable else "read-only", channel_id
+    )
+    return UsbredirChannel(session, channel_id, lambda: host)
+
+
 CHANNEL_FACTORIES: dict[int, Callable[[SpiceSession, int], ChannelBase | None]] = {
     ChannelType.DISPLAY: _display,
     ChannelType.INPUTS: _inputs,
     ChannelType.CURSOR: _cursor,
     ChannelType.PLAYBACK: _playback,
     ChannelType.RECORD: _record,
+    ChannelType.USBREDIR: _usbredir,
 }

@@ -259,6 +259,8 @@ class ConnectionParams:
     shared_dir: str | None = None
     preferred_compression: str | None = None
     preferred_video_codecs: list[str] = field(default_factory=list)  # the order to ask the server for
+    # Disk images shared as USB drives through the usbredir channels: (path, writable); read-only unless asked.
+    usb_disks: list[tuple[str, bool]] = field(default_factory=list)
     color_depth: int | None = None
     disable_effects: list[str] = field(default_factory=list)
     delete_this_file: bool = False

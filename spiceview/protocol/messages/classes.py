@@ -2791,3 +2791,44 @@ class MsgcRecordStartMark(WireStruct):
 
     def __init__(self, time: int = 0) -> None:
         self.time = time
+
+
+class MsgSpicevmcData(WireStruct):
+    """spicevmc channel, server message 101 (data); declared in messages/spicevmc.py: MSG_DATA."""
+
+    __slots__ = ("data",)
+
+    data: bytes  # bytes (to the end)
+
+    def __init__(self, data: bytes | None = None) -> None:
+        self.data = b"" if data is None else data
+
+
+class MsgSpicevmcCompressedData(WireStruct):
+    """spicevmc channel, server message 102 (compressed_data); declared in messages/spicevmc.py: MSG_COMPRESSED_DATA."""
+
+    __slots__ = (
+        "type",
+        "uncompressed_size",
+        "compressed_data",
+    )
+
+    type: int  # uint8
+    uncompressed_size: int  # uint32
+    compressed_data: bytes  # bytes (to the end)
+
+    def __init__(self, type: int = 0, uncompressed_size: int = 0, compressed_data: bytes | None = None) -> None:
+        self.type = type
+        self.uncompressed_size = uncompressed_size
+        self.compressed_data = b"" if compressed_data is None else compressed_data
+
+
+class MsgcSpicevmcData(WireStruct):
+    """spicevmc channel, client message 101 (data); declared in messages/spicevmc.py: MSGC_DATA."""
+
+    __slots__ = ("data",)
+
+    data: bytes  # bytes (to the end)
+
+    def __init__(self, data: bytes | None = None) -> None:
+        self.data = b"" if data is None else data

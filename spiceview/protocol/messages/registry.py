@@ -8,6 +8,7 @@ from .cursor import CURSOR
 from .display import DISPLAY
 from .inputs import INPUTS
 from .main import MAIN
+from .spicevmc import SPICEVMC
 
 SCHEMAS: dict[int, ChannelSchema] = {
     ChannelType.MAIN: MAIN,
@@ -16,6 +17,7 @@ SCHEMAS: dict[int, ChannelSchema] = {
     ChannelType.CURSOR: CURSOR,
     ChannelType.PLAYBACK: PLAYBACK,
     ChannelType.RECORD: RECORD,
+    ChannelType.USBREDIR: SPICEVMC,
 }
 
 
