@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .session.errors import ConfigError
-from .session.params import ConnectionParams
+from .session.params import ConnectionParams, UsbShare
 from .session.target import load_target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="the same, and let the VM write to the image",
+    )
+    p.add_argument(
+        "--spice-share-cd",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="share an ISO image with the VM as a USB CD-ROM (repeatable)",
     )
     p.add_argument("--spice-disable-audio", action="store_true", help="no sound either way (playback and microphone)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the connection (default 10)")
@@ -167,11 +174,15 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         changes["preferred_video_codecs"] = [
             c.strip().lower() for c in args.preferred_video_codecs.replace(";", ",").split(",") if c.strip()
         ]
-    disks = [(path, False) for path in args.spice_share_disk] + [(path, True) for path in args.spice_share_disk_rw]
-    if disks:
+    shares = [UsbShare(path) for path in args.spice_share_disk]
+    shares += [UsbShare(path, writable=True) for path in args.spice_share_disk_rw]
+    shares += [UsbShare(path, cdrom=True) for path in args.spice_share_cd]
+    if shares:
         from .session.usb_share import check_disk_image
 
-        changes["usb_disks"] = [(check_disk_image(path, writable), writable) for path, writable in disks]
+        for share in shares:
+            check_disk_image(share.path, share.writable, cdrom=share.cdrom)
+        changes["usb_shares"] = shares
     return replace(params, **changes) if changes else params
 
 

@@ -79,6 +79,6 @@ def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
         secure_channels=lambda ctype: channel_wants_tls(params, ctype),
         preferred_compression=kwargs.pop("preferred_compression", pref),
         preferred_video_codecs=tuple(VIDEO_CODEC_BY_NAME[name] for name in params.preferred_video_codecs),
-        usb_disks=tuple(params.usb_disks),
+        usb_shares=tuple(params.usb_shares),
         **kwargs,
     )

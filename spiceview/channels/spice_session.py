@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
     from ..protocol.sasl import SaslClient, SaslFactory
+    from ..session.params import UsbShare
     from .agent_link import AgentLink
     from .cursor_channel import CursorChannel
 
@@ -74,7 +75,7 @@ class SpiceSession:
         audio_opus: bool = True,
         with_agent: bool = True,
         disabled_channels: frozenset[int] = frozenset(),
-        usb_disks: tuple[tuple[str, bool], ...] = (),
+        usb_shares: tuple[UsbShare, ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
@@ -101,8 +102,8 @@ class SpiceSession:
         # What the guest records (an AudioSource per record channel); None: no record channel.
         self.audio_source_factory = audio_source_factory
         self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
-        # Disk images to share as USB drives, one per usbredir channel the server offers, in order.
-        self.usb_disks = list(usb_disks)
+        # Images to share as USB drives, one per usbredir channel the server offers, in order.
+        self.usb_shares = list(usb_shares)
         self.mm_time_offset: float | None = None
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._declined: set[tuple[int, int]] = set()  # offered channels not attached (disabled, not spoken)
@@ -514,20 +515,20 @@ def _record(session: SpiceSession, channel_id: int) -> ChannelBase | None:
 
 
 def _usbredir(session: SpiceSession, channel_id: int) -> ChannelBase | None:
-    if not session.usb_disks:
+    if not session.usb_shares:
         return None  # nothing (more) to share: the slot stays free
-    path, writable = session.usb_disks.pop(0)
+    share = session.usb_shares.pop(0)
     from ..session.usb_share import open_disk_image
     from .usbredir_channel import UsbredirChannel
 
+    path, writable = share.path, share.writable and not share.cdrom
     try:
-        host = open_disk_image(path, writable)
+        host = open_disk_image(path, writable, cdrom=share.cdrom)
     except OSError as exc:
         session.main.log.warning("cannot share %s: %s", path, exc.strerror or exc)
         return None
-    session.main.log.info(
-        "sharing %s as a USB drive (%s) in slot %d", path, "read-write" if writable else "read-only", channel_id
-    )
+    what = "a USB CD-ROM" if share.cdrom else f"a USB drive ({'read-write' if writable else 'read-only'})"
+    session.main.log.info("sharing %s as %s in slot %d", path, what, channel_id)
     return UsbredirChannel(session, channel_id, lambda: host)
 
 

@@ -227,6 +227,15 @@ def parse_hotkeys_option(text: str) -> Hotkeys:
     return hotkeys
 
 
+@dataclass(frozen=True)
+class UsbShare:
+    """A disk image (read-only unless `writable`) or an ISO (`cdrom`: always read-only) shared as a USB drive."""
+
+    path: str
+    writable: bool = False
+    cdrom: bool = False
+
+
 @dataclass
 class ConnectionParams:
     """Where to connect and how; see the module docstring for conventions."""
@@ -259,8 +268,8 @@ class ConnectionParams:
     shared_dir: str | None = None
     preferred_compression: str | None = None
     preferred_video_codecs: list[str] = field(default_factory=list)  # the order to ask the server for
-    # Disk images shared as USB drives through the usbredir channels: (path, writable); read-only unless asked.
-    usb_disks: list[tuple[str, bool]] = field(default_factory=list)
+    # Images shared as USB drives through the usbredir channels, one per slot the server offers.
+    usb_shares: list[UsbShare] = field(default_factory=list)
     color_depth: int | None = None
     disable_effects: list[str] = field(default_factory=list)
     delete_this_file: bool = False

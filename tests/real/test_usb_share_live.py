@@ -12,6 +12,7 @@ import pytest
 
 from spiceview.cli import apply_options, build_parser, load_target
 from spiceview.headless.session import HeadlessSession
+from spiceview.session.params import UsbShare
 from spiceview_lab.requirements import require
 
 pytestmark = [pytest.mark.qemu]
@@ -56,7 +57,7 @@ def test_seabios_boots_from_a_shared_disk_image(tmp_path: Path) -> None:
     with QemuServer(extra_args=USB_ARGS) as server:
         args = build_parser().parse_args(["--spice-share-disk", str(image), server.uri])
         params = apply_options(load_target(server.uri)[0], args)
-        assert params.usb_disks == [(str(image), False)]
+        assert params.usb_shares == [UsbShare(str(image))]
         with HeadlessSession(params, timeout=30) as s:
             s.wait_until(
                 lambda: any(c.channel_type == 9 and c.is_linked for c in s.client.all_channels()), what="usbredir"

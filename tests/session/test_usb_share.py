@@ -9,6 +9,7 @@ import pytest
 
 from spiceview.cli import apply_options, build_parser, load_target
 from spiceview.session.errors import ConfigError
+from spiceview.session.params import UsbShare
 from spiceview.session.usb_share import check_disk_image, open_disk_image
 
 
@@ -19,7 +20,7 @@ def test_good_images_become_usb_disks(tmp_path: Path) -> None:
         ["--spice-share-disk", str(image), "--spice-share-disk-rw", str(image), "spice://h:5900"]
     )
     params = apply_options(load_target("spice://h:5900")[0], args)
-    assert params.usb_disks == [(str(image), False), (str(image), True)]
+    assert params.usb_shares == [UsbShare(str(image)), UsbShare(str(image), writable=True)]
     host = open_disk_image(str(image), False)
     assert host.device.blocks == 8 and not host.device.writable
     host.device.medium.close()

@@ -1,4 +1,5 @@
-"""An emulated USB mass-storage device: bulk-only transport (BOT) carrying SCSI block commands, backed by a file.
+"""An emulated USB mass-storage device: bulk-only transport (BOT) carrying SCSI block commands (a disk) or MMC
+commands (a CD-ROM of an ISO image), backed by a file.
 
 Pure logic over a file object: the usb-host adapter (host.py) feeds it the guest's control requests and bulk
 transfers and sends back what it answers. A disk image is read-only unless `writable`; hostile or unknown
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 BLOCK = 512
+CD_BLOCK = 2048
 CBW = struct.Struct("<IIIBBB16s")  # signature, tag, data length, flags, LUN, CB length, CB
 CSW = struct.Struct("<IIIB")
 CBW_SIGNATURE, CSW_SIGNATURE = 0x43425355, 0x53425355
@@ -23,6 +25,7 @@ BULK_IN, BULK_OUT = 0x81, 0x02
 # Sense keys and additional sense codes (SPC)
 NOT_READY, MEDIUM_ERROR, ILLEGAL_REQUEST, DATA_PROTECT = 0x02, 0x03, 0x05, 0x07
 INVALID_OPCODE, LBA_OUT_OF_RANGE, INVALID_FIELD, WRITE_PROTECTED = (0x20, 0), (0x21, 0), (0x24, 0), (0x27, 0)
+MMC = (0x43, 0x4A, 0x46, 0x51, 0xBB)  # READ TOC, GET EVENT STATUS, GET CONFIGURATION, READ DISC INFO, SET CD SPEED
 
 
 def descriptors(product: str, serial: str) -> dict[tuple[int, int], bytes]:
@@ -62,13 +65,21 @@ class MassStorage:
     requests (None: nothing to send yet, the request waits); `reset()` for a BOT reset."""
 
     def __init__(
-        self, medium: BinaryIO, size: int, *, writable: bool = False, product: str = "Shared disk image"
+        self,
+        medium: BinaryIO,
+        size: int,
+        *,
+        writable: bool = False,
+        product: str = "Shared disk image",
+        cdrom: bool = False,
     ) -> None:
-        if size <= 0 or size % BLOCK:
-            raise ValueError(f"a disk image of {size} bytes: not a whole number of {BLOCK}-byte blocks")
+        self.cdrom = cdrom
+        self.block = CD_BLOCK if cdrom else BLOCK
+        if size <= 0 or size % self.block:
+            raise ValueError(f"an image of {size} bytes: not a whole number of {self.block}-byte blocks")
         self.medium = medium
-        self.blocks = size // BLOCK
-        self.writable = writable
+        self.blocks = size // self.block
+        self.writable = writable and not cdrom  # a CD-ROM is read-only whatever is asked
         self.product = product
         self.sense = Sense()
         self._tag = 0
@@ -152,11 +163,13 @@ class MassStorage:
                 self.medium.flush()
             reply = b""
         elif op == 0x25:  # READ CAPACITY (10)
-            reply = struct.pack(">II", min(self.blocks - 1, 0xFFFFFFFF), BLOCK)
+            reply = struct.pack(">II", min(self.blocks - 1, 0xFFFFFFFF), self.block)
         elif op == 0x9E and (cb[1] & 0x1F) == 0x10:  # READ CAPACITY (16)
-            reply = struct.pack(">QI", self.blocks - 1, BLOCK) + bytes(20)
+            reply = struct.pack(">QI", self.blocks - 1, self.block) + bytes(20)
         elif op == 0x23:  # READ FORMAT CAPACITIES
-            reply = struct.pack(">I", 8) + struct.pack(">I", self.blocks) + bytes([2]) + (BLOCK).to_bytes(3, "big")
+            reply = struct.pack(">I", 8) + struct.pack(">I", self.blocks) + bytes([2]) + self.block.to_bytes(3, "big")
+        elif self.cdrom and op in MMC:
+            reply = self._mmc(op, cb)
         elif op in (0x28, 0xA8, 0x88, 0x08):  # READ (10) / (12) / (16) / (6)
             reply = self._read(op, cb)
         elif op in (0x2A, 0xAA, 0x8A, 0x0A):  # WRITE (10) / (12) / (16) / (6)
@@ -180,7 +193,8 @@ class MassStorage:
             return bytes([0, cb[2], 0, 0]) if cb[2] == 0 else self._fail(ILLEGAL_REQUEST, INVALID_FIELD)
         vendor = b"spiceviw"
         product = self.product.encode("ascii", "replace")[:16].ljust(16)
-        return bytes([0x00, 0x80, 0x05, 0x02, 31, 0, 0, 0]) + vendor + product + b"0.1 "
+        kind = 0x05 if self.cdrom else 0x00  # CD/DVD device, or direct-access block device
+        return bytes([kind, 0x80, 0x05, 0x02, 31, 0, 0, 0]) + vendor + product + b"0.1 "
 
     def _lba_count(self, op: int, cb: bytes) -> tuple[int, int]:
         if op in (0x28, 0x2A):
@@ -198,13 +212,13 @@ class MassStorage:
         lba, count = self._lba_count(op, cb)
         if lba + count > self.blocks:
             return self._fail(ILLEGAL_REQUEST, LBA_OUT_OF_RANGE)
-        count = min(count, MAX_TRANSFER // BLOCK)
+        count = min(count, MAX_TRANSFER // self.block)
         try:
-            self.medium.seek(lba * BLOCK)
-            data = self.medium.read(count * BLOCK)
+            self.medium.seek(lba * self.block)
+            data = self.medium.read(count * self.block)
         except OSError:
             return self._fail(MEDIUM_ERROR, (0x11, 0))  # unrecovered read error
-        return data.ljust(count * BLOCK, b"\0")
+        return data.ljust(count * self.block, b"\0")
 
     def _start_write(self, op: int, cb: bytes, length: int, data_in: bool) -> None:
         lba, count = self._lba_count(op, cb)
@@ -212,8 +226,8 @@ class MassStorage:
             self._fail(DATA_PROTECT, WRITE_PROTECTED)
         elif lba + count > self.blocks or data_in:
             self._fail(ILLEGAL_REQUEST, LBA_OUT_OF_RANGE if not data_in else INVALID_FIELD)
-        self._write_at = lba * BLOCK if self._status == PASSED else None
-        self._out_left = 0 if data_in else min(length, count * BLOCK, MAX_TRANSFER)
+        self._write_at = lba * self.block if self._status == PASSED else None
+        self._out_left = 0 if data_in else min(length, count * self.block, MAX_TRANSFER)
         self._out_data.clear()
         self._residue = length - self._out_left if self._status == PASSED else length
         if not self._out_left:
@@ -229,6 +243,23 @@ class MassStorage:
         self._out_data.clear()
         self._write_at = None
         self._csw_due = True
+
+    def _mmc(self, op: int, cb: bytes) -> bytes:
+        """The multimedia commands a CD-ROM answers: one data track from block 0, no events, no changes."""
+        if op == 0x43:  # READ TOC/PMA/ATIP: the table of contents (format 0) or the session (format 1)
+            form = cb[2] & 0x0F
+            if form == 1:
+                return struct.pack(">HBB", 10, 1, 1) + struct.pack(">BBBBI", 0, 0x14, 1, 0, 0)
+            track = struct.pack(">BBBBI", 0, 0x14, 1, 0, 0)
+            lead_out = struct.pack(">BBBBI", 0, 0x14, 0xAA, 0, self.blocks)
+            return struct.pack(">HBB", 2 + len(track) + len(lead_out), 1, 1) + track + lead_out
+        if op == 0x4A:  # GET EVENT STATUS NOTIFICATION: nothing happened
+            return struct.pack(">HBB", 2, 0x80, 0)
+        if op == 0x46:  # GET CONFIGURATION: the current profile is a CD-ROM
+            return struct.pack(">IHH", 4, 0, 0x0008)
+        if op == 0x51:  # READ DISC INFORMATION: a finished disc with one session and one track
+            return struct.pack(">HBBBBBB", 32, 0x0E, 1, 1, 1, 1, 0) + bytes(26)
+        return b""  # SET CD SPEED and the like: done
 
     def _fail(self, key: int, code: tuple[int, int]) -> bytes:
         self._status = FAILED
