@@ -17,7 +17,7 @@ TEST=(
     mpv ffmpeg feh gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
     gstreamer1.0-libav
     busybox-static cpio kmod sasl2-bin libsasl2-modules
-    xdg-utils libfile-mimeinfo-perl desktop-file-utils appstream shared-mime-info weston python3-venv
+    xdg-utils libfile-mimeinfo-perl desktop-file-utils appstream shared-mime-info weston python3-venv xorriso
 )
 
 packages=("${RUNTIME[@]}")

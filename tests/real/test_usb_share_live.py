@@ -4,6 +4,7 @@ spiceview shows as QEMU's own screendump does."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -18,29 +19,54 @@ from spiceview_lab.requirements import require
 pytestmark = [pytest.mark.qemu]
 
 MESSAGE = b"Booted from spiceview's shared disk"
+CD_MESSAGE = b"Booted from spiceview's shared CD!!"  # as long as MESSAGE: the same code, the same offsets
 # -S: the VM starts once spiceview's usbredir channel is up, so the drive is there when SeaBIOS looks for disks.
 USB_ARGS = ["-S", "-device", "qemu-xhci,id=xhci", "-chardev", "spicevmc,name=usbredir,id=ur0",
             "-device", "usb-redir,chardev=ur0,id=ur0dev,bootindex=0"]  # fmt: skip
 
 
-def boot_image(path: Path) -> Path:
-    """1 MiB: a boot sector that prints MESSAGE through the BIOS (int 10h, teletype) and halts."""
+def boot_sector(message: bytes) -> bytes:
+    """A boot sector that prints the message through the BIOS (int 10h, teletype) and halts."""
     code = bytes([
         0x31, 0xC0,              # xor ax, ax
         0x8E, 0xD8,              # mov ds, ax
-        0xBE, 0x17, 0x7C,        # mov si, 0x7c17 (the message)
+        0xBE, 0x1B, 0x7C,        # mov si, 0x7c1b (the message)
         0xAC,                    # next: lodsb
         0x08, 0xC0,              # or al, al
-        0x74, 0x08,              # jz done
+        0x74, 0x0C,              # jz done
+        0xBA, 0xF8, 0x03,        # mov dx, 0x3f8 (COM1: the serial log is a second witness)
+        0xEE,                    # out dx, al
         0xB4, 0x0E,              # mov ah, 0x0e (teletype)
         0xB7, 0x00,              # mov bh, 0 (page)
         0xCD, 0x10,              # int 0x10
-        0xEB, 0xF3,              # jmp next
+        0xEB, 0xEF,              # jmp next
         0xF4,                    # done: hlt
         0xEB, 0xFD,              # jmp done
     ])  # fmt: skip
-    sector = (code + MESSAGE + b"\0").ljust(510, b"\0") + b"\x55\xaa"
-    path.write_bytes(sector + bytes(2047 * 512))
+    assert len(code) == 0x1B
+    return (code + message + b"\0").ljust(510, b"\0") + b"\x55\xaa"
+
+
+def boot_image(path: Path) -> Path:
+    """A 1 MiB disk image that boots the sector."""
+    path.write_bytes(boot_sector(MESSAGE) + bytes(2047 * 512))
+    return path
+
+
+def boot_iso(path: Path) -> Path:
+    """An ISO 9660 image with an El Torito no-emulation boot image (xorriso): the BIOS loads it at 0x7C00."""
+    require("xorriso")
+    tree = path.parent / "iso-tree"
+    tree.mkdir()
+    (tree / "boot.bin").write_bytes(boot_sector(CD_MESSAGE).ljust(2048, b"\0"))
+    (tree / "README.TXT").write_text("spiceview's USB CD-ROM test\n")
+    subprocess.run(
+        ["xorriso", "-as", "mkisofs", "-quiet", "-o", str(path), "-b", "boot.bin", "-no-emul-boot",
+         "-boot-load-size", "4", str(tree)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
     return path
 
 
@@ -48,16 +74,22 @@ def text_rows(picture: np.ndarray) -> int:
     return int((picture.max(axis=2) > 64).any(axis=1).sum())
 
 
-def test_seabios_boots_from_a_shared_disk_image(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["disk", "cd"])
+def test_seabios_boots_from_a_shared_image(tmp_path: Path, kind: str) -> None:
+    """A disk image as a USB drive, or an ISO as a USB CD-ROM (El Torito)."""
     require("qemu-system-x86_64")
     from spiceview_lab.pixels import load_ppm
     from spiceview_lab.qemu import QemuServer
 
-    image = boot_image(tmp_path / "boot.img")
-    with QemuServer(extra_args=USB_ARGS) as server:
-        args = build_parser().parse_args(["--spice-share-disk", str(image), server.uri])
+    if kind == "disk":
+        image, option, message, blocks = boot_image(tmp_path / "boot.img"), "--spice-share-disk", MESSAGE, 2048
+    else:
+        image, option, message = boot_iso(tmp_path / "boot.iso"), "--spice-share-cd", CD_MESSAGE
+        blocks = image.stat().st_size // 2048
+    with QemuServer(extra_args=USB_ARGS, serial_log=True) as server:
+        args = build_parser().parse_args([option, str(image), server.uri])
         params = apply_options(load_target(server.uri)[0], args)
-        assert params.usb_shares == [UsbShare(str(image))]
+        assert params.usb_shares == [UsbShare(str(image), cdrom=kind == "cd")]
         with HeadlessSession(params, timeout=30) as s:
             s.wait_until(
                 lambda: any(c.channel_type == 9 and c.is_linked for c in s.client.all_channels()), what="usbredir"
@@ -72,14 +104,21 @@ def test_seabios_boots_from_a_shared_disk_image(tmp_path: Path) -> None:
             while True:  # SeaBIOS's banner, "Booting from Hard Disk...", then the boot sector's line
                 server.qmp.screendump(dump)
                 truth = load_ppm(dump)[..., :3]
-                if text_rows(truth) >= 3 * 10 or time.monotonic() > deadline:
+                if text_rows(truth[:, : len(message) * 9]) >= (3 if kind == "disk" else 3) * 10:
+                    break
+                if time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
             # The three text lines as QEMU shows them, but for the blinking cursor after the message.
-            text = (slice(0, 48), slice(0, len(MESSAGE) * 9))
+            rows = 3 if kind == "disk" else 4  # a CD boot says "Booting from DVD/CD..." and then the drive's line
+            text = (slice(0, 16 * rows), slice(0, len(message) * 9))
             deadline = time.monotonic() + 15
             while not np.array_equal((shown := s.screenshot())[text], truth[text]) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert channel.error is None and channel.host.device.blocks == 2048
+            assert channel.error is None and channel.host.device.blocks == blocks
+            assert channel.host.device.cdrom == (kind == "cd")
+            assert message.decode() in server.serial_log.read_text(errors="replace")  # the boot code ran
     assert shown.shape == truth.shape and np.array_equal(shown[text], truth[text])
-    assert text_rows(truth[32:48, : len(MESSAGE) * 9]) > 8  # the boot sector's line is there
+    ink = truth.max(axis=2) > 64
+    last = max(i for i in range(0, truth.shape[0], 16) if ink[i : i + 16].any() and ink[i : i + 16].sum() > 50)
+    assert text_rows(truth[last : last + 16, : len(message) * 9]) > 8  # the boot sector's line is there
