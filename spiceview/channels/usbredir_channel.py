@@ -38,6 +38,14 @@ class UsbredirChannel(ChannelBase):
     def on_up(self) -> None:
         self._flush()  # our hello
 
+    def on_down(self) -> None:
+        # The server dropped the slot (the VM's usb-redir device was removed) or the session ended: let go of the
+        # image file; nothing is cached, every write went to it at once.
+        try:
+            self.host.device.medium.close()
+        except OSError as exc:
+            self.log.warning("closing the shared image: %s", exc)
+
     def unplug(self) -> None:
         """Tell the guest the device is gone (any thread)."""
         loop = self.loop

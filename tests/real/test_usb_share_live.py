@@ -118,6 +118,19 @@ def test_seabios_boots_from_a_shared_image(tmp_path: Path, kind: str) -> None:
             assert channel.error is None and channel.host.device.blocks == blocks
             assert channel.host.device.cdrom == (kind == "cd")
             assert message.decode() in server.serial_log.read_text(errors="replace")  # the boot code ran
+            if kind == "disk":
+                # Unplugged from spiceview: QEMU's bus lets go of the device, the session goes on.
+                channel.unplug()
+                # (QEMU keeps listing its usb-redir device, detached: no address, no speed of its own)
+                s.wait_until(lambda: "480 Mb/s" not in server.qmp.human("info usb"), 10, "QEMU to detach it")
+                assert "Device 0.0" in server.qmp.human("info usb")
+                assert channel.is_linked and s.client.main.is_linked
+            else:
+                # Removed on the server's side: the slot's channel closes, the image is let go, the session goes on.
+                server.qmp.command("device_del", id="ur0dev")
+                s.wait_until(lambda: not channel.is_linked, 10, "the slot's channel to close")
+                s.wait_until(lambda: channel.host.device.medium.closed, 5, "the image to be let go")
+                assert s.client.main.is_linked and s.screenshot().shape == truth.shape
     assert shown.shape == truth.shape and np.array_equal(shown[text], truth[text])
     ink = truth.max(axis=2) > 64
     last = max(i for i in range(0, truth.shape[0], 16) if ink[i : i + 16].any() and ink[i : i + 16].sum() > 50)
