@@ -135,3 +135,29 @@ def test_seabios_boots_from_a_shared_image(tmp_path: Path, kind: str) -> None:
     ink = truth.max(axis=2) > 64
     last = max(i for i in range(0, truth.shape[0], 16) if ink[i : i + 16].any() and ink[i : i + 16].sum() > 50)
     assert text_rows(truth[last : last + 16, : len(message) * 9]) > 8  # the boot sector's line is there
+
+
+def test_a_vm_whose_usb_filter_refuses_disks_does_not_get_one(tmp_path: Path) -> None:
+    """QEMU's usb-redir filter= (the rules oVirt sets) refuses mass storage: spiceview says why, the session goes on."""
+    require("qemu-system-x86_64")
+    from spiceview_lab.qemu import QemuServer
+
+    image = boot_image(tmp_path / "boot.img")
+    refuse_disks = [*USB_ARGS[:-1], USB_ARGS[-1] + ",filter=0x08:-1:-1:-1:0|-1:-1:-1:-1:1"]
+    with QemuServer(extra_args=refuse_disks) as server:
+        params = apply_options(
+            load_target(server.uri)[0], build_parser().parse_args(["--spice-share-disk", str(image), server.uri])
+        )
+        with HeadlessSession(params, timeout=30) as s:
+            s.wait_until(
+                lambda: any(c.channel_type == 9 and c.is_linked for c in s.client.all_channels()), what="usbredir"
+            )
+            (channel,) = [c for c in s.client.all_channels() if c.channel_type == 9]
+            server.qmp.command("cont")
+            s.wait_until(
+                lambda: channel.host.rejected is not None, timeout=20, what="the VM's filter to refuse the disk"
+            )
+            assert "refuse" in channel.host.rejected
+            assert "480 Mb/s" not in server.qmp.human("info usb")
+            s.wait_for_frame()
+            assert s.client.main.is_linked

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 
+from . import filter as usbfilter
 from .connection import UsbredirConnection
 from .constants import Cap, PacketType, Speed, Status, TransferType
 from .mass_storage import BULK_IN, BULK_OUT, MassStorage, descriptors
@@ -46,7 +47,8 @@ class EmulatedHost:
         self.configuration = 0
         self.connected = False  # device_connect sent, no disconnect since
         self.pending_in: dict[int, int] = {}  # IN request id -> length asked, waiting for the device
-        self.filter: bytes | None = None  # the guest's usbredirfilter rules, if it sent any
+        self.filter: list[usbfilter.Rule] | None = None  # the guest's usbredirfilter rules, if it sent any
+        self.rejected: str | None = None  # why the VM will not take this device (its USB filter)
 
     def data_to_send(self) -> bytes:
         return self.conn.data_to_send()
@@ -177,7 +179,29 @@ class EmulatedHost:
             self._bulk_reply(packet.id, BULK_IN, Status.CANCELLED, b"")
 
     def _on_filter(self, packet: Packet) -> None:
-        self.filter = packet.data
+        """The guest's rules (QEMU's usb-redir filter=): a device they refuse is not offered, and the user is told."""
+        try:
+            self.filter = usbfilter.parse(packet.data.decode("ascii", "replace"))
+        except usbfilter.FilterError as exc:
+            self.filter = None
+            self.rejected = f"the VM sent a USB filter that cannot be read ({exc})"
+            return
+        device = self.descriptors[(1, 0)]
+        verdict = usbfilter.check(
+            self.filter,
+            device_class=device[4],
+            vendor_id=int.from_bytes(device[8:10], "little"),
+            product_id=int.from_bytes(device[10:12], "little"),
+            version_bcd=int.from_bytes(device[12:14], "little"),
+            interfaces=[(0x08, 0x06, 0x50)],
+        )
+        if verdict is not usbfilter.Verdict.ALLOWED:
+            self.rejected = f"the VM's USB filter refuses this device ({verdict.value})"
+            self.unplug()
+
+    def _on_filter_reject(self, _packet: Packet) -> None:
+        self.rejected = "the VM refused this device (its USB filter)"
+        self.connected = False
 
     def _unsupported(self, packet: Packet) -> None:
         """Iso, interrupt and bulk streams: this device has none of those endpoints."""
@@ -206,6 +230,7 @@ class EmulatedHost:
         PacketType.BULK_PACKET: _on_bulk,
         PacketType.CANCEL_DATA_PACKET: _on_cancel,
         PacketType.FILTER_FILTER: _on_filter,
+        PacketType.FILTER_REJECT: _on_filter_reject,
         PacketType.START_ISO_STREAM: _unsupported,
         PacketType.STOP_ISO_STREAM: _unsupported,
         PacketType.START_INTERRUPT_RECEIVING: _unsupported,

@@ -1,0 +1,123 @@
+"""usbredir's device filter rules: `class,vendor,product,version,allow` rules joined by '|' (the form oVirt's USB filter
+editor writes, a .vv file's usb-filter and a VM's usb-redir filter= carry), and whether a device may be redirected.
+
+Numbers are C-style (0x hex, leading-0 octal, decimal), -1 matches anything. A device is checked in passes: its
+own class (skipped for classes 0x00 and 0xef, whose interfaces say what they are), then each interface's class
+(a non-boot HID interface of a multi-interface device is skipped, as usbredir does: volume buttons on a headset);
+the first rule matching in a pass decides it; a pass no rule matches refuses the device unless `default_allow`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+MAX_RULES = 1024  # a filter is a handful of rules; a peer's megabyte of them is refused
+MAX_FILTER_TEXT = 64 * 1024
+_OCTAL = re.compile(r"-?0[0-7]+")
+
+
+class FilterError(ValueError):
+    """A filter string that cannot be read; the message names the rule."""
+
+
+class Verdict(Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied by a rule"
+    NO_MATCH = "matched by no rule"
+
+
+@dataclass(frozen=True)
+class Rule:
+    device_class: int = -1  # 0-255, -1: any
+    vendor_id: int = -1  # 0-65535, -1: any
+    product_id: int = -1
+    device_version_bcd: int = -1
+    allow: bool = True
+
+    def matches(self, device_class: int, vendor_id: int, product_id: int, version_bcd: int) -> bool:
+        return all(
+            want in (-1, have)
+            for want, have in (
+                (self.device_class, device_class),
+                (self.vendor_id, vendor_id),
+                (self.product_id, product_id),
+                (self.device_version_bcd, version_bcd),
+            )
+        )
+
+    def text(self) -> str:
+        def number(value: int, digits: int) -> str:
+            return "-1" if value == -1 else f"0x{value:0{digits}x}"
+
+        parts = (number(self.device_class, 2), number(self.vendor_id, 4), number(self.product_id, 4),
+                 number(self.device_version_bcd, 4), "1" if self.allow else "0")  # fmt: skip
+        return ",".join(parts)
+
+
+def _number(token: str) -> int:
+    if _OCTAL.fullmatch(token):
+        return int(token, 8)
+    return int(token, 0)
+
+
+def parse(text: str, token_sep: str = ",", rule_sep: str = "|") -> list[Rule]:
+    """The rules of a filter string (empty rules between separators are skipped, as strtok does)."""
+    if len(text) > MAX_FILTER_TEXT:
+        raise FilterError(f"a filter of {len(text)} characters (at most {MAX_FILTER_TEXT})")
+    rules = []
+    for raw in filter(None, re.split("[" + re.escape(rule_sep) + "]", text.strip().rstrip("\0"))):
+        tokens = [t for t in re.split("[" + re.escape(token_sep) + "]", raw) if t]
+        try:
+            values = [_number(t.strip()) for t in tokens]
+        except ValueError:
+            raise FilterError(f"rule {raw!r}: not five numbers") from None
+        if len(values) != 5:
+            raise FilterError(f"rule {raw!r}: {len(values)} numbers, not five (class,vendor,product,version,allow)")
+        cls, vendor, product, version, allow = values
+        if (
+            not -1 <= cls <= 255
+            or not all(-1 <= v <= 0xFFFF for v in (vendor, product, version))
+            or allow not in (0, 1)
+        ):
+            raise FilterError(f"rule {raw!r}: a number out of range")
+        rules.append(Rule(cls, vendor, product, version, bool(allow)))
+        if len(rules) > MAX_RULES:
+            raise FilterError(f"more than {MAX_RULES} rules")
+    return rules
+
+
+def to_text(rules: list[Rule]) -> str:
+    return "|".join(rule.text() for rule in rules)
+
+
+def check(
+    rules: list[Rule],
+    *,
+    device_class: int,
+    vendor_id: int,
+    product_id: int,
+    version_bcd: int,
+    interfaces: list[tuple[int, int, int]],
+    default_allow: bool = False,
+) -> Verdict:
+    """Whether rules let this device be redirected. interfaces: (class, subclass, protocol) of each."""
+
+    def one_pass(cls: int) -> Verdict:
+        for rule in rules:
+            if rule.matches(cls, vendor_id, product_id, version_bcd):
+                return Verdict.ALLOWED if rule.allow else Verdict.DENIED
+        return Verdict.ALLOWED if default_allow else Verdict.NO_MATCH
+
+    if device_class not in (0x00, 0xEF):
+        verdict = one_pass(device_class)
+        if verdict is not Verdict.ALLOWED:
+            return verdict
+    for cls, subclass, protocol in interfaces:
+        if len(interfaces) > 1 and (cls, subclass, protocol) == (0x03, 0, 0):
+            continue
+        verdict = one_pass(cls)
+        if verdict is not Verdict.ALLOWED:
+            return verdict
+    return Verdict.ALLOWED
