@@ -244,7 +244,10 @@ class SpiceSession:
             channel = self._make_channel(*key)
             if channel is None:
                 self._declined.add(key)
-                self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
+                if key[0] == ChannelType.USBREDIR:
+                    self.main.log.info("USB redirection slot %d free (nothing shared in it)", key[1])
+                else:
+                    self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
                 continue
             pre = self.migration.take(key) if self.migration is not None else None  # a link made in advance
             with self._channels_lock:
@@ -259,6 +262,30 @@ class SpiceSession:
                 self.display_added.emit(channel)
         if self.migration is not None:
             self.migration.listed()
+
+    def usb_slots(self) -> tuple[list[ChannelBase], int]:
+        """(the usbredir channels sharing something, how many of the VM's other slots are free)."""
+        with self._channels_lock:
+            used = [c for key, c in self.channels.items() if key[0] == ChannelType.USBREDIR]
+        free = sum(1 for key in self._declined if key[0] == ChannelType.USBREDIR)
+        return used, free
+
+    def share_usb(self, share: UsbShare) -> str | None:
+        """Share an image in a free usbredir slot now (any thread); None, or why it cannot be."""
+        free = sorted(key for key in self._declined if key[0] == ChannelType.USBREDIR)
+        if not free:
+            used, _ = self.usb_slots()
+            return (
+                f"no free USB redirection slot (the VM has {len(used)}, all in use)"
+                if used
+                else ("the VM has no USB redirection slot (QEMU: -device usb-redir)")
+            )
+        self.usb_shares.insert(0, share)
+        self._declined.discard(free[0])
+        self.attach_channels([free[0]])
+        if free[0] not in self.channels:
+            return f"{share.path} could not be opened"
+        return None
 
     def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
         """A live migration moved the VM: drop every channel but main and what the old server's cache held."""

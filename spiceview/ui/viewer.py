@@ -259,6 +259,7 @@ class Viewer(QObject):
             action = window.add_action("sound", label, lambda n=name: self.toggle_mute(n), name)
             action.setCheckable(True)
             action.setChecked(self.muted[name])
+        window.add_action("file", "USB devices...", lambda w=window: self.show_usb_devices(w), "usb-devices")
         window.add_action("file", "Preferences...", lambda w=window: self.edit_preferences(w), "preferences")
         window.add_action("file", "Send file...", lambda w=window: self.choose_files(w), "send-file")
         window.add_action("file", "Screenshot...", lambda w=window: self.save_screenshot(w), "screenshot")
@@ -408,6 +409,17 @@ class Viewer(QObject):
         self.monitor_mapping = mapping
         if self.fullscreen:
             self.set_fullscreen(True)
+
+    def show_usb_devices(self, window: MainWindow) -> None:
+        from .usb_dialog import UsbDialog
+
+        client = self.client
+
+        def slots() -> tuple[list, int]:  # type: ignore[type-arg]
+            used, free = client.usb_slots()
+            return [c for c in used if hasattr(c, "host")], free
+
+        UsbDialog(slots, client.share_usb, window).exec()
 
     def edit_preferences(self, window: MainWindow) -> None:
         from .preferences import Preferences, PreferencesDialog

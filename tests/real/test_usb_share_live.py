@@ -161,3 +161,21 @@ def test_a_vm_whose_usb_filter_refuses_disks_does_not_get_one(tmp_path: Path) ->
             assert "480 Mb/s" not in server.qmp.human("info usb")
             s.wait_for_frame()
             assert s.client.main.is_linked
+
+
+def test_an_image_shared_while_connected_goes_into_a_free_slot(tmp_path: Path) -> None:
+    """What File > USB devices does: the slot left free at connect time takes an image later."""
+    require("qemu-system-x86_64")
+    from spiceview_lab.qemu import QemuServer
+
+    image = boot_image(tmp_path / "boot.img")
+    with QemuServer(extra_args=USB_ARGS[1:]) as server, HeadlessSession(server.uri, timeout=30) as s:
+        s.wait_for_frame()
+        s.wait_until(lambda: s.client.usb_slots()[1] == 1, timeout=10, what="the free usb-redir slot")
+        assert s.client.share_usb(UsbShare(str(tmp_path / "missing.img"))) is not None  # cannot be opened
+        s.wait_until(lambda: s.client.usb_slots()[1] == 1, timeout=10, what="the slot free again")
+        assert s.client.share_usb(UsbShare(str(image))) is None
+        (channel,) = s.client.usb_slots()[0]
+        s.wait_until(lambda: channel.host.connected, timeout=20, what="the VM to take the drive")
+        s.wait_until(lambda: "480 Mb/s" in server.qmp.human("info usb"), timeout=10, what="QEMU to list it")
+        assert "no free USB redirection slot" in (s.client.share_usb(UsbShare(str(image))) or "")
