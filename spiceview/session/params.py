@@ -50,15 +50,6 @@ HOTKEY_ACTIONS = (
 
 _PORT_TEXT = re.compile(r"[0-9]{1,10}")
 _HOST_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f/\\?#@\[\]]")
-_C_INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]{1,8}|0[0-7]{0,11}|[1-9][0-9]{0,9})")
-# usbredir filter fields: class, vendor, product, version (BCD), allow.
-_USB_FIELDS = (
-    ("class", -1, 255),
-    ("vendor", -1, 65535),
-    ("product", -1, 65535),
-    ("version", -1, 65535),
-    ("allow", 0, 1),
-)
 
 
 def check_port(value: int, what: str = "port") -> int:
@@ -117,28 +108,16 @@ def check_hotkey(text: str, action: str = "hotkey") -> str:
 
 
 def check_usb_filter(text: str, what: str = "USB filter") -> str:
-    """A usbredir filter: rules ``class,vendor,product,version,allow`` joined by ``|``."""
-    for number, rule in enumerate((r for r in text.split("|") if r.strip()), 1):
-        parts = [p.strip() for p in rule.split(",")]
-        if len(parts) != len(_USB_FIELDS):
-            raise ConfigError(
-                f"{what} rule {number} ({rule!r}) has {len(parts)} fields",
-                expected="rules class,vendor,product,version,allow joined by '|', -1 for any",
-            )
-        for part, (name, low, high) in zip(parts, _USB_FIELDS, strict=True):
-            value = _c_int(part)
-            if value is None or not low <= value <= high:
-                raise ConfigError(f"{what} rule {number}: {name} {part!r} is not a number from {low} to {high}")
+    """A usbredir filter: rules ``class,vendor,product,version,allow`` joined by ``|`` (protocol/usbredir/filter)."""
+    from ..protocol.usbredir.filter import FilterError, parse
+
+    try:
+        parse(text)
+    except FilterError as exc:
+        fields = "fields" in str(exc)
+        expected = "rules class,vendor,product,version,allow joined by '|', -1 for any" if fields else None
+        raise ConfigError(f"{what} {exc}", expected=expected) from None
     return text
-
-
-def _c_int(text: str) -> int | None:
-    """An integer as C's strtol(text, NULL, 0) reads it (0x hex, leading-0 octal), or None."""
-    if not _C_INT.fullmatch(text):
-        return None
-    digits = text.lstrip("+-")
-    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") and len(digits) > 1 else 10
-    return int(text, base)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,10 @@ def test_rules_as_ovirt_writes_them() -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("1,2,3,4", "4 numbers"), ("x,-1,-1,-1,1", "not five numbers"), ("256,-1,-1,-1,1", "out of range"),
-     ("-1,-1,-1,-1,2", "out of range"), ("-1,-1,-1,-1,1|" * 1100, "more than 1024 rules")],
+    [("1,2,3,4", r"rule 1 \('1,2,3,4'\) has 4 fields"), ("x,-1,-1,-1,1", "class 'x' is not a number"),
+     ("256,-1,-1,-1,1", "class '256' is not a number from -1 to 255"),
+     ("-1,-1,-1,-1,1|-1,-1,-1,-1,2", "rule 2: allow '2' is not a number from 0 to 1"),
+     ("-1,-1,-1,-1,1|" * 1100, "more than 1024 rules")],
 )  # fmt: skip
 def test_bad_filters_are_refused(text: str, reason: str) -> None:
     with pytest.raises(FilterError, match=reason):

@@ -15,7 +15,6 @@ from enum import Enum
 
 MAX_RULES = 1024  # a filter is a handful of rules; a peer's megabyte of them is refused
 MAX_FILTER_TEXT = 64 * 1024
-_OCTAL = re.compile(r"-?0[0-7]+")
 
 
 class FilterError(ValueError):
@@ -56,35 +55,40 @@ class Rule:
         return ",".join(parts)
 
 
-def _number(token: str) -> int:
-    if _OCTAL.fullmatch(token):
-        return int(token, 8)
-    return int(token, 0)
+# The fields of a rule and their ranges; numbers as C's strtol(text, NULL, 0) reads them (0x hex, leading-0 octal).
+FIELDS = (("class", -1, 255), ("vendor", -1, 0xFFFF), ("product", -1, 0xFFFF), ("version", -1, 0xFFFF), ("allow", 0, 1))
+_C_INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]{1,8}|0[0-7]{0,11}|[1-9][0-9]{0,9})")
+
+
+def c_int(text: str) -> int | None:
+    """An integer as strtol(text, NULL, 0) reads it, or None."""
+    if not _C_INT.fullmatch(text):
+        return None
+    digits = text.lstrip("+-")
+    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") and len(digits) > 1 else 10
+    return int(text, base)
 
 
 def parse(text: str, token_sep: str = ",", rule_sep: str = "|") -> list[Rule]:
-    """The rules of a filter string (empty rules between separators are skipped, as strtok does)."""
+    """The rules of a filter string (empty rules between separators are skipped, as strtok does); FilterError
+    names the first rule that cannot be read and why."""
     if len(text) > MAX_FILTER_TEXT:
-        raise FilterError(f"a filter of {len(text)} characters (at most {MAX_FILTER_TEXT})")
+        raise FilterError(f"of {len(text)} characters (at most {MAX_FILTER_TEXT})")
     rules = []
-    for raw in filter(None, re.split("[" + re.escape(rule_sep) + "]", text.strip().rstrip("\0"))):
-        tokens = [t for t in re.split("[" + re.escape(token_sep) + "]", raw) if t]
-        try:
-            values = [_number(t.strip()) for t in tokens]
-        except ValueError:
-            raise FilterError(f"rule {raw!r}: not five numbers") from None
-        if len(values) != 5:
-            raise FilterError(f"rule {raw!r}: {len(values)} numbers, not five (class,vendor,product,version,allow)")
-        cls, vendor, product, version, allow = values
-        if (
-            not -1 <= cls <= 255
-            or not all(-1 <= v <= 0xFFFF for v in (vendor, product, version))
-            or allow not in (0, 1)
-        ):
-            raise FilterError(f"rule {raw!r}: a number out of range")
-        rules.append(Rule(cls, vendor, product, version, bool(allow)))
+    raws = [r for r in re.split("[" + re.escape(rule_sep) + "]", text.rstrip("\0")) if r.strip()]
+    for number, raw in enumerate(raws, 1):
+        parts = [p.strip() for p in re.split("[" + re.escape(token_sep) + "]", raw)]
+        if len(parts) != len(FIELDS):
+            raise FilterError(f"rule {number} ({raw!r}) has {len(parts)} fields")
+        values = []
+        for part, (name, low, high) in zip(parts, FIELDS, strict=True):
+            value = c_int(part)
+            if value is None or not low <= value <= high:
+                raise FilterError(f"rule {number}: {name} {part!r} is not a number from {low} to {high}")
+            values.append(value)
+        rules.append(Rule(values[0], values[1], values[2], values[3], bool(values[4])))
         if len(rules) > MAX_RULES:
-            raise FilterError(f"more than {MAX_RULES} rules")
+            raise FilterError(f"has more than {MAX_RULES} rules")
     return rules
 
 
