@@ -177,6 +177,8 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
     shares = [UsbShare(path) for path in args.spice_share_disk]
     shares += [UsbShare(path, writable=True) for path in args.spice_share_disk_rw]
     shares += [UsbShare(path, cdrom=True) for path in args.spice_share_cd]
+    if shares and params.enable_usbredir is False:
+        raise ConfigError("this connection turns USB redirection off (enable-usbredir=0), so nothing can be shared")
     if shares:
         from .session.usb_share import check_disk_image
 

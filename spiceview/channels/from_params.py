@@ -80,5 +80,6 @@ def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
         preferred_compression=kwargs.pop("preferred_compression", pref),
         preferred_video_codecs=tuple(VIDEO_CODEC_BY_NAME[name] for name in params.preferred_video_codecs),
         usb_shares=tuple(params.usb_shares),
+        usbredir_enabled=params.enable_usbredir is not False,
         **kwargs,
     )

@@ -76,6 +76,7 @@ class SpiceSession:
         with_agent: bool = True,
         disabled_channels: frozenset[int] = frozenset(),
         usb_shares: tuple[UsbShare, ...] = (),
+        usbredir_enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
@@ -104,6 +105,7 @@ class SpiceSession:
         self.audio_opus = audio_opus  # offer Opus both ways (else raw PCM)
         # Images to share as USB drives, one per usbredir channel the server offers, in order.
         self.usb_shares = list(usb_shares)
+        self.usbredir_enabled = usbredir_enabled  # a .vv file's enable-usbredir=0 turns sharing off
         self.mm_time_offset: float | None = None
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._declined: set[tuple[int, int]] = set()  # offered channels not attached (disabled, not spoken)
@@ -272,6 +274,8 @@ class SpiceSession:
 
     def share_usb(self, share: UsbShare) -> str | None:
         """Share an image in a free usbredir slot now (any thread); None, or why it cannot be."""
+        if not self.usbredir_enabled:
+            return "this connection turns USB redirection off (enable-usbredir=0)"
         free = sorted(key for key in self._declined if key[0] == ChannelType.USBREDIR)
         if not free:
             used, _ = self.usb_slots()

@@ -50,3 +50,17 @@ def test_a_read_only_file_cannot_be_shared_writable(tmp_path: Path) -> None:
     image.chmod(0o444)
     with pytest.raises(ConfigError, match="not writable"):
         check_disk_image(str(image), True)
+
+
+def test_a_vv_file_that_turns_usb_redirection_off_refuses_shares(tmp_path: Path) -> None:
+    image = tmp_path / "disk.img"
+    image.write_bytes(bytes(512))
+    vv = tmp_path / "console.vv"
+    vv.write_text("[virt-viewer]\ntype=spice\nhost=h\nport=5900\nenable-usbredir=0\n")
+    args = build_parser().parse_args(["--spice-share-cd", str(image), str(vv)])
+    with pytest.raises(ConfigError, match=r"turns USB redirection off \(enable-usbredir=0\)"):
+        apply_options(load_target(str(vv))[0], args)
+    from spiceview.channels.from_params import client_from_params
+
+    session = client_from_params(load_target(str(vv))[0])
+    assert session.share_usb(UsbShare(str(image))) == "this connection turns USB redirection off (enable-usbredir=0)"
