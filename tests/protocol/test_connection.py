@@ -366,11 +366,11 @@ def test_main_channel_messages() -> None:
 
 
 def test_channel_without_schema_understands_the_common_messages() -> None:
-    conn, server = linked_connection(ChannelType.USBREDIR)
+    conn, server = linked_connection(ChannelType.SMARTCARD)
     events = conn.receive_data(server.message(base.MSG_PING, id=1, timestamp=2, data=b"") + server.frame(101, b"x"))
     assert events == [UnknownMessage(101, 1, 2)]
     assert [f.type for f in _frames(conn)] == [base.MSGC_PONG.number]
-    assert conn.channel_name == "usbredir"
+    assert conn.channel_name == "smartcard"
     assert ChannelConnection(99).channel_name == "channel-99"
 
 

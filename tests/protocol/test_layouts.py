@@ -256,6 +256,10 @@ EXPECTED: dict[str, str] = {
     "record.client.data": "Is",
     "record.client.mode": "IHs",
     "record.client.start_mark": "I",
+    # SpicevmcChannel (the usbredir channels)
+    "usbredir.server.data": "s",
+    "usbredir.server.compressed_data": "BIs",
+    "usbredir.client.data": "s",
 }
 
 MESSAGES = {f"{ch}.{d}.{defn.name}": defn for ch, d, defn in all_messages()}

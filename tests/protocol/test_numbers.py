@@ -117,6 +117,7 @@ SERVER = {
         "latency": 107,
     },
     ChannelType.RECORD: {"start": 101, "stop": 102, "volume": 103, "mute": 104},
+    ChannelType.USBREDIR: {"data": 101, "compressed_data": 102},  # SpiceMsgSpicevmc (enums.h)
 }
 
 CLIENT = {
@@ -154,11 +155,13 @@ CLIENT = {
     ChannelType.CURSOR: {},
     ChannelType.PLAYBACK: {},
     ChannelType.RECORD: {"data": 101, "mode": 102, "start_mark": 103},
+    ChannelType.USBREDIR: {"data": 101, "compressed_data": 102},
 }
 
 # Declared in spice-protocol but deliberately not in spiceview's tables.
 NOT_DECLARED = {
     (ChannelType.DISPLAY, "server", "gl_scanout_unix"),  # carries a file descriptor; spiceview offers no GL_SCANOUT
+    (ChannelType.USBREDIR, "client", "compressed_data"),  # spiceview never compresses what it sends
 }
 
 

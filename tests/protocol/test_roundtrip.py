@@ -70,7 +70,7 @@ def test_every_channel_table_holds_the_base_messages() -> None:
         for number, defn in base.BASE.client.items():
             assert schema.client[number] is defn, (channel_type, number)
     # Channels spiceview does not speak still understand the common messages.
-    assert schema_for(ChannelType.USBREDIR) is base.BASE
+    assert schema_for(ChannelType.SMARTCARD) is base.BASE
 
 
 @pytest.mark.parametrize(("channel", "direction", "defn"), MESSAGES, ids=IDS)
