@@ -2,7 +2,7 @@
 
     python3 benchmarks/bench_quic.py [--repeat N] [--type rgb32|rgb16|rgba|gray]
 
-(after `python3 setup.py build_ext --inplace`)
+(after `python3 setup.py build_ext --inplace`, which needs setuptools 77 or newer: pip install -e . gets it by itself)
 
 Two 1920x1080 images: "photo" (smooth gradients with noise: every pixel coded, few runs) and
 "desktop" (flat areas, windows, text-like speckles: mostly runs). The streams come from the

@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     from ..channels.inputs_channel import InputsChannel
 
 BUTTON_MASKS = {MouseButton.LEFT: 1, MouseButton.MIDDLE: 2, MouseButton.RIGHT: 4}
-# US-layout characters as (key name, needs shift): what a physical US keyboard would press.
-_SHIFTED = dict(zip('~!@#$%^&*()_+{}|:"<>?', "`1234567890-=[]\\;',./", strict=True))
 
 
 class HeadlessSession:
@@ -212,29 +210,32 @@ class HeadlessSession:
         """Press the keys in order and release them in reverse: key("ctrl", "alt", "delete")."""
         from ..protocol import keymap
 
-        inputs = self.inputs()
-        codes = [keymap.scancode_for_name(n) for n in names]
-        for code in codes:
-            inputs.key_down(keymap.key_down_codes(code), code)
-        for code in reversed(codes):
-            inputs.key_up(keymap.key_up_codes(code), code)
+        self.stroke(tuple(keymap.scancode_for_name(n) for n in names))
+
+    def stroke(self, scancodes: tuple[int, ...]) -> None:
+        """Press set-1 scancodes in order, release them in reverse."""
+        for code in scancodes:
+            self.send_scancode(code, down=True)
+        for code in reversed(scancodes):
+            self.send_scancode(code, down=False)
         self._flush()
+
+    def send_scancode(self, code: int, *, down: bool) -> None:
+        """One key press or release, as spice-gtk encodes it."""
+        from ..protocol import keymap
+
+        inputs = self.inputs()
+        if down:
+            inputs.key_down(keymap.key_down_codes(code), code)
+        else:
+            inputs.key_up(keymap.key_up_codes(code), code)
 
     def type_text(self, text: str) -> None:
         """Type text as a US keyboard would (physical keys; the guest's layout decides the characters)."""
+        from ..protocol import keymap
+
         for ch in text:
-            if ch == "\n":
-                self.key("enter")
-            elif ch == "\t":
-                self.key("tab")
-            elif ch == " ":
-                self.key("space")
-            elif ch.isupper():
-                self.key("shift", ch.lower())
-            elif ch in _SHIFTED:
-                self.key("shift", _SHIFTED[ch])
-            else:
-                self.key(ch)
+            self.stroke(keymap.us_scancodes_for_char(ch))
 
     def move(self, x: int, y: int, display_id: int = 0) -> None:
         self.inputs().position(x, y, self._buttons, display_id)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..canvas.png import read_png, write_png
+from ..channels.signals import wait_for_events
 from ..headless.session import HeadlessSession
 from ..protocol.constants import MouseButton, MouseMode
 from ..session.errors import ConfigError
@@ -213,8 +214,6 @@ class Console:
     def pause(self, seconds: float) -> None:
         """Wait, while the session keeps answering the guest (time.sleep would leave, say, a clipboard request
         from the guest unanswered until the next call)."""
-        from ..channels.signals import wait_for_events
-
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
             if self.session.error is not None:
@@ -351,8 +350,6 @@ class Console:
                 return
             if time.monotonic() > deadline:
                 raise WaitTimeout(f"timed out after {limit:g} s waiting for {what}")
-            from ..channels.signals import wait_for_events
-
             wait_for_events(POLL_S)
 
     def _call(self, fn: Any, what: str) -> Any:
@@ -429,18 +426,10 @@ class Console:
         return self._call(self.session.inputs, "the inputs channel")
 
     def _send_key(self, code: int, *, down: bool) -> None:
-        from ..protocol import keymap
-
-        inputs = self._inputs()
         main = self.session.client.main
         if main.mouse_mode == MouseMode.CLIENT and main.agent_connected:
             self.pause(self._moved_at + AGENT_POINTER_SETTLE_S - time.monotonic())
-        if down:
-            inputs.key_down(keymap.key_down_codes(code), code)
-        else:
-            inputs.key_up(keymap.key_up_codes(code), code)
+        self._call(lambda: self.session.send_scancode(code, down=down), "the inputs channel")
 
     def _flush(self) -> None:
-        from ..channels.signals import wait_for_events
-
         wait_for_events(0)

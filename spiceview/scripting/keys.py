@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..protocol import keymap
 
-SHIFT = keymap.scancode_for_name("shift")
+SHIFT = keymap.LEFT_SHIFT
 # vncdotool's names that spiceview's keymap spells differently (the rest are the same or already aliases).
 VNCDO_NAMES = {
     "bsp": "backspace",
@@ -33,8 +33,6 @@ VNCDO_NAMES = {
     "lmeta": "lsuper",
     "rmeta": "rsuper",
 }
-_SHIFTED_US = '~!@#$%^&*()_+{}|:"<>?ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-_NAMED_CHARS = {"\n": "enter", "\t": "tab", " ": "space"}
 
 
 class KeyNameError(ValueError):
@@ -78,18 +76,15 @@ def parse_combo(combo: str) -> Stroke:
 
 
 def char_stroke(ch: str, index: int) -> Stroke:
-    if ch in _NAMED_CHARS:
-        return Stroke((scancode(_NAMED_CHARS[ch]),))
     if ch == "\r":
         return Stroke(())  # CRLF types as LF
     try:
-        code = keymap.scancode_for_name(ch)
+        return Stroke(keymap.us_scancodes_for_char(ch))
     except KeyError:
         raise KeyNameError(
             f"character {ch!r} at position {index + 1} has no key on the US layout; "
             "put such text on the guest's clipboard (clipboard-set) and paste it"
         ) from None
-    return Stroke((SHIFT, code) if ch in _SHIFTED_US else (code,))
 
 
 def text_strokes(text: str) -> list[Stroke]:

@@ -411,13 +411,14 @@ class Viewer(QObject):
             self.set_fullscreen(True)
 
     def show_usb_devices(self, window: MainWindow) -> None:
+        from ..channels.usbredir_channel import UsbredirChannel
         from .usb_dialog import UsbDialog
 
         client = self.client
 
-        def slots() -> tuple[list, int]:  # type: ignore[type-arg]
+        def slots() -> tuple[list[UsbredirChannel], int]:
             used, free = client.usb_slots()
-            return [c for c in used if hasattr(c, "host")], free
+            return [c for c in used if isinstance(c, UsbredirChannel)], free
 
         UsbDialog(slots, client.share_usb, window).exec()
 

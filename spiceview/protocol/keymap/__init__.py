@@ -126,6 +126,19 @@ for _row, _codes in (("1234567890-=", range(0x02, 0x0E)), ("qwertyuiop[]", range
     for _char, _code in zip(_row, _codes, strict=True):
         _US_CHARS[_char] = _code
 _US_CHARS[" "] = 0x39
+_US_SHIFTED = frozenset('!@#$%^&*()_+QWERTYUIOP{}ASDFGHJKL:"~|ZXCVBNM<>?')
+_US_NAMED = {"\n": 0x1C, "\t": 0x0F}  # Enter, Tab
+LEFT_SHIFT = 0x2A
+
+
+def us_scancodes_for_char(ch: str) -> tuple[int, ...]:
+    """The keys a US keyboard presses for a character (Shift first when it needs it): "A" -> (0x2A, 0x1E),
+    "\\n" -> Enter. KeyError for a character the US layout has no key for."""
+    code = _US_NAMED.get(ch) or _US_CHARS.get(ch)
+    if code is None:
+        raise KeyError(f"no US key types {ch!r}")
+    return (LEFT_SHIFT, code) if ch in _US_SHIFTED else (code,)
+
 
 # Qt::Key values (qnamespace.h; stable across Qt 5 and 6).
 _QT_KEYS: dict[int, int] = {
