@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .session.errors import ConfigError
-from .session.params import ConnectionParams, UsbShare
+from .session.params import ConnectionParams, UsbDeviceShare, UsbShare, check_usb_filter
 from .session.target import load_target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -81,6 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="share an ISO image with the VM as a USB CD-ROM (repeatable)",
+    )
+    p.add_argument(
+        "--spice-disable-usbredir", action="store_true", help="no USB redirection (neither images nor devices)"
+    )
+    p.add_argument(
+        "--spice-usbredir-auto-redirect-filter",
+        metavar="FILTER",
+        help="USB devices to redirect when plugged in during the session: rules class,vendor,product,version,allow "
+        "joined by | (default 0x03,-1,-1,-1,0|-1,-1,-1,-1,1: everything but keyboards and mice)",
+    )
+    p.add_argument(
+        "--spice-usbredir-redirect-on-connect",
+        metavar="FILTER",
+        help="USB devices already plugged in to redirect when the session starts (same rules; default none)",
     )
     p.add_argument("--spice-disable-audio", action="store_true", help="no sound either way (playback and microphone)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the connection (default 10)")
@@ -174,7 +188,16 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         changes["preferred_video_codecs"] = [
             c.strip().lower() for c in args.preferred_video_codecs.replace(";", ",").split(",") if c.strip()
         ]
-    shares = [UsbShare(path) for path in args.spice_share_disk]
+    if args.spice_disable_usbredir:
+        changes["enable_usbredir"] = False
+    for option, name in (("spice_usbredir_auto_redirect_filter", "usb_filter"),
+                         ("spice_usbredir_redirect_on_connect", "usb_redirect_on_connect")):  # fmt: skip
+        text = getattr(args, option)
+        if text is not None:
+            changes[name] = check_usb_filter(text, "--" + option.replace("_", "-"))
+    if args.spice_disable_usbredir:
+        params = replace(params, enable_usbredir=False)
+    shares: list[UsbShare | UsbDeviceShare] = [UsbShare(path) for path in args.spice_share_disk]
     shares += [UsbShare(path, writable=True) for path in args.spice_share_disk_rw]
     shares += [UsbShare(path, cdrom=True) for path in args.spice_share_cd]
     if shares and params.enable_usbredir is False:
@@ -183,7 +206,8 @@ def apply_options(params: ConnectionParams, args: argparse.Namespace) -> Connect
         from .session.usb_share import check_disk_image
 
         for share in shares:
-            check_disk_image(share.path, share.writable, cdrom=share.cdrom)
+            if isinstance(share, UsbShare):
+                check_disk_image(share.path, share.writable, cdrom=share.cdrom)
         changes["usb_shares"] = shares
     return replace(params, **changes) if changes else params
 

@@ -12,8 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "spiceview"
-BELOW_UI = {"channels", "transport", "canvas", "codecs", "audio", "protocol", "session"}
-# Which spiceview packages each package may import (ui -> channels -> transport, canvas, codecs, audio -> protocol).
+BELOW_UI = {"channels", "transport", "canvas", "codecs", "audio", "usb", "protocol", "session"}
+# Which spiceview packages each package may import
+# (ui -> channels -> transport, canvas, codecs, audio, usb -> protocol).
 ALLOWED = {
     "protocol": set(),
     "codecs": {"protocol"},
@@ -21,7 +22,8 @@ ALLOWED = {
     "audio": {"codecs", "protocol"},
     "session": {"protocol"},
     "transport": {"protocol", "session"},
-    "channels": {"transport", "canvas", "codecs", "audio", "protocol", "session"},
+    "usb": {"protocol"},
+    "channels": {"transport", "canvas", "codecs", "audio", "usb", "protocol", "session"},
     "headless": BELOW_UI,
     "scripting": BELOW_UI | {"headless"},
     "ui": BELOW_UI,
@@ -95,7 +97,9 @@ def test_live_tests_are_in_tests_real_and_marked() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-BELOW_THE_UI = ("protocol", "codecs", "canvas", "channels", "transport", "audio", "session", "headless", "scripting")
+BELOW_THE_UI = (
+    "protocol", "codecs", "canvas", "channels", "transport", "audio", "usb", "session", "headless", "scripting"
+)  # fmt: skip
 
 
 def test_mypy_is_clean_below_the_ui() -> None:

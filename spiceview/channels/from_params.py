@@ -81,5 +81,8 @@ def client_from_params(params: ConnectionParams, **kwargs: Any) -> SpiceSession:
         preferred_video_codecs=tuple(VIDEO_CODEC_BY_NAME[name] for name in params.preferred_video_codecs),
         usb_shares=tuple(params.usb_shares),
         usbredir_enabled=params.enable_usbredir is not False,
+        usb_autoshare=params.enable_usb_autoshare is not False,
+        usb_auto_filter=params.usb_filter,
+        usb_redirect_on_connect=params.usb_redirect_on_connect,
         **kwargs,
     )

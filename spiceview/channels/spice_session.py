@@ -22,14 +22,17 @@ from ..protocol.constants import ChannelType
 from ..protocol.errors import AuthError
 from ..protocol.migration import Phase as MigrationPhase
 from ..protocol.sasl import SaslCredentials
+from ..session.params import UsbDeviceShare, UsbShare
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
+from ..usb.backend import UsbBackend
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .failures import is_permanent
 from .limits import IMAGES_CACHE_BYTES, MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
 from .signals import Signal
+from .usb_devices import UsbDevices
 
 if TYPE_CHECKING:
     from ..audio.sink import AudioSink
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
     from ..protocol.sasl import SaslClient, SaslFactory
-    from ..session.params import UsbShare
     from .agent_link import AgentLink
     from .cursor_channel import CursorChannel
 
@@ -75,8 +77,12 @@ class SpiceSession:
         audio_opus: bool = True,
         with_agent: bool = True,
         disabled_channels: frozenset[int] = frozenset(),
-        usb_shares: tuple[UsbShare, ...] = (),
+        usb_shares: tuple[UsbShare | UsbDeviceShare, ...] = (),
         usbredir_enabled: bool = True,
+        usb_autoshare: bool = True,
+        usb_auto_filter: str | None = None,
+        usb_redirect_on_connect: str | None = None,
+        usb_backend_factory: Callable[[], UsbBackend] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`with_agent=False`: never start the guest agent (a screenshot needs none, and skips loading it)."""
@@ -106,6 +112,14 @@ class SpiceSession:
         # Images to share as USB drives, one per usbredir channel the server offers, in order.
         self.usb_shares = list(usb_shares)
         self.usbredir_enabled = usbredir_enabled  # a .vv file's enable-usbredir=0 turns sharing off
+        # This computer's USB devices: redirected on request, on connect, when plugged in (channels/usb_devices.py).
+        self.usb = UsbDevices(
+            self,
+            autoshare=usb_autoshare,
+            auto_filter=usb_auto_filter,
+            redirect_on_connect=usb_redirect_on_connect,
+            backend_factory=usb_backend_factory or UsbBackend,
+        )
         self.mm_time_offset: float | None = None
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._declined: set[tuple[int, int]] = set()  # offered channels not attached (disabled, not spoken)
@@ -200,6 +214,8 @@ class SpiceSession:
         for channel in [*self.all_channels(), *self.retired_channels]:
             channel.wait(timeout_ms)
         self.main.wait(timeout_ms)
+        if self._closing:
+            self.usb.close()  # every slot has given its device back: libusb's event thread can stop
 
     def _main_closed(self, error: str) -> None:
         # Without the main channel the session is over: close the others too.
@@ -264,6 +280,8 @@ class SpiceSession:
                 self.display_added.emit(channel)
         if self.migration is not None:
             self.migration.listed()
+        if any(key[0] == ChannelType.USBREDIR for key in offered):
+            self.usb.slots_known()
 
     def usb_slots(self) -> tuple[list[ChannelBase], int]:
         """(the usbredir channels sharing something, how many of the VM's other slots are free)."""
@@ -272,8 +290,8 @@ class SpiceSession:
         free = sum(1 for key in self._declined if key[0] == ChannelType.USBREDIR)
         return used, free
 
-    def share_usb(self, share: UsbShare) -> str | None:
-        """Share an image in a free usbredir slot now (any thread); None, or why it cannot be."""
+    def share_usb(self, share: UsbShare | UsbDeviceShare) -> str | None:
+        """Share an image or a device in a free usbredir slot now (any thread); None, or why it cannot be."""
         if not self.usbredir_enabled:
             return "this connection turns USB redirection off (enable-usbredir=0)"
         free = sorted(key for key in self._declined if key[0] == ChannelType.USBREDIR)
@@ -288,7 +306,9 @@ class SpiceSession:
         self._declined.discard(free[0])
         self.attach_channels([free[0]])
         if free[0] not in self.channels:
-            return f"{share.path} could not be opened"
+            if isinstance(share, UsbShare):
+                return f"{share.path} could not be opened"
+            return self.usb.last_error or "the device could not be opened"
         return None
 
     def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
@@ -549,6 +569,8 @@ def _usbredir(session: SpiceSession, channel_id: int) -> ChannelBase | None:
     if not session.usb_shares:
         return None  # nothing (more) to share: the slot stays free
     share = session.usb_shares.pop(0)
+    if not isinstance(share, UsbShare):
+        return session.usb.open_channel(channel_id, share)
     from ..session.usb_share import open_disk_image
     from .usbredir_channel import UsbredirChannel
 

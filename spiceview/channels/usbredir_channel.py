@@ -1,8 +1,9 @@
-"""UsbredirChannel: one of the VM's USB redirection slots, carrying a device spiceview shares (an emulated disk).
+"""UsbredirChannel: one of the VM's USB redirection slots, carrying a device spiceview shares: an emulated disk
+(this class) or a device of this computer (UsbDeviceChannel, usb_device_channel.py).
 
-A thin adapter (as agent_link.py is for the agent): the usbredir logic is protocol/usbredir/host.py, pure; this
-moves its bytes in SPICEVMC_DATA messages on the channel's thread. A peer breaking usbredir's rules ends this
-channel with a one-line reason; the session goes on.
+A thin adapter (as agent_link.py is for the agent): the usbredir logic is protocol/usbredir/host.py or
+passthrough.py, pure; this moves their bytes in SPICEVMC_DATA messages on the channel's thread. A peer breaking
+usbredir's rules ends this channel with a one-line reason; the session goes on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ..protocol.messages import spicevmc as vmc
 from ..protocol.messages.classes import MsgcSpicevmcData, MsgSpicevmcData
 from ..protocol.usbredir.connection import UsbredirError
 from ..protocol.usbredir.host import EmulatedHost
+from ..protocol.usbredir.passthrough import PassthroughHost
 from .channel_base import ChannelBase
 from .signals import Signal
 
@@ -30,7 +32,9 @@ class UsbredirChannel(ChannelBase):
     device_attached = Signal()  # the guest side took the device (channel thread)
     device_failed = Signal(str)
 
-    def __init__(self, session: ChannelSession, channel_id: int, make_host: Callable[[], EmulatedHost]) -> None:
+    def __init__(
+        self, session: ChannelSession, channel_id: int, make_host: Callable[[], EmulatedHost | PassthroughHost]
+    ) -> None:
         super().__init__(session, channel_id)
         self.host = make_host()
         self.handlers.update({vmc.MSG_DATA: self._on_data, vmc.MSG_COMPRESSED_DATA: self._on_compressed})
@@ -39,12 +43,17 @@ class UsbredirChannel(ChannelBase):
         self._flush()  # our hello
 
     def on_down(self) -> None:
-        # The server dropped the slot (the VM's usb-redir device was removed) or the session ended: let go of the
-        # image file; nothing is cached, every write went to it at once.
-        try:
-            self.host.device.medium.close()
-        except OSError as exc:
-            self.log.warning("closing the shared image: %s", exc)
+        # The server dropped the slot (the VM's usb-redir device was removed) or the session ended.
+        self.release()
+
+    def release(self) -> None:
+        """Let go of what is shared: here the image file (nothing is cached, every write went to it at once)."""
+        host = self.host
+        if isinstance(host, EmulatedHost):
+            try:
+                host.device.medium.close()
+            except OSError as exc:
+                self.log.warning("closing the shared image: %s", exc)
 
     def unplug(self) -> None:
         """Tell the guest the device is gone (any thread)."""

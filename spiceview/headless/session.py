@@ -37,6 +37,7 @@ from ..session.uri import parse_spice_uri
 
 if TYPE_CHECKING:
     from ..channels.inputs_channel import InputsChannel
+    from ..usb.backend import UsbBackend
 
 BUTTON_MASKS = {MouseButton.LEFT: 1, MouseButton.MIDDLE: 2, MouseButton.RIGHT: 4}
 
@@ -52,10 +53,12 @@ class HeadlessSession:
         audio: bool | Callable[[], MemorySink] = False,
         record: bool = False,
         opus: bool = True,
+        usb_backend: Callable[[], UsbBackend] | None = None,
     ) -> None:
         """`audio`: link the playback channel and keep what the guest plays (see :meth:`played_audio`); a
         MemorySink class or factory instead of True stands for a particular sound device (its delay, say);
-        `record`: link the record channel, fed by :meth:`send_audio`; `opus`: use Opus where the server can."""
+        `record`: link the record channel, fed by :meth:`send_audio`; `opus`: use Opus where the server can;
+        `usb_backend`: where this computer's USB devices come from (default libusb)."""
         params = parse_spice_uri(target) if isinstance(target, str) else target
         if password is not None:
             from dataclasses import replace
@@ -69,6 +72,7 @@ class HeadlessSession:
             audio_sink_factory=(audio if callable(audio) else MemorySink) if audio else None,
             audio_source_factory=QueueSource if record else None,
             audio_opus=opus,
+            usb_backend_factory=usb_backend,
         )
         self.error: str | None = None
         self.closed = False

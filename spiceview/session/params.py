@@ -215,6 +215,14 @@ class UsbShare:
     cdrom: bool = False
 
 
+@dataclass(frozen=True)
+class UsbDeviceShare:
+    """A USB device of this computer, redirected to the VM; bus and address as libusb numbers them."""
+
+    bus: int
+    address: int
+
+
 @dataclass
 class ConnectionParams:
     """Where to connect and how; see the module docstring for conventions."""
@@ -240,7 +248,7 @@ class ConnectionParams:
     hotkeys: Hotkeys = field(default_factory=Hotkeys)
     enable_smartcard: bool | None = None
     enable_usbredir: bool | None = None
-    enable_usb_autoshare: bool | None = None
+    enable_usb_autoshare: bool | None = None  # redirect devices plugged in during the session (None: yes)
     usb_filter: str | None = None  # auto-redirect filter for devices plugged in later
     usb_redirect_on_connect: str | None = None  # filter for devices present at connect
     enable_audio: bool | None = None
@@ -248,7 +256,7 @@ class ConnectionParams:
     preferred_compression: str | None = None
     preferred_video_codecs: list[str] = field(default_factory=list)  # the order to ask the server for
     # Images shared as USB drives through the usbredir channels, one per slot the server offers.
-    usb_shares: list[UsbShare] = field(default_factory=list)
+    usb_shares: list[UsbShare | UsbDeviceShare] = field(default_factory=list)
     color_depth: int | None = None
     disable_effects: list[str] = field(default_factory=list)
     delete_this_file: bool = False
