@@ -311,6 +311,20 @@ class SpiceSession:
             return self.usb.last_error or "the device could not be opened"
         return None
 
+    def free_usb_slot(self, channel: ChannelBase) -> None:
+        """A usbredir slot whose device was taken out: close its channel (QEMU forgets the device with the
+        connection) and offer the slot again (any thread)."""
+        key = (channel.channel_type, channel.channel_id)
+        with self._channels_lock:
+            if self.channels.get(key) is not channel:
+                return
+            del self.channels[key]
+            self._channels_generation += 1  # channels were only ever added until now: the lookup cache knows
+        self.retired_channels.append(channel)
+        channel.stop()
+        self._declined.add(key)
+        self.main.log.info("USB redirection slot %d free again", key[1])
+
     def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
         """A live migration moved the VM: drop every channel but main and what the old server's cache held."""
         migration = self.migration
@@ -456,7 +470,7 @@ class SpiceSession:
         return [c for c in self.all_channels() if isinstance(c, DisplayChannel)]
 
     def _channel_of(self, channel_type: int) -> ChannelBase | None:
-        key = (self._channels_generation, len(self.channels))  # channels are only ever added, or all cleared
+        key = (self._channels_generation, len(self.channels))  # added, or removed with a new generation
         if key != self._first_of_type_key:
             first: dict[int, ChannelBase] = {}
             for channel in self.all_channels():

@@ -43,9 +43,13 @@ class UsbDeviceChannel(UsbredirChannel):
         self.device.close()
 
     def _left_now(self) -> None:
+        was_connected = self.passthrough.connected
         self.passthrough.device_lost()
         self._flush()
         self.release()
+        self.taken_out = True
+        if not was_connected:
+            self.session.free_usb_slot(self)
 
     def _unplug_now(self) -> None:
         super()._unplug_now()

@@ -37,6 +37,7 @@ class UsbredirChannel(ChannelBase):
     ) -> None:
         super().__init__(session, channel_id)
         self.host = make_host()
+        self.taken_out = False  # unplugged by the user, or gone from this computer: the slot is to be let go
         self.handlers.update({vmc.MSG_DATA: self._on_data, vmc.MSG_COMPRESSED_DATA: self._on_compressed})
 
     def on_up(self) -> None:
@@ -56,14 +57,18 @@ class UsbredirChannel(ChannelBase):
                 self.log.warning("closing the shared image: %s", exc)
 
     def unplug(self) -> None:
-        """Tell the guest the device is gone (any thread)."""
+        """Tell the guest the device is gone (any thread); once it has let go, the slot is free for another."""
         loop = self.loop
         if loop is not None:
             loop.call_soon(self._unplug_now)
 
     def _unplug_now(self) -> None:
+        was_connected = self.host.connected
         self.host.unplug()
         self._flush()
+        self.taken_out = True
+        if not was_connected:
+            self.session.free_usb_slot(self)  # nothing for the VM to confirm (it never took it, or refused it)
 
     def _on_data(self, msg: MsgSpicevmcData) -> None:
         was_attached = self.host.connected
@@ -78,6 +83,8 @@ class UsbredirChannel(ChannelBase):
         self._flush()
         if self.host.connected and not was_attached:
             self.device_attached.emit()
+        if self.taken_out and self.host.disconnect_acked:
+            self.session.free_usb_slot(self)
 
     def _on_compressed(self, _msg: object) -> None:
         self.log.warning("compressed usbredir data, which spiceview never asked for: ignored")

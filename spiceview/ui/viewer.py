@@ -420,7 +420,7 @@ class Viewer(QObject):
             used, free = client.usb_slots()
             return [c for c in used if isinstance(c, UsbredirChannel)], free
 
-        UsbDialog(slots, client.share_usb, window).exec()
+        UsbDialog(slots, client.share_usb, window, local=client.usb).exec()
 
     def edit_preferences(self, window: MainWindow) -> None:
         from .preferences import Preferences, PreferencesDialog

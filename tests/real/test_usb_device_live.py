@@ -68,7 +68,8 @@ def test_seabios_boots_from_a_stick_redirected_on_connect_then_pulled_out(tmp_pa
             s.wait_until(lambda: "480 Mb/s" not in server.qmp.human("info usb"), 10, "QEMU to detach it")
             s.wait_until(lambda: "close" in device.log, 5, "the device to be given back")
             assert "attach kernel driver 0" in device.log and channel.error is None
-            assert channel.is_linked and s.client.main.is_linked
+            s.wait_until(lambda: s.client.usb_slots() == ([], 1), 10, "the slot to be free again")
+            assert s.client.main.is_linked
     assert np.array_equal(shown[text], truth[text])
     assert text_rows(truth[32:48, : len(MESSAGE) * 9]) > 8  # the boot sector's line is there
 
@@ -109,3 +110,48 @@ def test_devices_plugged_in_during_the_session_follow_the_auto_redirect_filter(t
         s.wait_until(lambda: "480 Mb/s" not in server.qmp.human("info usb"), 10, "QEMU to detach the stick")
         s.wait_until(lambda: "close" in first.log, 5, "the stick to be given back")
         s.wait_for_frame()
+
+
+def test_the_device_picker_redirects_and_unplugs(qt_application) -> None:  # noqa: ANN001
+    """File > USB devices against a real QEMU: the picker lists this computer's (fake) devices, Redirect sends the
+    selected one to the VM, the slot list says it is there, Unplug gives it back."""
+    require("qemu-system-x86_64")
+    from spiceview.channels.usbredir_channel import UsbredirChannel
+    from spiceview.ui.usb_dialog import UsbDialog
+    from spiceview_lab.qemu import QemuServer
+
+    device = stick(bytes(64 * 512), address=3)
+    usb1 = FakeUsb1([device])
+    with (
+        QemuServer(extra_args=SLOT) as server,
+        HeadlessSession(server.uri, timeout=30, usb_backend=lambda: UsbBackend(usb1)) as s,
+    ):
+        s.wait_until(lambda: s.client.usb_slots()[1] == 1, timeout=15, what="the free usb-redir slot")
+        s.wait_until(lambda: s.client.usb.watching, timeout=5, what="spiceview to watch for devices")
+
+        def slots() -> tuple[list[UsbredirChannel], int]:
+            used, free = s.client.usb_slots()
+            return [c for c in used if isinstance(c, UsbredirChannel)], free
+
+        dialog = UsbDialog(slots, s.client.share_usb, local=s.client.usb)
+        assert [dialog.devices.item(i).text() for i in range(dialog.devices.count())] == [
+            "Fake Inc. Fake stick (1209:0001) at 1-3"
+        ]
+        dialog.devices.setCurrentRow(0)
+        dialog.redirect.click()
+        assert dialog.message.text() == "Fake Inc. Fake stick (1209:0001) at 1-3 redirected to the VM"
+        s.wait_until(lambda: "480 Mb/s" in server.qmp.human("info usb"), timeout=20, what="QEMU to list it")
+        dialog.refresh()
+        assert dialog.list.item(0).text() == "slot 0: Fake Inc. Fake stick (1209:0001) at 1-3 - in the VM"
+        assert dialog.devices.item(0).text().endswith(" - in the VM") and not dialog.redirect.isEnabled()
+        dialog.list.setCurrentRow(0)
+        dialog.unplug.click()
+        s.wait_until(lambda: "480 Mb/s" not in server.qmp.human("info usb"), 10, "QEMU to detach it")
+        s.wait_until(lambda: "close" in device.log, 5, "the stick to be given back")
+        s.wait_until(lambda: s.client.usb_slots() == ([], 1), 10, "the slot to be free again")
+        dialog.refresh()
+        assert dialog.list.count() == 0 and dialog.free_label.text() == "1 free slot"
+        # The slot takes the stick again (a new link to it: QEMU starts over with a new hello).
+        dialog.redirect.click()
+        s.wait_until(lambda: "480 Mb/s" in server.qmp.human("info usb"), timeout=20, what="QEMU to list it again")
+        assert device.log.count("open") == 2

@@ -49,6 +49,7 @@ class EmulatedHost:
         self.pending_in: dict[int, int] = {}  # IN request id -> length asked, waiting for the device
         self.filter: list[usbfilter.Rule] | None = None  # the guest's usbredirfilter rules, if it sent any
         self.rejected: str | None = None  # why the VM will not take this device (its USB filter)
+        self.disconnect_acked = False  # the VM confirmed our device_disconnect: the slot can be let go
 
     def data_to_send(self) -> bytes:
         return self.conn.data_to_send()
@@ -199,6 +200,9 @@ class EmulatedHost:
             self.rejected = f"the VM's USB filter refuses this device ({verdict.value})"
             self.unplug()
 
+    def _on_disconnect_ack(self, _packet: Packet) -> None:
+        self.disconnect_acked = True
+
     def _on_filter_reject(self, _packet: Packet) -> None:
         self.rejected = "the VM refused this device (its USB filter)"
         self.connected = False
@@ -231,6 +235,7 @@ class EmulatedHost:
         PacketType.CANCEL_DATA_PACKET: _on_cancel,
         PacketType.FILTER_FILTER: _on_filter,
         PacketType.FILTER_REJECT: _on_filter_reject,
+        PacketType.DEVICE_DISCONNECT_ACK: _on_disconnect_ack,
         PacketType.START_ISO_STREAM: _unsupported,
         PacketType.STOP_ISO_STREAM: _unsupported,
         PacketType.START_INTERRUPT_RECEIVING: _unsupported,

@@ -71,6 +71,7 @@ class PassthroughHost:
         self.gone = False  # the device disappeared or was unplugged: nothing more reaches it
         self.filter: list[usbfilter.Rule] | None = None
         self.rejected: str | None = None
+        self.disconnect_acked = False  # the VM confirmed our device_disconnect: the slot can be let go
         self._parse_config()
 
     # --- what the adapter calls -----------------------------------------------------------------------------
@@ -370,6 +371,9 @@ class PassthroughHost:
             self.rejected = f"the VM's USB filter refuses this device ({verdict.value})"
             self._lost()
 
+    def _on_disconnect_ack(self, _packet: Packet) -> None:
+        self.disconnect_acked = True
+
     def _on_filter_reject(self, _packet: Packet) -> None:
         self.rejected = "the VM refused this device (its USB filter)"
         self._lost()
@@ -541,6 +545,7 @@ class PassthroughHost:
         PacketType.RESET: _on_reset,
         PacketType.FILTER_FILTER: _on_filter,
         PacketType.FILTER_REJECT: _on_filter_reject,
+        PacketType.DEVICE_DISCONNECT_ACK: _on_disconnect_ack,
         PacketType.ALLOC_BULK_STREAMS: _on_bulk_streams,
         PacketType.FREE_BULK_STREAMS: _on_bulk_streams,
     }
