@@ -4,8 +4,10 @@ reaches the device for each of the VM's packets, and what the VM hears back."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from spiceview.protocol.usbredir.connection import UsbredirConnection
+from spiceview.protocol.usbredir.connection import UsbredirConnection, UsbredirError
 from spiceview.protocol.usbredir.constants import Cap, PacketType, Speed, Status, TransferType
 from spiceview.protocol.usbredir.device import (
     AltSetting,
@@ -324,3 +326,54 @@ def test_unplug_says_goodbye_and_bulk_streams_are_refused() -> None:
     guest.host.unplug()
     (bye,) = guest.flush()
     assert bye.type is PacketType.DEVICE_DISCONNECT and not guest.host.connected
+
+
+GUEST_KINDS = [
+    PacketType.CONTROL_PACKET, PacketType.BULK_PACKET, PacketType.INTERRUPT_PACKET, PacketType.ISO_PACKET,
+    PacketType.START_INTERRUPT_RECEIVING, PacketType.STOP_INTERRUPT_RECEIVING, PacketType.START_ISO_STREAM,
+    PacketType.STOP_ISO_STREAM, PacketType.CANCEL_DATA_PACKET, PacketType.SET_CONFIGURATION,
+    PacketType.GET_CONFIGURATION, PacketType.SET_ALT_SETTING, PacketType.GET_ALT_SETTING, PacketType.RESET,
+    PacketType.FILTER_REJECT, PacketType.DEVICE_DISCONNECT_ACK,
+]  # fmt: skip
+ENDPOINTS = [0x00, 0x80, 0x81, 0x02, 0x83, 0x04, 0x85, 0x8F, 0x0F]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_sequence_of_requests_and_completions_keeps_the_books_straight(data: st.DataObject) -> None:
+    """Whatever the VM asks, in whatever order, and however the device answers: no exception escapes, every
+    transfer of the VM is answered at most once, and what is held for it stays within its limits."""
+    guest = Guest()
+    answered: list[int] = []
+    for _ in range(data.draw(st.integers(1, 25))):
+        if guest.device.submitted and data.draw(st.booleans()):
+            transfer = data.draw(st.sampled_from(guest.device.submitted))
+            status = data.draw(st.sampled_from(list(TransferStatus)))
+            payload = data.draw(st.binary(max_size=40))
+            iso = [(status, payload)] * transfer.iso_packets if transfer.iso_packets else None
+            got = guest.complete(transfer, status, payload, iso)
+        else:
+            kind = data.draw(st.sampled_from(GUEST_KINDS))
+            endpoint = data.draw(st.sampled_from(ENDPOINTS))
+            length = data.draw(st.integers(0, 600))
+            inbound = bool(endpoint & 0x80)
+            transfers = (PacketType.CONTROL_PACKET, PacketType.BULK_PACKET, PacketType.INTERRUPT_PACKET,
+                         PacketType.ISO_PACKET)  # fmt: skip
+            body = bytes(length) if kind in transfers and not inbound else b""
+            fields = {"endpoint": endpoint, "request": data.draw(st.integers(0, 255)),
+                      "requesttype": data.draw(st.sampled_from([0x00, 0x02, 0x21, 0x80, 0xA1])), "status": 0,
+                      "value": data.draw(st.integers(0, 0xFFFF)), "index": data.draw(st.integers(0, 0xFFFF)),
+                      "length": length, "stream_id": 0, "length_high": 0, "pkts_per_urb": data.draw(st.integers(0, 40)),
+                      "no_urbs": data.draw(st.integers(0, 20)), "configuration": data.draw(st.integers(0, 3)),
+                      "interface": data.draw(st.integers(0, 3)), "alt": data.draw(st.integers(0, 2))}  # fmt: skip
+            packet_id = data.draw(st.integers(0, 5))
+            try:
+                got = guest.send(kind, body, packet_id=packet_id, **fields)
+            except UsbredirError:
+                return  # what usbredir itself forbids: the channel closes, with this reason
+
+        answered += [p.id for p in got if p.type in (PacketType.CONTROL_PACKET, PacketType.BULK_PACKET)]
+        assert 0 <= guest.host.bytes_in_flight <= MAX_BYTES_IN_FLIGHT
+        assert guest.host.bytes_in_flight == sum(t.length for t in guest.host.pending.values())
+        assert all(len(s.transfers) <= 16 * 32 for s in guest.host.streams.values())
+    assert [p.type for p in guest.flush()].count(PacketType.DEVICE_DISCONNECT) <= 1
