@@ -155,3 +155,25 @@ def test_the_device_picker_redirects_and_unplugs(qt_application) -> None:  # noq
         dialog.redirect.click()
         s.wait_until(lambda: "480 Mb/s" in server.qmp.human("info usb"), timeout=20, what="QEMU to list it again")
         assert device.log.count("open") == 2
+
+
+def test_the_vm_removing_its_slot_gives_the_device_back(tmp_path: Path) -> None:
+    """Server-side detach (QMP device_del of the usb-redir device): the slot's channel closes, the device is
+    released with its kernel driver back, the session goes on."""
+    require("qemu-system-x86_64")
+    from spiceview_lab.qemu import QemuServer
+
+    device = stick(bytes(64 * 512), kernel_driver=True)
+    usb1 = FakeUsb1([device])
+    with QemuServer(extra_args=SLOT) as server:
+        args = build_parser().parse_args(["--spice-usbredir-redirect-on-connect=-1,-1,-1,-1,1", server.uri])
+        params = apply_options(load_target(server.uri)[0], args)
+        with HeadlessSession(params, timeout=30, usb_backend=lambda: UsbBackend(usb1)) as s:
+            s.wait_until(lambda: any(c.passthrough.connected for c in usbredir_channels(s)), 20, "the VM to take it")
+            (channel,) = usbredir_channels(s)
+            server.qmp.command("device_del", id="ur0dev")
+            s.wait_until(lambda: not channel.is_linked, 10, "the slot's channel to close")
+            s.wait_until(lambda: "attach kernel driver 0" in device.log, 5, "the stick to be given back")
+            assert device.log[-1] == "close"
+            s.wait_for_frame()
+            assert s.client.main.is_linked
