@@ -61,6 +61,10 @@ def color_bytes(color: int, surface: Surface) -> np.ndarray:
     return np.frombuffer(int(value & 0xFFFFFFFF).to_bytes(4, "little"), dtype=np.uint8).copy()
 
 
+# Surfaces whose pixels a deferred fill can write as one 32-bit value (16-bit ones are quantised after drawing).
+DEFERRABLE_FORMATS = (SurfaceFmt.FMT_32_xRGB, SurfaceFmt.FMT_32_ARGB)
+
+
 class Canvas:
     def __init__(self, resolver: ImageResolver) -> None:
         self.surfaces: dict[int, Surface] = {}
@@ -182,7 +186,7 @@ class Canvas:
         part = decoded.pixels[sy0 + wy0 : sy0 + wy1, sx0 + wx0 : sx0 + wx1]
         if decoded.x_undefined:
             return part, True
-        if np.may_share_memory(part, surface.pixels):
+        if surface.shares_memory(part):
             part = part.copy()  # the source is this very surface: read it before writing
         return _as_surface_pixels(DecodedImage(ww, wh, decoded.format, part), surface), False
 
@@ -194,7 +198,18 @@ class Canvas:
         if region.empty():
             self._touch_brush(fill.brush)
             return None
-        return self._paint(surface, region, self._brush_op(surface, fill.brush, fill.rop_descriptor, Ropd.INVERS_BRUSH))
+        brush = fill.brush
+        if (
+            not surface.primary
+            and surface.format in DEFERRABLE_FORMATS
+            and brush.type == BrushType.SOLID
+            and region.mask is None
+            and len(region.boxes) == 1
+            and is_plain_copy(fill.rop_descriptor, Ropd.INVERS_BRUSH)
+        ):
+            surface.defer_fill(region.boxes[0], color_bytes(required(brush.color, "brush colour"), surface))
+            return surface, region.extent()  # type: ignore[return-value]
+        return self._paint(surface, region, self._brush_op(surface, brush, fill.rop_descriptor, Ropd.INVERS_BRUSH))
 
     def copy(self, base: DisplayBase, copy: Copy) -> Changed:
         """DRAW_COPY and DRAW_BLEND (the reference draws both the same way)."""
@@ -209,6 +224,18 @@ class Canvas:
         raw_x = plain and not surface.is_alpha_only
         window = region.extent()
         src, set_x = self._copy_source(surface, copy.src_bitmap, copy.src_area, dest, window, copy.scale_mode, raw_x)
+        if plain and region.mask is None and len(region.boxes) == 1 and not surface.is_alpha_only:
+            whole = region.boxes[0]
+            if (
+                whole == surface.bounds
+                and not surface.primary
+                and surface.format is SurfaceFmt.FMT_32_xRGB
+                and copy.src_bitmap.type != ImageType.SURFACE  # another surface's pixels change; an image's never
+                and src.shape == surface.pixels_shape
+            ):
+                surface.defer_picture(src, set_x)  # read from the image itself until something else is drawn
+                return surface, whole
+            surface.overwritten(whole)  # a fill just before it is not drawn at all
 
         def blit(box: Box, block: np.ndarray) -> None:
             part = _sub(src, box, window)

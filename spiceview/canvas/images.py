@@ -162,6 +162,10 @@ class ImageResolver:
             fmt = PixelFormat.A8
         else:
             fmt = PixelFormat.ARGB32 if surface.has_alpha else PixelFormat.XRGB32
+        pending = surface.pending_picture()
+        if pending is not None:  # the surface is a picture not drawn into it yet: read the picture
+            picture, set_x = pending
+            return DecodedImage(surface.width, surface.height, fmt, picture, x_undefined=set_x)
         return DecodedImage(surface.width, surface.height, fmt, surface.pixels)
 
 

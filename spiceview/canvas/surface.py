@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import cairo
 import numpy as np
 
+from ..codecs.image import X_MASK
 from ..protocol.constants import SurfaceFmt
 from .errors import DrawError
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    box: Box
+    pixel: np.ndarray | None = None  # a solid fill's 4-byte value
+    picture: np.ndarray | None = None  # (H, W, 4), the whole surface
+    set_x: bool = False
+
 
 # Refuse surfaces larger than this many pixels (16384 x 16384): more is hostile, not a real screen.
 MAX_SURFACE_PIXELS = 1 << 28
@@ -38,13 +51,73 @@ class Surface:
         if self.is_alpha_only:
             stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, width)
             self._storage = np.zeros((height, stride), dtype=np.uint8)
-            self.pixels = self._storage[:, :width]
+            self._pixels = self._storage[:, :width]
             self.cairo_format = cairo.FORMAT_A8
         else:
             self._storage = np.zeros((height, width, 4), dtype=np.uint8)
-            self.pixels = self._storage
+            self._pixels = self._storage
             self.cairo_format = cairo.FORMAT_ARGB32 if self.has_alpha else cairo.FORMAT_RGB24
         self._cairo: cairo.ImageSurface | None = None
+        # What an off-screen surface holds but has not drawn yet: a solid fill of a box, or a whole picture (an
+        # image's own pixels, which never change). It is drawn when the pixels are next looked at, or never if a
+        # later command replaces it first; a picture is read straight from the image meanwhile. Nothing else
+        # reads off-screen surfaces: a feh picture (fill, picture, copy to the screen) is then one pass, not three.
+        self._pending: _Pending | None = None
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """The pixels (rows x columns [x 4 bytes]); a view into `storage`."""
+        if self._pending is not None:
+            self._draw_pending()
+        return self._pixels
+
+    def shares_memory(self, array: np.ndarray) -> bool:
+        """Whether `array` may be these pixels (without drawing anything pending to find out)."""
+        return bool(np.may_share_memory(array, self._storage))
+
+    def defer_fill(self, box: Box, pixel: np.ndarray) -> None:
+        """Fill `box` with one 4-byte pixel value, when the pixels are next looked at."""
+        with self.lock:
+            self.overwritten(box)
+            if self._pending is not None:
+                self._draw_pending()
+            self._pending = _Pending(box, pixel=pixel)
+
+    def defer_picture(self, picture: np.ndarray, set_x: bool) -> None:
+        """The whole surface becomes `picture` (its X bytes set to 0xFF if `set_x`), which must never change."""
+        with self.lock:
+            self._pending = _Pending(self.bounds, picture=picture, set_x=set_x)
+
+    def pending_picture(self) -> tuple[np.ndarray, bool] | None:
+        """(the picture, whether its X bytes are still to be set) when the surface is one not drawn yet."""
+        pending = self._pending
+        if pending is None or pending.picture is None:
+            return None
+        return pending.picture, pending.set_x
+
+    def overwritten(self, box: Box) -> None:
+        """Every byte of `box` is about to be replaced: anything pending inside it need never be drawn."""
+        pending = self._pending
+        if pending is not None:
+            x0, y0, x1, y1 = pending.box
+            if box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]:
+                self._pending = None
+
+    def _draw_pending(self) -> None:
+        with self.lock:
+            pending, self._pending = self._pending, None
+            if pending is None:
+                return
+            x0, y0, x1, y1 = pending.box
+            words = self._pixels[y0:y1, x0:x1].view(np.uint32)
+            if pending.pixel is not None:
+                words[...] = pending.pixel.view(np.uint32)[0]
+            elif pending.picture is not None:
+                source = pending.picture.view(np.uint32)
+                if pending.set_x:
+                    np.bitwise_or(source, X_MASK, out=words)
+                else:
+                    words[...] = source
 
     @property
     def is_alpha_only(self) -> bool:
@@ -59,16 +132,24 @@ class Surface:
         return 0, 0, self.width, self.height
 
     @property
+    def pixels_shape(self) -> tuple[int, ...]:
+        return self._pixels.shape
+
+    @property
     def stride(self) -> int:
         return self._storage.strides[0]
 
     @property
     def storage(self) -> np.ndarray:
         """The whole buffer including row padding (what Cairo and QImage wrap)."""
+        if self._pending is not None:
+            self._draw_pending()
         return self._storage
 
     def cairo_surface(self) -> cairo.ImageSurface:
         """A Cairo surface over the same memory; call `mark_dirty()` on it after numpy writes."""
+        if self._pending is not None:
+            self._draw_pending()
         if self._cairo is None:
             data = memoryview(self._storage).cast("B")  # type: ignore[arg-type]  # numpy's stubs lack __buffer__
             self._cairo = cairo.ImageSurface.create_for_data(
