@@ -169,8 +169,9 @@ class ImageResolver:
         return DecodedImage(surface.width, surface.height, fmt, surface.pixels)
 
 
+_TYPE_NAMES = {int(kind): kind.name for kind in ImageType}  # looked up per image: enum calls cost microseconds
+
+
 def _type_name(kind: int) -> str:
-    try:
-        return ImageType(kind).name
-    except ValueError:
-        return f"type-{kind}"
+    name = _TYPE_NAMES.get(kind)
+    return name if name is not None else f"type-{kind}"

@@ -12,16 +12,23 @@ import numpy as np
 
 from ..protocol.constants import Ropd
 
-ANY_OP = Ropd.OP_PUT | Ropd.OP_OR | Ropd.OP_AND | Ropd.OP_XOR | Ropd.OP_BLACKNESS | Ropd.OP_WHITENESS | Ropd.OP_INVERS
+# Plain ints: an IntFlag operand makes every `&` build a new flag object (0.6 us each, ~6 us a test below).
+INVERS_SRC, INVERS_BRUSH, INVERS_DEST = int(Ropd.INVERS_SRC), int(Ropd.INVERS_BRUSH), int(Ropd.INVERS_DEST)
+OP_PUT, OP_OR, OP_AND, OP_XOR = int(Ropd.OP_PUT), int(Ropd.OP_OR), int(Ropd.OP_AND), int(Ropd.OP_XOR)
+OP_BLACKNESS, OP_WHITENESS, OP_INVERS = int(Ropd.OP_BLACKNESS), int(Ropd.OP_WHITENESS), int(Ropd.OP_INVERS)
+INVERS_RES = int(Ropd.INVERS_RES)
+ANY_OP = OP_PUT | OP_OR | OP_AND | OP_XOR | OP_BLACKNESS | OP_WHITENESS | OP_INVERS
+NOT_PUT = OP_BLACKNESS | OP_WHITENESS | OP_INVERS | OP_OR | OP_AND | OP_XOR
 
 
 def is_plain_copy(ropd: int, src_invert: int) -> bool:
     """True when the descriptor just puts the operand (the common, fast case)."""
+    ropd, src_invert = int(ropd), int(src_invert)
     if not ropd & ANY_OP:
         return True  # no operation at all: the reference falls back to a plain copy, inversions ignored
-    if ropd & (Ropd.OP_BLACKNESS | Ropd.OP_WHITENESS | Ropd.OP_INVERS | Ropd.OP_OR | Ropd.OP_AND | Ropd.OP_XOR):
+    if ropd & NOT_PUT:
         return False
-    return not (bool(ropd & src_invert) ^ bool(ropd & Ropd.INVERS_RES))
+    return not (bool(ropd & src_invert) ^ bool(ropd & INVERS_RES))
 
 
 def as_words(pixels: np.ndarray) -> np.ndarray | None:
@@ -53,32 +60,33 @@ def apply_ropd(dst: np.ndarray, src: np.ndarray | int, ropd: int, src_invert: in
 
     `src_invert` names which invert flag belongs to the operand (INVERS_SRC for images, INVERS_BRUSH for brushes).
     """
+    ropd, src_invert = int(ropd), int(src_invert)
     words = as_words(dst)
     target = words if words is not None else dst
     if not ropd & ANY_OP:
         target[...] = _operand(src, target)
         return
-    if ropd & Ropd.OP_BLACKNESS:
+    if ropd & OP_BLACKNESS:
         target[...] = 0
         return
-    if ropd & Ropd.OP_WHITENESS:
+    if ropd & OP_WHITENESS:
         dst[...] = 0xFF
         return
-    if ropd & Ropd.OP_INVERS:
+    if ropd & OP_INVERS:
         np.invert(target, out=target)
         return
     s = _operand(src, target)
     if ropd & src_invert:
         s = np.invert(s)
-    d = np.invert(target) if ropd & Ropd.INVERS_DEST else target
-    if ropd & Ropd.OP_OR:
+    d = np.invert(target) if ropd & INVERS_DEST else target
+    if ropd & OP_OR:
         result = s | d
-    elif ropd & Ropd.OP_AND:
+    elif ropd & OP_AND:
         result = s & d
-    elif ropd & Ropd.OP_XOR:
+    elif ropd & OP_XOR:
         result = s ^ d
     else:
         result = s
-    if ropd & Ropd.INVERS_RES:
+    if ropd & INVERS_RES:
         result = np.invert(result)
     target[...] = result

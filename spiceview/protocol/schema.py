@@ -220,7 +220,7 @@ Matcher = Callable[[int], bool]
 
 def is_(*values: int) -> Matcher:
     """Case for an enum switch: the field equals one of the values."""
-    allowed = frozenset(values)
+    allowed = frozenset(int(v) for v in values)  # plain ints: enum members hash and compare slower
 
     def match(v: int) -> bool:
         return v in allowed
@@ -231,6 +231,7 @@ def is_(*values: int) -> Matcher:
 
 def has_flag(flag: int) -> Matcher:
     """Case for a flags switch: the flag bit is set."""
+    flag = int(flag)  # an IntFlag operand makes `&` build a flag object on every test
 
     def match(v: int) -> bool:
         return bool(v & flag)
@@ -240,6 +241,8 @@ def has_flag(flag: int) -> Matcher:
 
 
 def lacks_flag(flag: int) -> Matcher:
+    flag = int(flag)
+
     def match(v: int) -> bool:
         return not v & flag
 
