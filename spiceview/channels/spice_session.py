@@ -25,14 +25,12 @@ from ..protocol.sasl import SaslCredentials
 from ..session.params import UsbDeviceShare, UsbShare
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
-from ..usb.backend import UsbBackend
 from .channel_base import ChannelBase
 from .display_channel import DisplayChannel
 from .failures import is_permanent
 from .limits import IMAGES_CACHE_BYTES, MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
 from .signals import Signal
-from .usb_devices import UsbDevices
 
 if TYPE_CHECKING:
     from ..audio.sink import AudioSink
@@ -40,6 +38,7 @@ if TYPE_CHECKING:
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
     from ..protocol.sasl import SaslClient, SaslFactory
+    from ..usb.backend import UsbBackend
     from .agent_link import AgentLink
     from .cursor_channel import CursorChannel
 
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from .migration import Destination, Migration
     from .playback_channel import PlaybackChannel
     from .record_channel import RecordChannel
+    from .usb_devices import UsbDevices
 
 EndpointFactory = Callable[[int, bool], Endpoint]
 
@@ -112,14 +112,10 @@ class SpiceSession:
         # Images to share as USB drives, one per usbredir channel the server offers, in order.
         self.usb_shares = list(usb_shares)
         self.usbredir_enabled = usbredir_enabled  # a .vv file's enable-usbredir=0 turns sharing off
-        # This computer's USB devices: redirected on request, on connect, when plugged in (channels/usb_devices.py).
-        self.usb = UsbDevices(
-            self,
-            autoshare=usb_autoshare,
-            auto_filter=usb_auto_filter,
-            redirect_on_connect=usb_redirect_on_connect,
-            backend_factory=usb_backend_factory or UsbBackend,
-        )
+        # This computer's USB devices (channels/usb_devices.py), made when first needed: the USB code is 10 ms of
+        # imports a session without usb-redir slots never uses.
+        self._usb: UsbDevices | None = None
+        self._usb_options = (usb_autoshare, usb_auto_filter, usb_redirect_on_connect, usb_backend_factory)
         self.mm_time_offset: float | None = None
         self.channels: dict[tuple[int, int], ChannelBase] = {}
         self._declined: set[tuple[int, int]] = set()  # offered channels not attached (disabled, not spoken)
@@ -214,8 +210,8 @@ class SpiceSession:
         for channel in [*self.all_channels(), *self.retired_channels]:
             channel.wait(timeout_ms)
         self.main.wait(timeout_ms)
-        if self._closing:
-            self.usb.close()  # every slot has given its device back: libusb's event thread can stop
+        if self._closing and self._usb is not None:
+            self._usb.close()  # every slot has given its device back: libusb's event thread can stop
 
     def _main_closed(self, error: str) -> None:
         # Without the main channel the session is over: close the others too.
@@ -282,6 +278,18 @@ class SpiceSession:
             self.migration.listed()
         if any(key[0] == ChannelType.USBREDIR for key in offered):
             self.usb.slots_known()
+
+    @property
+    def usb(self) -> UsbDevices:
+        """This computer's USB devices: redirected on request, on connect, when plugged in."""
+        if self._usb is None:
+            from ..usb.backend import UsbBackend
+            from .usb_devices import UsbDevices
+
+            autoshare, auto_filter, on_connect, factory = self._usb_options
+            self._usb = UsbDevices(self, autoshare=autoshare, auto_filter=auto_filter,
+                                   redirect_on_connect=on_connect, backend_factory=factory or UsbBackend)  # fmt: skip
+        return self._usb
 
     def usb_slots(self) -> tuple[list[ChannelBase], int]:
         """(the usbredir channels sharing something, how many of the VM's other slots are free)."""
