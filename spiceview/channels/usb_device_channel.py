@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..protocol.messages.classes import MsgSpicevmcData
 from ..protocol.usbredir.device import Transfer, TransferStatus
 from ..protocol.usbredir.passthrough import PassthroughHost
 from ..usb.describe import LocalDevice
@@ -30,30 +29,19 @@ class UsbDeviceChannel(UsbredirChannel):
         self.passthrough = PassthroughHost(self.device)
         super().__init__(session, channel_id, lambda: self.passthrough)
 
-    def describe(self) -> str:
-        return self.local.label()
-
     def device_left(self) -> None:
         """This computer lost the device (hotplug; any thread)."""
         loop = self.loop
         if loop is not None:
-            loop.call_soon(self._left_now)
+            loop.call_soon(lambda: self._take_out(self.passthrough.device_lost))
 
     def release(self) -> None:
-        self.device.close()
+        self.device.close()  # safe twice
 
-    def _left_now(self) -> None:
-        was_connected = self.passthrough.connected
-        self.passthrough.device_lost()
-        self._flush()
-        self.release()
-        self.taken_out = True
-        if not was_connected:
-            self.session.free_usb_slot(self)
-
-    def _unplug_now(self) -> None:
-        super()._unplug_now()
-        self.release()
+    def _flush(self) -> None:
+        super()._flush()
+        if self.passthrough.gone:
+            self.release()  # unplugged, gone from this computer, refused by the VM's filter, lost in a reset
 
     def _completed(
         self,
@@ -63,24 +51,11 @@ class UsbDeviceChannel(UsbredirChannel):
         iso: list[tuple[TransferStatus, bytes]] | None,
     ) -> None:
         """libusb finished a transfer (USB event thread): the host hears of it on the channel's thread."""
+
+        def done() -> None:
+            self.passthrough.transfer_done(transfer, status, data, iso)
+            self._flush()
+
         loop = self.loop
         if loop is not None:
-            loop.call_soon(lambda: self._completed_now(transfer, status, data, iso))
-
-    def _completed_now(
-        self,
-        transfer: Transfer,
-        status: TransferStatus,
-        data: bytes,
-        iso: list[tuple[TransferStatus, bytes]] | None,
-    ) -> None:
-        was_gone = self.passthrough.gone
-        self.passthrough.transfer_done(transfer, status, data, iso)
-        self._flush()
-        if self.passthrough.gone and not was_gone:
-            self.release()
-
-    def _on_data(self, msg: MsgSpicevmcData) -> None:
-        super()._on_data(msg)
-        if self.passthrough.gone:
-            self.release()  # the VM's filter refused it, or a reset lost it
+            loop.call_soon(done)

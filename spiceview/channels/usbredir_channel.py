@@ -63,12 +63,17 @@ class UsbredirChannel(ChannelBase):
             loop.call_soon(self._unplug_now)
 
     def _unplug_now(self) -> None:
+        self._take_out(self.host.unplug)
+
+    def _take_out(self, tell_the_vm: Callable[[], None]) -> None:
+        """The device goes (the user unplugged it, or it left this computer): the VM is told, and the slot is let
+        go once it confirms (at once when it never took the device, or refused it)."""
         was_connected = self.host.connected
-        self.host.unplug()
+        tell_the_vm()
         self._flush()
         self.taken_out = True
         if not was_connected:
-            self.session.free_usb_slot(self)  # nothing for the VM to confirm (it never took it, or refused it)
+            self.session.free_usb_slot(self)
 
     def _on_data(self, msg: MsgSpicevmcData) -> None:
         was_attached = self.host.connected

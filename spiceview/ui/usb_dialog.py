@@ -39,6 +39,7 @@ from ..session.usb_share import check_disk_image
 from ..usb.describe import LocalDevice
 
 Slots = Callable[[], tuple[list[UsbredirChannel], int]]
+NO_FREE_SLOT = "No free USB redirection slot in the VM (QEMU: -device usb-redir)"
 Share = Callable[[UsbShare], str | None]
 
 
@@ -132,7 +133,7 @@ class UsbDialog(QDialog):
         self.free_label.setText(f"{free} free slot{'s' if free != 1 else ''}")
         for button in (self.share_disk, self.share_cd):
             button.setEnabled(free > 0)
-            button.setToolTip("" if free else "No free USB redirection slot in the VM (QEMU: -device usb-redir)")
+            button.setToolTip("" if free else NO_FREE_SLOT)
         self.unplug.setEnabled(bool(used))
         self._list_devices(used, free)
 
@@ -150,7 +151,7 @@ class UsbDialog(QDialog):
         self.devices_note.setText(error[:1].upper() + error[1:] if error else ("" if found else "No USB devices found"))
         self.devices_note.setVisible(bool(error) or not found)
         self.redirect.setEnabled(free > 0 and any(d.key not in in_vm for d in found))
-        self.redirect.setToolTip("" if free else "No free USB redirection slot in the VM (QEMU: -device usb-redir)")
+        self.redirect.setToolTip("" if free else NO_FREE_SLOT)
 
     def redirect_device(self, local: LocalDevice) -> bool:
         """Send a device of this computer to the VM now; False (and the reason shown) if it cannot be."""

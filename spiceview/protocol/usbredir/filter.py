@@ -125,3 +125,25 @@ def check(
         if verdict is not Verdict.ALLOWED:
             return verdict
     return Verdict.ALLOWED
+
+
+def vm_verdict(
+    data: bytes,
+    *,
+    device_class: int,
+    vendor_id: int,
+    product_id: int,
+    version_bcd: int,
+    interfaces: list[tuple[int, int, int]],
+) -> tuple[bool, str | None]:
+    """Whether the VM's own rules (a FILTER_FILTER packet's text: QEMU's usb-redir filter=) let this device in,
+    and what to tell the user: why they refuse it, or that they cannot be read (the device is then kept)."""
+    try:
+        rules = parse(data.decode("ascii", "replace"))
+    except FilterError as exc:
+        return True, f"the VM sent a USB filter that cannot be read ({exc})"
+    verdict = check(rules, device_class=device_class, vendor_id=vendor_id, product_id=product_id,
+                    version_bcd=version_bcd, interfaces=interfaces)  # fmt: skip
+    if verdict is Verdict.ALLOWED:
+        return True, None
+    return False, f"the VM's USB filter refuses this device ({verdict.value})"

@@ -47,7 +47,6 @@ class EmulatedHost:
         self.configuration = 0
         self.connected = False  # device_connect sent, no disconnect since
         self.pending_in: dict[int, int] = {}  # IN request id -> length asked, waiting for the device
-        self.filter: list[usbfilter.Rule] | None = None  # the guest's usbredirfilter rules, if it sent any
         self.rejected: str | None = None  # why the VM will not take this device (its USB filter)
         self.disconnect_acked = False  # the VM confirmed our device_disconnect: the slot can be let go
 
@@ -181,23 +180,18 @@ class EmulatedHost:
 
     def _on_filter(self, packet: Packet) -> None:
         """The guest's rules (QEMU's usb-redir filter=): a device they refuse is not offered, and the user is told."""
-        try:
-            self.filter = usbfilter.parse(packet.data.decode("ascii", "replace"))
-        except usbfilter.FilterError as exc:
-            self.filter = None
-            self.rejected = f"the VM sent a USB filter that cannot be read ({exc})"
-            return
         device = self.descriptors[(1, 0)]
-        verdict = usbfilter.check(
-            self.filter,
+        takes, note = usbfilter.vm_verdict(
+            packet.data,
             device_class=device[4],
             vendor_id=int.from_bytes(device[8:10], "little"),
             product_id=int.from_bytes(device[10:12], "little"),
             version_bcd=int.from_bytes(device[12:14], "little"),
             interfaces=[(0x08, 0x06, 0x50)],
         )
-        if verdict is not usbfilter.Verdict.ALLOWED:
-            self.rejected = f"the VM's USB filter refuses this device ({verdict.value})"
+        if note is not None:
+            self.rejected = note
+        if not takes:
             self.unplug()
 
     def _on_disconnect_ack(self, _packet: Packet) -> None:

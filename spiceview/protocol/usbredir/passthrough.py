@@ -69,7 +69,6 @@ class PassthroughHost:
         self.bytes_in_flight = 0
         self.connected = False  # device_connect sent, no disconnect since
         self.gone = False  # the device disappeared or was unplugged: nothing more reaches it
-        self.filter: list[usbfilter.Rule] | None = None
         self.rejected: str | None = None
         self.disconnect_acked = False  # the VM confirmed our device_disconnect: the slot can be let go
         self._parse_config()
@@ -358,17 +357,13 @@ class PassthroughHost:
             self._lost()  # it did not come back as the same device
 
     def _on_filter(self, packet: Packet) -> None:
-        try:
-            self.filter = usbfilter.parse(packet.data.decode("ascii", "replace"))
-        except usbfilter.FilterError as exc:
-            self.rejected = f"the VM sent a USB filter that cannot be read ({exc})"
-            return
         info = self.info
-        verdict = usbfilter.check(self.filter, device_class=info.device_class, vendor_id=info.vendor_id,
-                                  product_id=info.product_id, version_bcd=info.version_bcd,
-                                  interfaces=info.filter_interfaces())  # fmt: skip
-        if verdict is not usbfilter.Verdict.ALLOWED:
-            self.rejected = f"the VM's USB filter refuses this device ({verdict.value})"
+        takes, note = usbfilter.vm_verdict(packet.data, device_class=info.device_class, vendor_id=info.vendor_id,
+                                           product_id=info.product_id, version_bcd=info.version_bcd,
+                                           interfaces=info.filter_interfaces())  # fmt: skip
+        if note is not None:
+            self.rejected = note
+        if not takes:
             self._lost()
 
     def _on_disconnect_ack(self, _packet: Packet) -> None:
