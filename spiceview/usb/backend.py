@@ -78,12 +78,13 @@ class UsbBackend:
         """Call `plugged(arrived, device)` as devices come and go (False if this platform's libusb cannot)."""
         if self._context is None or not self._usb1.hasCapability(self._usb1.CAP_HAS_HOTPLUG):
             return False
-        self._watchers.append(plugged)
         if self._hotplug is None:
-            self._hotplug = self._context.hotplugRegisterCallback(
-                self._on_hotplug,
-                flags=0,  # devices already here are not news
-            )
+            try:
+                self._hotplug = self._context.hotplugRegisterCallback(self._on_hotplug, flags=0)  # not those here
+            except self._usb1.USBError as exc:  # no udev or netlink here (a container): no plug events
+                log.info("USB devices plugged in later will not be seen: %s", exc)
+                return False
+        self._watchers.append(plugged)
         self._run_events()
         return True
 
