@@ -108,7 +108,7 @@ class UsbDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Images shared with the VM as USB drives (drop an .iso or .img file here):"))
+        layout.addWidget(QLabel("In the VM's USB slots (drop an .iso or .img file here to share it as a drive):"))
         layout.addWidget(self.list)
         layout.addWidget(self.free_label)
         layout.addLayout(buttons)
