@@ -22,6 +22,7 @@ from ..session.monitor_mapping import parse_mapping
 from ..session.params import ConnectionParams
 from ..session.reconnect import Phase, ReconnectPlan
 from .preferences import Preferences
+from .signal_wakeup import SignalWakeup
 from .style import ViewerStyle
 from .viewer import Viewer
 
@@ -347,23 +348,24 @@ def run_viewer(params: ConnectionParams | None, args: argparse.Namespace) -> int
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("spiceview")
     app.setStyle(ViewerStyle())
-    # Let Ctrl+C in the terminal end the viewer.
+    # Let Ctrl+C in the terminal end the viewer (the wake-up lets Python see the signal while Qt sleeps).
     signal.signal(signal.SIGINT, lambda *_: app.quit())
-    ticker = QTimer()
-    ticker.start(200)
-    ticker.timeout.connect(lambda: None)
-    if params is None:
-        try:
-            params = params_from_launch_or_dialog(app, args)
-        except ConfigError as exc:
-            print(f"spiceview: {exc}", file=sys.stderr)
-            return 2
+    wakeup = SignalWakeup()
+    try:
         if params is None:
-            return 1
-    runner = SessionRunner(app, params, args, Preferences.load())
-    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` writes --stats-json now (the ticker lets Python see it)
-        signal.signal(signal.SIGUSR1, lambda *_: runner.write_stats())
-    runner.start()
-    app.exec()
-    runner.stop()
-    return runner.code
+            try:
+                params = params_from_launch_or_dialog(app, args)
+            except ConfigError as exc:
+                print(f"spiceview: {exc}", file=sys.stderr)
+                return 2
+            if params is None:
+                return 1
+        runner = SessionRunner(app, params, args, Preferences.load())
+        if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` writes --stats-json now
+            signal.signal(signal.SIGUSR1, lambda *_: runner.write_stats())
+        runner.start()
+        app.exec()
+        runner.stop()
+        return runner.code
+    finally:
+        wakeup.close()
