@@ -114,16 +114,18 @@ class MainChannel(ChannelBase):
 
     def on_up(self) -> None:
         self.liveness = LivenessCheck(PROBE_AFTER_S, ANSWER_WITHIN_S, LOST_AFTER_S, last_heard=time.monotonic())
-        self._bytes_seen = self.loop.bytes_in if self.loop is not None else 0
+        self._bytes_seen = self.session.bytes_received()
         self._schedule_liveness()
 
     def on_moved(self) -> None:
         self.on_up()  # a new connection (a migration's destination): watch it from now
 
     def on_batch_done(self) -> None:
-        loop = self.loop
-        if loop is not None and loop.bytes_in != self._bytes_seen:
-            self._bytes_seen = loop.bytes_in
+        # Any channel's bytes say the server is there: while the display draws, the main channel is quiet and a
+        # probe a second would only cost wake-ups.
+        received = self.session.bytes_received()
+        if received != self._bytes_seen:
+            self._bytes_seen = received
             self.liveness.heard(time.monotonic())
             if self.liveness.probe_sent is None:
                 self._schedule_liveness()

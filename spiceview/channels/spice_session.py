@@ -474,6 +474,11 @@ class SpiceSession:
         with self._channels_lock:
             return list(self.channels.values())
 
+    def bytes_received(self) -> int:
+        """Bytes from the server so far, on main and every attached channel (read without their threads' help:
+        a count one batch behind only moves the liveness check's next look)."""
+        return sum(loop.bytes_in for c in [self.main, *self.all_channels()] if (loop := c.loop) is not None)
+
     def displays(self) -> list[DisplayChannel]:
         return [c for c in self.all_channels() if isinstance(c, DisplayChannel)]
 
