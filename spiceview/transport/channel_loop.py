@@ -214,6 +214,10 @@ class ChannelLoop:
         """Read what is available (TLS may hold more than select reports) and handle it."""
         linked = False
         total = 0
+        # A plain socket that returned less than asked has nothing more for now: asking again would only raise
+        # BlockingIOError (an exception and a system call per wake-up). TLS may hold decrypted bytes the kernel
+        # does not know of, so it reads until it would block.
+        plain = not isinstance(sock, ssl.SSLSocket)
         while total < READ_BURST:
             try:
                 data = sock.recv(READ_CHUNK)
@@ -229,6 +233,7 @@ class ChannelLoop:
                 raise TransportError("the server closed the connection")
             total += len(data)
             self.bytes_in += len(data)
+            drained = plain and len(data) < READ_CHUNK
             events = self.conn.receive_data(data)
             # ACKs (and PONGs) out before handling: the server stops sending once a window of messages is
             # unacknowledged, and decoding a burst of stream frames first made it drop frames for this client.
@@ -247,6 +252,8 @@ class ChannelLoop:
                     log.debug(
                         "%s: unknown message type %d (%d bytes) ignored", self.conn.channel_name, event.type, event.size
                     )
+            if drained:
+                break
         return linked
 
     def _dispatch(self, event: Received) -> None:
