@@ -70,6 +70,10 @@ if TYPE_CHECKING:
 
 M = TypeVar("M")  # a draw message class
 MAX_PREFERRED_CODECS = 8  # spice-protocol knows five; the message's count is a byte
+# A video frame comes as a burst of strips (Xspice: a dozen 1280x48 streams) over a few milliseconds: its first strip
+# waits this long for the rest before the viewer is told, so that the frame is one repaint and one wake-up of the
+# GUI thread, not several.
+STREAM_GATHER_S = 0.006
 
 CODEC_CAPS = {
     VideoCodecType.MJPEG: DisplayCap.CODEC_MJPEG,
@@ -108,6 +112,8 @@ class DisplayChannel(ChannelBase):
         self._dirty: dict[int, DirtyBoxes] = {}
         self._dirty_lock = threading.Lock()
         self._dirty_signal_due = False
+        # The loop whose timer lets stream strips wait for the rest of their frame (a new connection has none set).
+        self._gathering_on: object | None = None
         # Drawn by a drawing command (not a stream frame) since the areas were last taken: a typed letter's echo
         # is painted at once even while a video gathers its strips (the viewer reads this).
         self.dirty_is_urgent = False
@@ -287,6 +293,19 @@ class DisplayChannel(ChannelBase):
             self._dirty_signal_due = True
 
     def on_batch_done(self) -> None:
+        if not self._dirty_signal_due:
+            return
+        loop = self._loop
+        if self.dirty_is_urgent or loop is None:
+            self._dirty_signal_due = False
+            self.dirty.emit()
+        elif self._gathering_on is not loop:
+            self._gathering_on = loop
+            loop.set_timer(time.monotonic() + STREAM_GATHER_S, self._end_gathering, "gather")
+
+    def _end_gathering(self) -> None:
+        """The strips of a frame have had their time to arrive: tell the viewer (unless a drawing already did)."""
+        self._gathering_on = None
         if self._dirty_signal_due:
             self._dirty_signal_due = False
             self.dirty.emit()

@@ -786,14 +786,14 @@ class _DisplayWatcher(QObject):
 
     Repaints are paced to at most one per REPAINT_INTERVAL_S: Xspice sends a playing video as a dozen strips, each
     its own stream, within a few milliseconds; painting each strip as it comes cost a repaint of the window per
-    strip. While streams play, their strips wait STREAM_GATHER_S for the rest of their frame. A drawing command
-    (a typed letter's echo, a menu) is painted at once, paced only against the previous such repaint, not against
-    the video's: waiting behind the video's pacing added 7 ms to every echo on a slow link. The channel gathers
-    what is drawn meanwhile and signals again only for the first drawing command among pending strips.
+    strip. (The channel itself lets a frame's strips gather before it signals: one wake-up of this thread per
+    frame.) A drawing command (a typed letter's echo, a menu) is painted at once, paced only against the previous
+    such repaint, not against the video's: waiting behind the video's pacing added 7 ms to every echo on a slow
+    link. The channel gathers what is drawn meanwhile and signals again only for the first drawing command among
+    pending strips.
     """
 
     REPAINT_INTERVAL_S = 1 / 60
-    STREAM_GATHER_S = 0.006  # while video streams play: how long a first change waits for the rest of its frame
 
     def __init__(self, viewer: Viewer, display: DisplayChannel) -> None:
         super().__init__(viewer)
@@ -834,10 +834,6 @@ class _DisplayWatcher(QObject):
             wait = self._last_urgent + self.REPAINT_INTERVAL_S - now
         else:
             wait = self._last_repaint + self.REPAINT_INTERVAL_S - now
-            if self.display.streams:
-                # A video frame comes as a burst of strips over a few milliseconds: painting its first strip at
-                # once made two repaints of every frame (39 a second for a 25 fps video instead of 25).
-                wait = max(wait, self.STREAM_GATHER_S)
         if wait <= 0:
             self._timer.stop()
             self._repaint()

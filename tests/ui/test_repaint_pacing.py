@@ -64,32 +64,34 @@ def test_first_change_at_once_then_at_most_one_repaint_per_interval(qapp) -> Non
     assert viewer.repaints == 2  # a detached watcher repaints nothing
 
 
-def test_while_video_plays_a_first_change_waits_for_the_rest_of_its_frame(qapp) -> None:
-    """A frame's strips arrive over a few milliseconds: one repaint for the frame, not one for its first strip."""
+def test_a_frame_of_video_strips_is_repainted_at_once_after_quiet(qapp) -> None:
+    """The channel has already let the frame's strips gather (test_display_gather): no second wait here."""
     viewer, display = FakeViewer(), FakeDisplay()
     display.streams[1] = object()
     display.dirty_is_urgent = False
     watcher = _DisplayWatcher(viewer, display)  # type: ignore[arg-type]
     display.dirty.emit()
-    assert viewer.repaints == 0
-    for _ in range(5):
-        display.dirty.emit()
-    run_events(qapp, 10 * watcher.STREAM_GATHER_S)
     assert viewer.repaints == 1
+    display.dirty.emit()  # the next frame within the interval: paced
+    assert viewer.repaints == 1
+    run_events(qapp, 10 * watcher.REPAINT_INTERVAL_S)
+    assert viewer.repaints == 2
     watcher.detach()
 
 
 def test_a_drawing_among_video_strips_is_painted_at_once(qapp) -> None:
-    """A typed letter's echo does not wait for the video's strips, nor behind the video's repaint pacing."""
+    """A typed letter's echo does not wait behind the video's repaint pacing."""
     viewer, display = FakeViewer(), FakeDisplay()
     display.streams[1] = object()
     display.dirty_is_urgent = False
     watcher = _DisplayWatcher(viewer, display)  # type: ignore[arg-type]
-    display.dirty.emit()  # a strip: gathered
-    assert viewer.repaints == 0
+    display.dirty.emit()  # a frame of strips
+    assert viewer.repaints == 1
+    display.dirty.emit()  # the next frame, soon after: paced
+    assert viewer.repaints == 1
     display.dirty_is_urgent = True  # then the echo is drawn: the channel signals again
     display.dirty.emit()
-    assert viewer.repaints == 1
-    run_events(qapp, 10 * watcher.STREAM_GATHER_S)
-    assert viewer.repaints == 1  # the strip went with it: no second repaint
+    assert viewer.repaints == 2
+    run_events(qapp, 10 * watcher.REPAINT_INTERVAL_S)
+    assert viewer.repaints == 2  # the strips went with it: no third repaint
     watcher.detach()
