@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cairo
 import numpy as np
 
 from ..codecs.image import X_MASK
 from ..protocol.constants import SurfaceFmt
 from .errors import DrawError
+
+if TYPE_CHECKING:
+    import cairo
 
 Box = tuple[int, int, int, int]
 
@@ -49,14 +52,14 @@ class Surface:
         # Drawing happens on the channel thread, presentation on the GUI thread: hold this to see whole draws.
         self.lock = threading.RLock()
         if self.is_alpha_only:
+            import cairo  # only here and for drawing through Cairo: a session that never does need not load it
+
             stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, width)
             self._storage = np.zeros((height, stride), dtype=np.uint8)
             self._pixels = self._storage[:, :width]
-            self.cairo_format = cairo.FORMAT_A8
         else:
             self._storage = np.zeros((height, width, 4), dtype=np.uint8)
             self._pixels = self._storage
-            self.cairo_format = cairo.FORMAT_ARGB32 if self.has_alpha else cairo.FORMAT_RGB24
         self._cairo: cairo.ImageSurface | None = None
         # What an off-screen surface holds but has not drawn yet: a solid fill of a box, or a whole picture (an
         # image's own pixels, which never change). It is drawn when the pixels are next looked at, or never if a
@@ -151,10 +154,14 @@ class Surface:
         if self._pending is not None:
             self._draw_pending()
         if self._cairo is None:
+            import cairo
+
+            if self.is_alpha_only:
+                fmt = cairo.FORMAT_A8
+            else:
+                fmt = cairo.FORMAT_ARGB32 if self.has_alpha else cairo.FORMAT_RGB24
             data = memoryview(self._storage).cast("B")  # type: ignore[arg-type]  # numpy's stubs lack __buffer__
-            self._cairo = cairo.ImageSurface.create_for_data(
-                data, self.cairo_format, self.width, self.height, self.stride
-            )
+            self._cairo = cairo.ImageSurface.create_for_data(data, fmt, self.width, self.height, self.stride)
         return self._cairo
 
     def rgb_copy(self) -> np.ndarray:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocol.agent import clipboard as clip
 from ..protocol.agent import file_xfer as xfer
-from ..protocol.agent.monitors import DisplaySettings, MonitorSpec
+from ..protocol.agent.display_settings import DisplaySettings
+from ..protocol.agent.monitors import MonitorSpec
 from ..protocol.agent.session import AgentCapabilities, AgentConnected, AgentDisconnected, AgentReply, AgentSession
 from .signals import Signal
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..protocol.agent.monitors import DisplaySettings
+from ..protocol.agent.display_settings import DisplaySettings
 from ..protocol.constants import CHANNEL_NAMES, ImageCompression, VideoCodecType
 from ..session.params import ConnectionParams
 from ..transport.connect import Endpoint

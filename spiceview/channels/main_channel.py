@@ -7,7 +7,7 @@ import time
 import uuid as uuidlib
 from typing import TYPE_CHECKING
 
-from ..protocol.agent.monitors import DisplaySettings
+from ..protocol.agent.display_settings import DisplaySettings
 from ..protocol.constants import ChannelType, MainCap, MouseMode
 from ..protocol.liveness import Liveness, LivenessCheck
 from ..protocol.messages import main as mainmsg

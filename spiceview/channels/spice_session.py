@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..canvas.caches import PaletteCache, PixmapCache
 from ..codecs.glz import GlzWindow
-from ..protocol.agent.monitors import DisplaySettings
+from ..protocol.agent.display_settings import DisplaySettings
 from ..protocol.constants import ChannelType
 from ..protocol.errors import AuthError
 from ..protocol.migration import Phase as MigrationPhase

@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from .display_settings import DisplaySettings
 from .messages import (
     AgentCap,
     DisplayConfig,
@@ -115,34 +116,24 @@ def align_left_to_right(monitors: Sequence[MonitorSpec]) -> list[MonitorSpec]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class DisplaySettings:
-    """What DISPLAY_CONFIG asks of a (Windows) guest."""
-
-    disable_wallpaper: bool = False
-    disable_font_smooth: bool = False
-    disable_animation: bool = False
-    color_depth: int | None = None  # bits per pixel, with SET_COLOR_DEPTH
-
-    @property
-    def flags(self) -> int:
-        flags = DisplayConfigFlag(0)
-        if self.disable_wallpaper:
-            flags |= DisplayConfigFlag.DISABLE_WALLPAPER
-        if self.disable_font_smooth:
-            flags |= DisplayConfigFlag.DISABLE_FONT_SMOOTH
-        if self.disable_animation:
-            flags |= DisplayConfigFlag.DISABLE_ANIMATION
-        if self.color_depth is not None:
-            flags |= DisplayConfigFlag.SET_COLOR_DEPTH
-        return int(flags)
+def display_config_flags(settings: DisplaySettings) -> int:
+    flags = DisplayConfigFlag(0)
+    if settings.disable_wallpaper:
+        flags |= DisplayConfigFlag.DISABLE_WALLPAPER
+    if settings.disable_font_smooth:
+        flags |= DisplayConfigFlag.DISABLE_FONT_SMOOTH
+    if settings.disable_animation:
+        flags |= DisplayConfigFlag.DISABLE_ANIMATION
+    if settings.color_depth is not None:
+        flags |= DisplayConfigFlag.SET_COLOR_DEPTH
+    return int(flags)
 
 
 def encode_display_config(settings: DisplaySettings) -> bytes:
     depth = settings.color_depth or 0
     if not 0 <= depth <= 0xFFFFFFFF:
         raise ValueError(f"bad color depth {depth}")
-    return build_payload(DisplayConfig, DisplayConfig.cls(flags=settings.flags, depth=depth))
+    return build_payload(DisplayConfig, DisplayConfig.cls(flags=display_config_flags(settings), depth=depth))
 
 
 def encode_mouse_state(x: int, y: int, buttons: int, display_id: int = 0) -> bytes:

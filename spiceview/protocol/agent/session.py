@@ -28,6 +28,7 @@ from typing import Any
 from ..caps import caps_to_words, words_to_caps
 from ..messages import main as mainmsg
 from .clipboard import DEFAULT_MAX_CLIPBOARD, ClipboardManager
+from .display_settings import DisplaySettings
 from .file_xfer import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_ACTIVE, FileXferManager, Reader
 from .messages import (
     AgentCap,
@@ -38,7 +39,7 @@ from .messages import (
     parse_payload,
     type_name,
 )
-from .monitors import DisplaySettings, MonitorSpec, encode_display_config, encode_monitors_config
+from .monitors import MonitorSpec, encode_display_config, encode_monitors_config
 from .stream import (
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_RECEIVE_WINDOW,

@@ -8,9 +8,9 @@ import fake_agent as fa
 import pytest
 from agent_helpers import connect, feed, sent
 
+from spiceview.protocol.agent.display_settings import DisplaySettings
 from spiceview.protocol.agent.messages import AgentButtonMask, AgentCap
 from spiceview.protocol.agent.monitors import (
-    DisplaySettings,
     MonitorSpec,
     align_left_to_right,
     encode_display_config,
