@@ -10,7 +10,7 @@ import collections
 import logging
 import selectors
 import socket
-import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +64,9 @@ class ChannelLoop:
         self._loop_thread: int | None = None
         self.bytes_in = 0
         self.bytes_out = 0
+        self._tls = False
+        # What a non-blocking read or write raises when it would wait (TLS adds its own two).
+        self._would_block: tuple[type[OSError], ...] = (BlockingIOError,)
 
     # --- called from any thread -----------------------------------------------------------------------------
 
@@ -127,10 +130,12 @@ class ChannelLoop:
             self._run_connected(self._sock)
         except (TransportError, ProtocolError) as exc:
             error = exc
-        except ssl.SSLError as exc:
-            error = TransportError(f"TLS error: {exc.reason or exc}")
         except OSError as exc:
-            error = TransportError(f"connection lost: {exc.strerror or exc}")
+            ssl = sys.modules.get("ssl")  # loaded if this is a TLS connection
+            if ssl is not None and isinstance(exc, ssl.SSLError):
+                error = TransportError(f"TLS error: {exc.reason or exc}")
+            else:
+                error = TransportError(f"connection lost: {exc.strerror or exc}")
         except Exception as exc:  # noqa: BLE001 - a handler bug must end this channel, not the program
             log.exception("%s channel failed", self.conn.channel_name)
             error = exc
@@ -148,7 +153,11 @@ class ChannelLoop:
 
     def _run_connected(self, sock: socket.socket) -> None:
         sock.setblocking(False)
-        if isinstance(sock, ssl.SSLSocket):
+        # A TLS socket exists only once connect.py has loaded ssl: a plain session never imports it.
+        ssl = sys.modules.get("ssl")
+        if ssl is not None and isinstance(sock, ssl.SSLSocket):
+            self._tls = True
+            self._would_block = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
             cipher = sock.cipher()
             self.conn.tls_bits = cipher[2] if cipher else 0
         self.conn.initiate()
@@ -217,13 +226,12 @@ class ChannelLoop:
         # A plain socket that returned less than asked has nothing more for now: asking again would only raise
         # BlockingIOError (an exception and a system call per wake-up). TLS may hold decrypted bytes the kernel
         # does not know of, so it reads until it would block.
-        plain = not isinstance(sock, ssl.SSLSocket)
+        plain = not self._tls
+        would_block = self._would_block
         while total < READ_BURST:
             try:
                 data = sock.recv(READ_CHUNK)
-            except (BlockingIOError, ssl.SSLWantReadError):
-                break
-            except ssl.SSLWantWriteError:
+            except would_block:
                 break
             if not data:
                 if self.conn.state is not State.READY:
@@ -266,7 +274,7 @@ class ChannelLoop:
         while out:
             try:
                 n = sock.send(out)
-            except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            except self._would_block:
                 return
             self.bytes_out += n
             del out[:n]
