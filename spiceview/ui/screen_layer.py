@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import cairo
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QImage, QPainter
 
 from ..canvas.surface import Surface
+
+if TYPE_CHECKING:
+    import cairo
 
 
 class ScreenLayer:
@@ -76,6 +80,8 @@ class DisplayLayer(ScreenLayer):
         surface = self.surface
         if surface is None or self._image is None or widget_rect.isEmpty():
             return
+        import cairo  # only for zoomed windows: a 1:1 viewer need not map it
+
         w, h = widget_rect.width(), widget_rect.height()
         scratch = self._scratch
         if scratch is None or scratch.get_width() < w or scratch.get_height() < h:
