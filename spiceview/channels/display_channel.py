@@ -65,6 +65,7 @@ from .channel_base import ChannelBase
 from .signals import Signal
 
 if TYPE_CHECKING:
+    from ..transport.channel_loop import ChannelLoop
     from .channel_session import ChannelSession
 
 
@@ -113,7 +114,7 @@ class DisplayChannel(ChannelBase):
         self._dirty_lock = threading.Lock()
         self._dirty_signal_due = False
         # The loop whose timer lets stream strips wait for the rest of their frame (a new connection has none set).
-        self._gathering_on: object | None = None
+        self._gathering_on: ChannelLoop | None = None
         # Drawn by a drawing command (not a stream frame) since the areas were last taken: a typed letter's echo
         # is painted at once even while a video gathers its strips (the viewer reads this).
         self.dirty_is_urgent = False
