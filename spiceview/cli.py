@@ -15,6 +15,11 @@ from .session.target import load_target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
+# numpy's OpenBLAS starts a worker thread per core that spins for ~0.1 s of CPU once numpy has loaded, beside the
+# viewer's own start and the server's on the same cores; spiceview does no linear algebra. It must be set before
+# numpy loads (this module is the command's first); a value the user set wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(

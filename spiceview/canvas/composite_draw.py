@@ -18,12 +18,12 @@ from ..protocol.constants import (
     SurfaceFmt,
 )
 from ..protocol.messages.classes import Composite, DisplayBase, Image, Transform
-from .composite import Picture, composite
 from .errors import DrawError, required
 from .geometry import rect_box
 
 if TYPE_CHECKING:
     from .canvas import Canvas, Changed
+    from .composite import Picture  # the kernels load with the first composite (canvas imports picture_format)
     from .region import Region
     from .surface import Surface
 
@@ -57,6 +57,8 @@ def _picture(
     transform: Transform | None,
     component_alpha: bool = False,
 ) -> Picture:
+    from .composite import Picture
+
     decoded = canvas.resolver.resolve(image)
     if image is not None and image.type == ImageType.SURFACE:
         # A surface keeps its own format; SOURCE_OPAQUE makes an ARGB surface read as xRGB.
@@ -69,6 +71,8 @@ def _picture(
 
 
 def draw_composite(canvas: Canvas, surface: Surface, region: Region, base: DisplayBase, comp: Composite) -> Changed:
+    from .composite import composite
+
     flags = comp.flags
     if region.empty() or comp.src_bitmap is None:
         canvas.resolver.touch(comp.src_bitmap)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .composite import Filter, Op, Picture, Repeat, composite
-
 
 def scale_area(
     pixels: np.ndarray,
@@ -26,6 +24,8 @@ def scale_area(
     `window` (x0, y0, x1, y1 within the width x height result): compute only that part. A server chooses the
     destination size; only the part that lands on a surface may cost memory and time.
     """
+    from .composite import Filter, Op, Picture, Repeat, composite  # its kernels load with the first scaled draw
+
     x0, y0, x1, y1 = area
     fsx = ((x1 - x0) * 65536) // width
     fsy = ((y1 - y0) * 65536) // height

@@ -7,16 +7,19 @@ destination rectangle with nearest-neighbour sampling and drawn inside the strea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..codecs.video import VideoDecoder
-from ..codecs.video.yuv import YuvPicture
 from ..protocol.constants import StreamFlags
 from ..protocol.messages.classes import Clip, Rect
 from .geometry import Box, bounding, clip_boxes, rect_box
 from .scale import scale_area
 from .surface import Surface
+
+if TYPE_CHECKING:  # loaded with the first stream (video.decoder)
+    from ..codecs.video.decoder import VideoDecoder
+    from ..codecs.video.yuv import YuvPicture
 
 
 @dataclass
@@ -85,13 +88,13 @@ def put_frame(
         return None
     flip = not stream.flags & StreamFlags.TOP_DOWN
     dst = surface.pixels.view(np.uint32)[..., 0]  # a surface's pixels are whole 4-byte pixels, rows maybe strided
-    if isinstance(pixels, YuvPicture) and (pixels.width, pixels.height) == (width, height):
-        # Converted straight into the surface inside the clip: no B,G,R,X copy of the frame at all.
-        with surface.lock:
-            for px0, py0, px1, py1 in parts:
-                pixels.draw(dst[py0:py1, px0:px1], px0 - x0, py0 - y0, flip)
-        return parts[0] if len(parts) == 1 else bounding(parts)
-    if isinstance(pixels, YuvPicture):
+    if not isinstance(pixels, np.ndarray):  # a YuvPicture (its module loads with the first stream: video.decoder)
+        if (pixels.width, pixels.height) == (width, height):
+            # Converted straight into the surface inside the clip: no B,G,R,X copy of the frame at all.
+            with surface.lock:
+                for px0, py0, px1, py1 in parts:
+                    pixels.draw(dst[py0:py1, px0:px1], px0 - x0, py0 - y0, flip)
+            return parts[0] if len(parts) == 1 else bounding(parts)
         pixels = pixels.to_bgrx()  # another size: scaled below like any picture
     if flip:
         pixels = pixels[::-1]

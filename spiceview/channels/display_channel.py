@@ -17,7 +17,7 @@ from ..canvas.images import ImageResolver
 from ..canvas.streams import Stream, direct_rows, put_frame, stream_direct_rows
 from ..canvas.surface import Surface
 from ..codecs.errors import DecodeError
-from ..codecs.video import VideoDecoder, supported_codecs
+from ..codecs.video import supported_codecs
 from ..protocol.constants import (
     MAX_NUM_STREAMS,
     ChannelType,
@@ -377,6 +377,8 @@ class DisplayChannel(ChannelBase):
             self.log.warning("stream id %d out of range", msg.id)
             return
         self._destroy_stream(msg.id)
+        from ..codecs.video.decoder import VideoDecoder  # libjpeg-turbo and the Y'CbCr kernels: with the first stream
+
         try:
             decoder = VideoDecoder(msg.codec_type)
         except DecodeError as exc:

@@ -34,7 +34,6 @@ from ..protocol.messages.classes import (
 )
 from ..transport.errors import TransportError
 from .channel_base import ChannelBase
-from .migration import Destination
 from .signals import Signal
 
 if TYPE_CHECKING:
@@ -228,6 +227,8 @@ class MainChannel(ChannelBase):
             return
         seamless = isinstance(msg, MsgMainMigrateBeginSeamless)
         version = msg.src_mig_version if isinstance(msg, MsgMainMigrateBeginSeamless) else 0
+        from .migration import Destination  # the migration machinery loads when a VM first moves
+
         destination = Destination(host, port, sport, _c_string(info.cert_subject_data) or None)
         migration = self.session.begin_migration(destination, seamless=seamless, src_version=version)
         deadline = migration.plan.deadline

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from .params import ConnectionParams
 from .uri import parse_spice_uri
-from .vvfile import VVFile, parse_vv
+
+if TYPE_CHECKING:
+    from .vvfile import VVFile
 
 
 def load_target(target: str | Path) -> tuple[ConnectionParams, VVFile | None]:
@@ -16,6 +19,8 @@ def load_target(target: str | Path) -> tuple[ConnectionParams, VVFile | None]:
     text = str(target)
     if "://" in text:
         return parse_spice_uri(text), None
+    from .vvfile import parse_vv  # with its INI reader: only for a .vv file
+
     if text == "-":  # as remote-viewer: the .vv file on standard input
         vv = parse_vv(sys.stdin.buffer.read())
         return vv.to_params(), vv

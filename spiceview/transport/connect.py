@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import TlsVerifyError, TransportError
-from .proxy import connect_via_proxy
 
 if TYPE_CHECKING:
     from .tls_config import TlsConfig
@@ -40,6 +39,8 @@ def open_socket(endpoint: Endpoint, timeout: float = 10.0) -> socket.socket:
             raise TransportError(f"cannot connect to {endpoint.unix_path}: {exc.strerror or exc}") from None
         return sock
     if endpoint.proxy:
+        from .proxy import connect_via_proxy
+
         sock = connect_via_proxy(endpoint.proxy, endpoint.host, endpoint.port, timeout)
     else:
         try:

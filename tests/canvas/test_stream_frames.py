@@ -8,7 +8,7 @@ from jpeg_samples import encode_jpeg, photo_like
 
 from spiceview.canvas.streams import Stream, direct_rows, put_frame, stream_direct_rows
 from spiceview.canvas.surface import Surface
-from spiceview.codecs.video import VideoDecoder
+from spiceview.codecs.video.decoder import VideoDecoder
 from spiceview.codecs.video.yuv import YuvPicture, color_matrix
 from spiceview.protocol.constants import ClipType, StreamFlags, SurfaceFmt, VideoCodecType
 from spiceview.protocol.messages import types as t

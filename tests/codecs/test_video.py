@@ -10,7 +10,8 @@ import pytest
 from jpeg_samples import encode_jpeg, photo_like
 
 from spiceview.codecs.errors import DecodeError
-from spiceview.codecs.video import VideoDecoder, supported_codecs
+from spiceview.codecs.video import supported_codecs
+from spiceview.codecs.video.decoder import VideoDecoder
 from spiceview.codecs.video.yuv import YuvPicture
 from spiceview.protocol.constants import VideoCodecType
 
