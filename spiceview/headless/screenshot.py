@@ -44,6 +44,9 @@ class ScreenshotTaker:
         self._start = 0.0
         self._waiting_since: float | None = None  # when the frame was complete and the delay over
         client.session_closed.connect(self._on_closed)
+        # MARK wakes the wait at once (the frame is complete), rather than at the next poll: 5 ms on average of a
+        # one-shot screenshot's whole run.
+        client.display_added.connect(self._on_display)
 
     def run(self) -> ScreenshotResult:
         """Connect, look every POLL_MS (or as soon as the session signals something), until done."""
@@ -54,6 +57,12 @@ class ScreenshotTaker:
             if self.result is None:
                 self._poll()
         return self.result
+
+    def _on_display(self, display: DisplayChannel) -> None:
+        display.marked.connect(self._on_marked)
+
+    def _on_marked(self) -> None:
+        pass  # delivered to this thread: the wait in run() returns and polls
 
     def _display0(self) -> DisplayChannel | None:
         for display in self.client.displays():
