@@ -20,7 +20,6 @@ from ..codecs.glz import GlzWindow
 from ..protocol.agent.display_settings import DisplaySettings
 from ..protocol.constants import ChannelType
 from ..protocol.errors import AuthError
-from ..protocol.migration import Phase as MigrationPhase
 from ..protocol.sasl import SaslCredentials
 from ..session.params import UsbDeviceShare, UsbShare
 from ..transport.connect import Endpoint
@@ -261,7 +260,8 @@ class SpiceSession:
                 if key[0] == ChannelType.USBREDIR:
                     self.main.log.info("USB redirection slot %d free (nothing shared in it)", key[1])
                 else:
-                    self.main.log.info("channel %s-%d offered; not supported yet, skipped", _type_name(key[0]), key[1])
+                    why = "not used by this session" if key[0] in CHANNEL_FACTORIES else "not supported yet"
+                    self.main.log.info("channel %s-%d offered; %s, skipped", _type_name(key[0]), key[1], why)
                 continue
             pre = self.migration.take(key) if self.migration is not None else None  # a link made in advance
             with self._channels_lock:
@@ -335,6 +335,8 @@ class SpiceSession:
 
     def switch_host(self, host: str, port: int, sport: int, subject: str | None) -> None:
         """A live migration moved the VM: drop every channel but main and what the old server's cache held."""
+        from ..protocol.migration import Phase as MigrationPhase
+
         migration = self.migration
         if migration is None:
             why = "the source did not announce the destination before the VM moved"
