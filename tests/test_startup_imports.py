@@ -5,10 +5,15 @@ each codec with its first image or stream, TLS, proxies, migration, .vv files, C
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+
+import pytest
+
+from spiceview.cli import EXIT_USAGE, main
 
 # What `spiceview --screenshot out.png spice://host:port` has imported when it connects.
 SCREENSHOT_PATH = [
@@ -64,3 +69,11 @@ def test_the_command_keeps_numpy_to_one_blas_thread() -> None:
     loaded, env = loaded_after(["spiceview.cli"])
     assert "numpy" not in loaded  # set before numpy can have loaded its BLAS
     assert env["blas"] == "1"
+
+
+def test_the_garbage_collector_is_back_on_after_the_command() -> None:
+    assert main(["--screenshot", "out.png"]) == EXIT_USAGE  # no target: refused before connecting
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):
+        main(["--no-such-option"])
+    assert gc.isenabled()
