@@ -31,10 +31,19 @@ def zlib_stream(data: bytes, level: int = 1) -> bytes:
     view = memoryview(data)
     half = len(data) // 2
     first: list[bytes] = []
-    helper = threading.Thread(target=lambda: first.append(_deflate(view[:half], level, False)), daemon=True)
+
+    def deflate_first() -> None:
+        try:
+            first.append(_deflate(view[:half], level, False))
+        except MemoryError:
+            pass  # done again below, on this thread
+
+    helper = threading.Thread(target=deflate_first, daemon=True)
     helper.start()
     second = _deflate(view[half:], level, True)
     helper.join()
+    if not first:
+        return zlib.compress(data, level)
     header = b"\x78\x01"  # deflate with a 32 KiB window, no preset dictionary, "fastest" (check bits make it % 31)
     return header + first[0] + second + struct.pack(">I", zlib.adler32(data))
 

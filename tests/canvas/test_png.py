@@ -31,3 +31,18 @@ def test_png_round_trip(tmp_path: Path, shape: tuple[int, int]) -> None:
     path = tmp_path / "shot.png"
     write_png(rgb, str(path))
     np.testing.assert_array_equal(read_png(str(path)), rgb)
+
+
+def test_a_failed_helper_leaves_a_valid_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spiceview.canvas.png as png
+
+    real = png._deflate
+
+    def starved(data: memoryview, level: int, last: bool) -> bytes:
+        if not last:
+            raise MemoryError
+        return real(data, level, last)
+
+    monkeypatch.setattr(png, "_deflate", starved)
+    data = bytes(range(256)) * (PARALLEL_MIN_BYTES // 128)
+    assert zlib.decompress(zlib_stream(data)) == data
