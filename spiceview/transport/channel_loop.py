@@ -40,6 +40,14 @@ class ChannelHandler(Protocol):
     def on_closed(self, error: BaseException | None) -> None: ...
 
 
+def _loaded_ssl_class(name: str) -> type | None:
+    """A class of the ssl module, if ssl is loaded. Another channel's thread may be importing it for TLS right
+    now, and a half-imported module does not have its classes yet: then this connection is not TLS (a TLS socket
+    or error of our own means this thread finished importing ssl) and None is the answer."""
+    found = getattr(sys.modules.get("ssl"), name, None)
+    return found if isinstance(found, type) else None
+
+
 class ChannelLoop:
     def __init__(
         self,
@@ -131,9 +139,9 @@ class ChannelLoop:
         except (TransportError, ProtocolError) as exc:
             error = exc
         except OSError as exc:
-            ssl = sys.modules.get("ssl")  # loaded if this is a TLS connection
-            if ssl is not None and isinstance(exc, ssl.SSLError):
-                error = TransportError(f"TLS error: {exc.reason or exc}")
+            ssl_error = _loaded_ssl_class("SSLError")
+            if ssl_error is not None and isinstance(exc, ssl_error):
+                error = TransportError(f"TLS error: {getattr(exc, 'reason', None) or exc}")
             else:
                 error = TransportError(f"connection lost: {exc.strerror or exc}")
         except Exception as exc:  # noqa: BLE001 - a handler bug must end this channel, not the program
@@ -154,8 +162,11 @@ class ChannelLoop:
     def _run_connected(self, sock: socket.socket) -> None:
         sock.setblocking(False)
         # A TLS socket exists only once connect.py has loaded ssl: a plain session never imports it.
-        ssl = sys.modules.get("ssl")
-        if ssl is not None and isinstance(sock, ssl.SSLSocket):
+        ssl_socket = _loaded_ssl_class("SSLSocket")
+        if ssl_socket is not None and isinstance(sock, ssl_socket):
+            import ssl  # loaded in full by this thread, which made the TLS socket: a lookup, not an import
+
+            assert isinstance(sock, ssl.SSLSocket)
             self._tls = True
             self._would_block = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
             cipher = sock.cipher()
