@@ -230,7 +230,7 @@ def proxy_from_environment(value: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     # The imports ahead make tens of thousands of objects and no garbage: the cyclic collector ran ~50 times during
-    # a screenshot's (3-4 ms of its 80). Off until what the command runs is loaded (see loaded()).
+    # a screenshot's (3-4 ms of its 80). Off until what the command runs is loaded (see _modules_loaded()).
     gc.disable()
     try:
         return _main(argv)
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.enable()
 
 
-def loaded() -> None:
+def _modules_loaded() -> None:
     """The command's modules are in: collect again, and never scan what the imports made (it lives as long as the
     process does; a long session's full collections then walk only its own objects)."""
     gc.freeze()
@@ -279,7 +279,7 @@ def _main(argv: list[str] | None) -> int:
         return run_screenshot(params, args)
     from .ui.app import run_viewer
 
-    loaded()
+    _modules_loaded()
     return run_viewer(params, args)
 
 
@@ -287,7 +287,7 @@ def run_screenshot(params: ConnectionParams, args: argparse.Namespace) -> int:
     from .channels.from_params import client_from_params
     from .headless.screenshot import take_screenshot
 
-    loaded()
+    _modules_loaded()
 
     # No pointer and no guest agent in a screenshot (as spicy-screenshot): less to load and to link.
     client = client_from_params(params, connect_timeout=args.timeout, with_agent=False)

@@ -21,7 +21,6 @@ FFMPEG_NAMES = {
     VideoCodecType.VP9: "vp9",
     VideoCodecType.H265: "hevc",
 }
-MAX_FRAME_PIXELS = 1 << 26
 
 
 def supported_codecs() -> list[VideoCodecType]:

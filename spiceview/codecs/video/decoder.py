@@ -9,12 +9,14 @@ import numpy as np
 from ...protocol.constants import VideoCodecType
 from ..errors import DecodeError
 from ..jpeg import decode_jpeg_frame, decode_jpeg_frame_into
-from . import FFMPEG_NAMES, MAX_FRAME_PIXELS
+from . import FFMPEG_NAMES
 from .yuv import YuvPicture, yuv_picture
 
 if TYPE_CHECKING:
     import av
     from av.video.reformatter import VideoReformatter
+
+MAX_FRAME_PIXELS = 1 << 26  # a frame larger than this is a broken or hostile stream
 
 
 class VideoDecoder:
