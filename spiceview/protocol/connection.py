@@ -14,7 +14,7 @@ from . import link as linkmod
 from .auth import encrypt_ticket
 from .constants import MAX_PASSWORD_LENGTH, ChannelType, CommonCap, LinkErr
 from .errors import AuthError, LinkError, ProtocolError
-from .framing import FrameReader, encode_frame
+from .framing import Body, Frame, FrameReader, encode_frame
 from .messages import ChannelSchema
 from .messages import base as basemsg
 from .messages.registry import schema_for
@@ -283,7 +283,23 @@ class ChannelConnection:
                 return events
             data, self._in = bytes(self._in), bytearray()
         assert self._frames is not None
-        for frame in self._frames.feed(data):
+        return self._events(self._frames.feed(data), events)
+
+    def receive_buffer(self) -> memoryview | None:
+        """Where the rest of a large message body still arriving may be received in place (a socket's
+        recv_into), then reported with `received_into`; None when bytes must go through `receive_data`."""
+        if self.state is not State.READY or self._wrapped or self._frames is None:
+            return None
+        return self._frames.receive_buffer()
+
+    def received_into(self, n: int) -> list[Event]:
+        """`n` bytes were received at the start of `receive_buffer()`'s view; returns the events they complete."""
+        assert self._frames is not None
+        return self._events(self._frames.received_into(n), [])
+
+    def _events(self, frames: list[Frame], events: list[Event]) -> list[Event]:
+        assert self._frames is not None
+        for frame in frames:
             self.last_serial = frame.serial
             if frame.error is not None:
                 event: Event | None = MalformedMessage(frame.type, "sub-message list", frame.error, frame.serial)
@@ -298,7 +314,7 @@ class ChannelConnection:
             self._count_for_ack()
         return events
 
-    def _decode(self, msg_type: int, body: bytes, serial: int) -> Event | None:
+    def _decode(self, msg_type: int, body: Body, serial: int) -> Event | None:
         defn = self.schema.server.get(msg_type)
         if defn is None:
             return UnknownMessage(msg_type, len(body), serial)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import ProtocolError
 from .messages import base as _base
 
@@ -18,11 +20,13 @@ MSG_LIST = _base.MSG_LIST.number
 # Bodies at least this large are filled in place as they arrive (images, stream frames).
 LARGE_BODY = 1 << 16
 
+Body = bytes | memoryview  # a large body is a view of the buffer it was received into
+
 
 @dataclass(slots=True)
 class Frame:
     type: int
-    body: bytes
+    body: Body
     serial: int = 0
     # 1 on the last frame of each wire message: the ACK window counts wire messages, not sub-messages.
     acks: int = 0
@@ -45,11 +49,12 @@ class FrameReader:
     def __init__(self, mini: bool) -> None:
         self.mini = mini
         self._buf = bytearray()
-        # A large message still arriving: its header and the received parts of its body, joined once complete
-        # (one copy of each byte instead of growing the buffer, slicing it and copying the slice). Memory grows
-        # with what arrived, never with the size a header claims.
+        # A large message still arriving: its header, and a buffer of its body's size that the bytes go into as
+        # they arrive (the caller may receive straight into it: `receive_buffer`). The buffer is uninitialised
+        # memory, so a header claiming a large size costs address space, not resident memory: pages become
+        # resident as bytes arrive.
         self._large: tuple[int, int, int, int] | None = None  # type, serial, sub_list, size
-        self._parts: list[bytes | memoryview] = []
+        self._body: memoryview | None = None
         self._filled = 0
         self._serial = 0
         self.messages_read = 0
@@ -58,7 +63,7 @@ class FrameReader:
     def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
         frames: list[Frame] = []
         if self._large is not None:
-            data = self._fill_large(memoryview(data).cast("B"), isinstance(data, bytes), frames)
+            data = self._fill_large(memoryview(data).cast("B"), frames)
             if self._large is not None:
                 return frames
         self._buf += data
@@ -78,8 +83,9 @@ class FrameReader:
                 start = consumed + header.size
                 if len(buf) - start < size:
                     if size >= LARGE_BODY:
-                        self._parts = [bytes(buf[start:])]
+                        self._body = np.empty(size, np.uint8).data  # a 1-D "B" memoryview
                         self._filled = len(buf) - start
+                        self._body[: self._filled] = buf[start:]
                         self._large = (msg_type, serial, sub_list, size)
                         consumed = len(buf)
                     break
@@ -88,22 +94,40 @@ class FrameReader:
         del self._buf[:consumed]
         return frames
 
-    def _fill_large(self, view: memoryview, immutable: bool, frames: list[Frame]) -> memoryview:
-        """Keep what belongs to the large message (a view when the caller's bytes cannot change under it);
-        returns the bytes after it."""
-        assert self._large is not None
-        msg_type, serial, sub_list, size = self._large
-        n = min(size - self._filled, len(view))
-        self._parts.append(view[:n] if immutable else bytes(view[:n]))
+    def _fill_large(self, view: memoryview, frames: list[Frame]) -> memoryview:
+        """Copy what belongs to the large message into its buffer; returns the bytes after it."""
+        assert self._body is not None
+        n = min(len(self._body) - self._filled, len(view))
+        self._body[self._filled : self._filled + n] = view[:n]
         self._filled += n
-        if self._filled == size:
-            body = b"".join(self._parts)
-            self._large = None
-            self._parts = []
-            self._emit(frames, msg_type, serial, sub_list, body)
+        self._complete_large(frames)
         return view[n:]
 
-    def _emit(self, frames: list[Frame], msg_type: int, serial: int, sub_list: int, body: bytes) -> None:
+    def receive_buffer(self) -> memoryview | None:
+        """The part of a large body still to arrive, to receive into in place (then `received_into`); None when
+        no large message is pending (then bytes go through `feed`)."""
+        if self._body is None:
+            return None
+        return self._body[self._filled :]
+
+    def received_into(self, n: int) -> list[Frame]:
+        """`n` bytes were written at the start of `receive_buffer()`'s view: the message they complete, if any."""
+        assert self._body is not None and 0 <= n <= len(self._body) - self._filled
+        self._filled += n
+        frames: list[Frame] = []
+        self._complete_large(frames)
+        return frames
+
+    def _complete_large(self, frames: list[Frame]) -> None:
+        if self._large is None or self._body is None or self._filled < len(self._body):
+            return
+        msg_type, serial, sub_list, _size = self._large
+        body = self._body
+        self._large = None
+        self._body = None
+        self._emit(frames, msg_type, serial, sub_list, body)
+
+    def _emit(self, frames: list[Frame], msg_type: int, serial: int, sub_list: int, body: Body) -> None:
         self._serial = serial
         self.messages_read += 1
         try:
@@ -135,7 +159,7 @@ class FrameReader:
         n, self.unattached_acks = self.unattached_acks, 0
         return n
 
-    def _sub_messages(self, body: bytes, offset: int, serial: int) -> list[Frame]:
+    def _sub_messages(self, body: Body, offset: int, serial: int) -> list[Frame]:
         if offset + 2 > len(body):
             raise ProtocolError("sub-message list outside its message")
         (count,) = struct.unpack_from("<H", body, offset)

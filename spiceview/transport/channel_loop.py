@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import mmap
 import selectors
 import socket
 import sys
@@ -69,6 +70,7 @@ class ChannelLoop:
         self._sock: socket.socket | None = None
         self._timers: dict[str, tuple[float, Callable[[], None]]] = {}  # by name: each user keeps its own
         self._out = bytearray()  # bytes the socket has not taken yet
+        self._read_view: memoryview | None = None  # see _read_buffer
         self._loop_thread: int | None = None
         self.bytes_in = 0
         self.bytes_out = 0
@@ -240,20 +242,27 @@ class ChannelLoop:
         plain = not self._tls
         would_block = self._would_block
         while total < READ_BURST:
+            # Straight into the body of a large message still arriving (no pieces to join), else into this
+            # loop's read buffer, which the connection copies from: `recv` would allocate a fresh 256 KB bytes
+            # object per call (an mmap, page faults and an munmap each time) for reads of a few kilobytes.
+            target = self.conn.receive_buffer()
+            into_body = target is not None
+            if target is None:
+                target = self._read_buffer()
             try:
-                data = sock.recv(READ_CHUNK)
+                n = sock.recv_into(target)
             except would_block:
                 break
-            if not data:
+            if not n:
                 if self.conn.state is not State.READY:
                     raise self.conn.lost_during_link() or TransportError(
                         "the server closed the connection during the link"
                     )
                 raise TransportError("the server closed the connection")
-            total += len(data)
-            self.bytes_in += len(data)
-            drained = plain and len(data) < READ_CHUNK
-            events = self.conn.receive_data(data)
+            total += n
+            self.bytes_in += n
+            drained = plain and n < len(target)
+            events = self.conn.received_into(n) if into_body else self.conn.receive_data(target[:n])
             # ACKs (and PONGs) out before handling: the server stops sending once a window of messages is
             # unacknowledged, and decoding a burst of stream frames first made it drop frames for this client.
             self._out += self.conn.data_to_send()
@@ -274,6 +283,12 @@ class ChannelLoop:
             if drained:
                 break
         return linked
+
+    def _read_buffer(self) -> memoryview:
+        if self._read_view is None:
+            # Anonymous memory: pages become resident only as far as reads reach.
+            self._read_view = memoryview(mmap.mmap(-1, READ_CHUNK))
+        return self._read_view
 
     def _dispatch(self, event: Received) -> None:
         try:

@@ -241,6 +241,43 @@ def test_ack_per_window() -> None:
     assert conn.ack_window == 5
 
 
+def test_a_large_body_received_in_place_gives_the_same_events_and_acks() -> None:
+    """The channel loop receives the rest of a large body straight into the connection's buffer; the message,
+    its serial and the ACK window come out as when the same bytes are fed."""
+    data = bytes(range(256)) * 1200  # a 300 KB stream frame
+    frame = display.MSG_STREAM_DATA.cls(
+        base=t.StreamDataHeader.cls(id=3, multi_media_time=77), data_size=len(data), data=data
+    )
+    conn, server = linked_connection(ChannelType.DISPLAY)
+    assert conn.receive_buffer() is None
+    conn.receive_data(server.message(base.MSG_SET_ACK, generation=1, window=2))
+    conn.data_to_send()
+    wire = server.message(display.MSG_STREAM_DATA, frame) + server.message(display.MSG_MARK)
+    events = conn.receive_data(wire[:1000])
+    assert events == []
+    pos = 1000
+    while (target := conn.receive_buffer()) is not None:
+        n = min(len(target), 65_536)
+        target[:n] = wire[pos : pos + n]
+        pos += n
+        events += conn.received_into(n)
+    assert conn.receive_buffer() is None
+    events += conn.receive_data(wire[pos:])
+    assert [type(e) for e in events] == [Received, Received]
+    assert events[0].message == frame  # type: ignore[union-attr]
+    assert [e.serial for e in events] == [2, 3]  # type: ignore[union-attr]
+    assert _replies(conn) == [base.MSGC_ACK.cls]
+
+
+def test_no_receive_buffer_before_the_link_is_up() -> None:
+    server = FakeServer(ChannelType.DISPLAY)
+    conn = ChannelConnection(ChannelType.DISPLAY)
+    conn.initiate()
+    assert conn.receive_buffer() is None
+    conn.receive_data(server.link_reply())
+    assert conn.receive_buffer() is None
+
+
 def test_ack_sync_carries_the_generation_and_a_new_set_ack_restarts_the_count() -> None:
     conn, server = linked_connection(ChannelType.MAIN)
     stream = server.message(base.MSG_SET_ACK, generation=0xFFFFFFFF, window=3)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -203,8 +205,8 @@ def test_largest_allowed_frame_waits_for_its_body() -> None:
 
 
 def test_large_bodies_are_joined_whatever_the_cuts_and_buffers() -> None:
-    """Bodies of LARGE_BODY and more are kept as they arrive and joined once; a caller's bytearray may be
-    reused after feed() returns."""
+    """Bodies of LARGE_BODY and more are copied into a buffer of their size as they arrive; a caller's
+    bytearray may be reused after feed() returns."""
     big = bytes(range(256)) * ((LARGE_BODY * 3) // 256 + 1)
     wire = (
         encode_frame(304, big, mini=True)
@@ -229,3 +231,82 @@ def test_large_bodies_are_joined_whatever_the_cuts_and_buffers() -> None:
             (123, big[: LARGE_BODY + 7], 3),
         ]
         assert reader.buffered == 0 and reader.messages_read == 3
+
+
+def _read_like_the_channel_loop(reader: FrameReader, wire: bytes, step: int) -> list[Frame]:
+    """What the channel loop does: a large body still arriving is received straight into its buffer (at most
+    `step` bytes a read), everything else is fed from a reused read buffer."""
+    frames: list[Frame] = []
+    scratch = bytearray(step)
+    pos = 0
+    while pos < len(wire):
+        target = reader.receive_buffer()
+        if target is not None:
+            n = min(step, len(target), len(wire) - pos)
+            target[:n] = wire[pos : pos + n]
+            frames += reader.received_into(n)
+        else:
+            n = min(step, len(wire) - pos)
+            scratch[:n] = wire[pos : pos + n]
+            frames += reader.feed(memoryview(scratch)[:n])
+            scratch[:] = bytes(step)  # reused for the next read: nothing may still point into it
+        pos += n
+    return frames
+
+
+@pytest.mark.parametrize("step", [1, 7, 4096, 65_537, 262_144, 1 << 20])
+def test_large_bodies_received_in_place_whatever_the_cuts(step: int) -> None:
+    big = bytes(range(256)) * ((LARGE_BODY * 3) // 256 + 1)
+    subs = struct.pack("<HI", 1, LARGE_BODY + 1 + 6) + struct.pack("<HI", 302, 3) + b"sub"  # count, offset
+    with_list = big[: LARGE_BODY + 1] + subs
+    wire = (
+        encode_frame(304, big, mini=False, serial=1)
+        + encode_frame(302, b"small", mini=False, serial=2)
+        + struct.pack("<QHII", 3, 304, len(with_list), LARGE_BODY + 1)
+        + with_list
+        + encode_frame(123, big[: LARGE_BODY + 7], mini=False, serial=4)
+    )
+    reader = FrameReader(mini=False)
+    frames = _read_like_the_channel_loop(reader, wire, step)
+    assert [(f.type, bytes(f.body), f.serial) for f in frames] == [
+        (304, big, 1),
+        (302, b"small", 2),
+        (302, b"sub", 3),
+        (304, big[: LARGE_BODY + 1], 3),
+        (123, big[: LARGE_BODY + 7], 4),
+    ]
+    assert reader.receive_buffer() is None
+    assert reader.buffered == 0 and reader.messages_read == 4
+
+
+def test_receive_buffer_is_the_rest_of_the_body() -> None:
+    reader = FrameReader(mini=True)
+    assert reader.receive_buffer() is None
+    assert reader.feed(struct.pack("<HI", 304, LARGE_BODY) + b"ab") == []
+    target = reader.receive_buffer()
+    assert target is not None and len(target) == LARGE_BODY - 2
+    target[:10] = b"0123456789"
+    assert reader.received_into(10) == []
+    assert reader.buffered == 6 + 12
+    rest = reader.receive_buffer()
+    assert rest is not None and len(rest) == LARGE_BODY - 12
+    rest[:] = bytes(len(rest))
+    (frame,) = reader.received_into(len(rest))
+    assert bytes(frame.body[:12]) == b"ab0123456789" and len(frame.body) == LARGE_BODY
+    assert reader.receive_buffer() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_a_claimed_size_costs_no_memory_until_its_bytes_arrive() -> None:
+    """The body buffer is allocated at the header's size, but a hostile header claiming the largest size and
+    then sending nothing must not make the viewer resident at that size."""
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    before = resident_mb()
+    readers = [FrameReader(mini=True) for _ in range(4)]
+    for reader in readers:
+        reader.feed(struct.pack("<HI", 302, MAX_MESSAGE_SIZE) + b"abc")
+    assert resident_mb() - before < 64  # four claims of 256 MB each
