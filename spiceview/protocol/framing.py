@@ -53,8 +53,8 @@ class FrameReader:
         # they arrive (the caller may receive straight into it: `receive_buffer`). The buffer is uninitialised
         # memory, so a header claiming a large size costs address space, not resident memory: pages become
         # resident as bytes arrive.
-        self._large: tuple[int, int, int, int] | None = None  # type, serial, sub_list, size
-        self._body: memoryview | None = None
+        self._large: tuple[int, int, int] | None = None  # type, serial, sub_list
+        self._body: memoryview | None = None  # as long as the body: the size is len(self._body)
         self._filled = 0
         self._serial = 0
         self.messages_read = 0
@@ -86,7 +86,7 @@ class FrameReader:
                         self._body = np.empty(size, np.uint8).data  # a 1-D "B" memoryview
                         self._filled = len(buf) - start
                         self._body[: self._filled] = buf[start:]
-                        self._large = (msg_type, serial, sub_list, size)
+                        self._large = (msg_type, serial, sub_list)
                         consumed = len(buf)
                     break
                 consumed = start + size
@@ -119,10 +119,11 @@ class FrameReader:
         return frames
 
     def _complete_large(self, frames: list[Frame]) -> None:
-        if self._large is None or self._body is None or self._filled < len(self._body):
-            return
-        msg_type, serial, sub_list, _size = self._large
         body = self._body
+        if body is None or self._filled < len(body):
+            return
+        assert self._large is not None  # set with the body
+        msg_type, serial, sub_list = self._large
         self._large = None
         self._body = None
         self._emit(frames, msg_type, serial, sub_list, body)
