@@ -73,7 +73,8 @@ M = TypeVar("M")  # a draw message class
 MAX_PREFERRED_CODECS = 8  # spice-protocol knows five; the message's count is a byte
 # A video frame comes as a burst of strips (Xspice: a dozen 1280x48 streams) over a few milliseconds: its first strip
 # waits this long for the rest before the viewer is told, so that the frame is one repaint and one wake-up of the
-# GUI thread, not several.
+# GUI thread, not several. The socket is not read meanwhile: the rest of the burst is read and decoded in one turn of
+# the loop, not one per strip (a drawing that arrives then, a typed letter's echo, waits at most this long too).
 STREAM_GATHER_S = 0.006
 
 CODEC_CAPS = {
@@ -116,7 +117,7 @@ class DisplayChannel(ChannelBase):
         # The loop whose timer lets stream strips wait for the rest of their frame (a new connection has none set).
         self._gathering_on: ChannelLoop | None = None
         # Drawn by a drawing command (not a stream frame) since the areas were last taken: a typed letter's echo
-        # is painted at once even while a video gathers its strips (the viewer reads this).
+        # is painted as soon as it is read, even while a video gathers its strips (the viewer reads this).
         self.dirty_is_urgent = False
         self.errors = 0
         # Draw commands: the canvas draws, the wrapper counts, logs a command it cannot draw, marks what changed.
@@ -302,7 +303,9 @@ class DisplayChannel(ChannelBase):
             self.dirty.emit()
         elif self._gathering_on is not loop:
             self._gathering_on = loop
-            loop.set_timer(time.monotonic() + STREAM_GATHER_S, self._end_gathering, "gather")
+            until = time.monotonic() + STREAM_GATHER_S
+            loop.set_timer(until, self._end_gathering, "gather")
+            loop.hold_reads(until)
 
     def _end_gathering(self) -> None:
         """The strips of a frame have had their time to arrive: tell the viewer (unless a drawing already did)."""

@@ -69,6 +69,7 @@ class ChannelLoop:
         self._stopping = False
         self._sock: socket.socket | None = None
         self._timers: dict[str, tuple[float, Callable[[], None]]] = {}  # by name: each user keeps its own
+        self._hold_until: float | None = None  # see hold_reads
         self._out = bytearray()  # bytes the socket has not taken yet
         self._read_view: memoryview | None = None  # see _read_buffer
         self._loop_thread: int | None = None
@@ -105,6 +106,12 @@ class ChannelLoop:
             self._timers.pop(name, None)
         else:
             self._timers[name] = (deadline, fn)
+
+    def hold_reads(self, deadline: float) -> None:
+        """Leave the socket unread until time.monotonic() >= deadline, then read what arrived before running the
+        timers due then (call from the loop thread). A burst that arrives over a few milliseconds (a video
+        frame's strips) is then read and handled in one turn of the loop, not one turn per piece."""
+        self._hold_until = deadline
 
     def stop(self) -> None:
         self._stopping = True
@@ -181,20 +188,30 @@ class ChannelLoop:
         sel.register(sock, selectors.EVENT_READ)
         deadline = time.monotonic() + self.link_timeout
         linked = False
-        want_write = False
+        watched = selectors.EVENT_READ  # what the selector watches the socket for (0: not registered)
         try:
             while not self._stopping:
-                mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if out else 0)
-                if (mask & selectors.EVENT_WRITE) != want_write:
-                    want_write = bool(mask & selectors.EVENT_WRITE)
-                    sel.modify(sock, mask)
+                hold = self._hold_until
+                mask = (selectors.EVENT_READ if hold is None else 0) | (selectors.EVENT_WRITE if out else 0)
+                if mask != watched:
+                    if not watched:
+                        sel.register(sock, mask)
+                    elif not mask:
+                        sel.unregister(sock)
+                    else:
+                        sel.modify(sock, mask)
+                    watched = mask
                 timeout = max(0.0, deadline - time.monotonic()) if not linked else None
-                if self._timers:
-                    until_timer = max(0.0, min(when for when, _fn in self._timers.values()) - time.monotonic())
+                if self._timers or hold is not None:
+                    soonest = min([when for when, _fn in self._timers.values()] + ([hold] if hold is not None else []))
+                    until_timer = max(0.0, soonest - time.monotonic())
                     timeout = until_timer if timeout is None else min(timeout, until_timer)
                 ready = sel.select(timeout)
                 if not linked and not ready and time.monotonic() >= deadline:
                     raise TransportError("the server did not complete the link in time")
+                if hold is not None and time.monotonic() >= hold:
+                    self._hold_until = None
+                    linked = self._read(sock) or linked  # before the timer that waited for these bytes
                 if self._timers:
                     self._run_due_timers(time.monotonic())
                 for key, events in ready:

@@ -39,12 +39,16 @@ class TimerLoop:
 
     def __init__(self) -> None:
         self.timers: dict[str, tuple[float, Callable[[], None]]] = {}
+        self.held_until: float | None = None
 
     def set_timer(self, deadline: float | None, fn: Callable[[], None], name: str = "") -> None:
         if deadline is None:
             self.timers.pop(name, None)
         else:
             self.timers[name] = (deadline, fn)
+
+    def hold_reads(self, deadline: float) -> None:
+        self.held_until = deadline
 
     def fire(self, name: str) -> None:
         _deadline, fn = self.timers.pop(name)
@@ -80,6 +84,12 @@ def test_the_strips_of_a_frame_make_one_signal_after_the_gathering_time() -> Non
     strip(display, 0)  # the next frame gathers again
     loop.fire("gather")
     assert signals == [1, 1]
+
+
+def test_reads_wait_for_the_gathering_time_so_the_rest_of_the_frame_is_read_at_once() -> None:
+    display, loop, _signals = watched_display()
+    strip(display, 0)
+    assert loop.held_until == loop.timers["gather"][0]
 
 
 def test_the_gathering_time_is_a_few_milliseconds() -> None:
