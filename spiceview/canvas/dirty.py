@@ -35,7 +35,12 @@ class DirtyBoxes:
         if self.full or box[0] >= box[2] or box[1] >= box[3]:
             return
         boxes = self.boxes
-        for other in boxes:  # the usual case for a video: the same area again
+        if len(boxes) == 1:  # a video's next strip: the same columns, touching rows (what merging would give)
+            last = boxes[0]
+            if last[0] == box[0] and last[2] == box[2] and last[1] <= box[3] and box[1] <= last[3]:
+                boxes[0] = (last[0], min(last[1], box[1]), last[2], max(last[3], box[3]))
+                return
+        for other in boxes:  # the same area again (a video's next frame)
             if other[0] <= box[0] and other[1] <= box[1] and box[2] <= other[2] and box[3] <= other[3]:
                 return
         merged = True
