@@ -77,6 +77,9 @@ MAX_PREFERRED_CODECS = 8  # spice-protocol knows five; the message's count is a 
 # the loop, not one per strip (a drawing that arrives then, a typed letter's echo, waits at most this long too).
 STREAM_GATHER_S = 0.006
 
+# How long the other channels of a new session wait for the first display's first screen (see on_up).
+FIRST_SCREEN_WAIT_S = 0.5
+
 CODEC_CAPS = {
     VideoCodecType.MJPEG: DisplayCap.CODEC_MJPEG,
     VideoCodecType.VP8: DisplayCap.CODEC_VP8,
@@ -190,6 +193,13 @@ class DisplayChannel(ChannelBase):
             )
         )
         self.send_preferences()
+        # The other channels wait for this display's first screen (MARK), so that the server makes their link keys
+        # after it, not before; a server that sends no MARK holds them up this long at most.
+        if self._loop is not None:
+            self._loop.set_timer(time.monotonic() + FIRST_SCREEN_WAIT_S, self.session.display_settled, "settle")
+
+    def on_down(self) -> None:
+        self.session.display_settled()  # failed to link: the channels waiting for a display go ahead anyway
 
     def can_prefer(self) -> tuple[bool, bool]:
         """Whether this channel's server takes an image compression / a video codec order from the client."""
@@ -359,6 +369,7 @@ class DisplayChannel(ChannelBase):
     def _on_mark(self, msg: MsgDisplayMark) -> None:
         if not self.mark_event.is_set():
             self._send_codec_order()  # the initial screen is in: now the server can take it (see send_preferences)
+            self.session.display_settled()
         self.mark_event.set()
         self.marked.emit()
 

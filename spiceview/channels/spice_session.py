@@ -124,6 +124,13 @@ class SpiceSession:
         self._first_of_type_key: tuple[int, int] | None = None
         self._channels_generation = 0
         self._channels_lock = threading.Lock()
+        # A display links before the other channels of the first list: spice-server makes an RSA key for each
+        # link, one at a time (~13 ms each on these machines), and a display whose ticket (or first request)
+        # arrived behind the inputs', cursor's and sound channels' keys waited for all of them before its first
+        # picture. The others wait here (made and attached, not started) until a display has its first screen,
+        # or failed to link.
+        self._held: list[ChannelBase] = []
+        self._display_settled = False
         self._closing = False
         self.ended_for_good = False  # the session ended in a way a reconnect cannot fix (password, certificate)
         self.login_refused = False
@@ -241,7 +248,14 @@ class SpiceSession:
             self.attach_channels(migration.waiting_links())
 
     def attach_channels(self, offered: list[tuple[int, int]]) -> None:
-        """Start a channel object for every offered (type, id) spiceview speaks and does not have yet."""
+        """Start a channel object for every offered (type, id) spiceview speaks and does not have yet (a display
+        first: see _held)."""
+        hold = (
+            not self._display_settled
+            and self.migration is None
+            and ChannelType.DISPLAY not in self.disabled_channels
+            and any(key[0] == ChannelType.DISPLAY for key in offered)
+        )
         for key in offered:
             with self._channels_lock:
                 if key in self.channels:
@@ -270,14 +284,32 @@ class SpiceSession:
             if displays > 1:
                 # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
                 self.pixmap_cache.wait_seconds = 2.0
-            channel.start(pre)
+            if hold and pre is None and not isinstance(channel, DisplayChannel):
+                with self._channels_lock:
+                    self._held.append(channel)
+            else:
+                channel.start(pre)
             self.channel_added.emit(channel)
             if isinstance(channel, DisplayChannel):
                 self.display_added.emit(channel)
+        with self._channels_lock:
+            started_display = any(isinstance(c, DisplayChannel) for c in self.channels.values())
+        if hold and not started_display:
+            self.display_settled()  # no display after all (one it does not speak): nothing to wait for
         if self.migration is not None:
             self.migration.listed()
         if any(key[0] == ChannelType.USBREDIR for key in offered):
             self.usb.slots_known()
+
+    def display_settled(self) -> None:
+        """A display channel has its first screen, or failed to link: start the channels held back for it (any
+        thread; once)."""
+        with self._channels_lock:
+            self._display_settled = True
+            held, self._held = self._held, []
+        for channel in held:
+            if not self._closing:
+                channel.start()
 
     @property
     def usb(self) -> UsbDevices:
