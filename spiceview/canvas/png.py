@@ -59,7 +59,7 @@ def encode_png(rgb: np.ndarray, level: int = 1) -> bytes:
         [
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib_stream(memoryview(rows).cast("B"), level)),  # no bytes copy of the rows
+            _chunk(b"IDAT", zlib_stream(rows.data.cast("B"), level)),  # no bytes copy of the rows
             _chunk(b"IEND", b""),
         ]
     )

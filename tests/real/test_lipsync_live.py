@@ -59,27 +59,36 @@ def feed_tone(fifo: Path, seconds: float, stop: threading.Event) -> None:
         os.close(fd)
 
 
-def watch_frames(s: HeadlessSession, seconds: float) -> tuple[list[int], list[int]]:
-    """(margin at arrival, lateness when shown) per frame, in ms of the session's clock."""
+def watch_frames(s: HeadlessSession, seconds: float) -> tuple[list[int], list[int], list[int]]:
+    """(margin at arrival, lateness when shown, lateness beyond what the frame already had when it arrived) per
+    frame, in ms of the session's clock. A stream's first frames can arrive after their time (the server sends a
+    backlog of them at once): those can only be shown at once."""
     display = s.display()
     arrivals: list[int] = []
     shown: list[int] = []
+    added: list[int] = []
+    margins: dict[int, int] = {}
     push, show = display.schedule.push, display._show_frame
 
     def on_push(frame, now) -> None:  # noqa: ANN001
         arrivals.append(frame.mm_time - now)
+        margins[id(frame)] = frame.mm_time - now
         push(frame, now)
 
     def on_show(frame) -> None:  # noqa: ANN001
         now = s.client.mm_time()
-        shown.append(((now - frame.mm_time + 0x80000000) & 0xFFFFFFFF) - 0x80000000)
+        late = ((now - frame.mm_time + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+        shown.append(late)
+        margin = margins.pop(id(frame), None)
+        if margin is not None:
+            added.append(late - max(0, -margin))
         show(frame)
 
     display.schedule.push, display._show_frame = on_push, on_show
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         wait_for_events(0.005)
-    return arrivals, shown
+    return arrivals, shown, added
 
 
 def test_frames_wait_for_the_sound(xspice, clip: Path) -> None:
@@ -95,7 +104,7 @@ def test_frames_wait_for_the_sound(xspice, clip: Path) -> None:
         player = server.run_client(["mpv", "--vo=x11", "--ao=null", "--no-osc", "--geometry=+40+40", str(clip)])
         try:
             s.wait_until(lambda: s.display().streams, timeout=15, what="a video stream")
-            arrivals, shown = watch_frames(s, 5.0)
+            arrivals, shown, added = watch_frames(s, 5.0)
             lip_sync = s.statistics()["lip_sync"]
         finally:
             stop.set()
@@ -105,9 +114,10 @@ def test_frames_wait_for_the_sound(xspice, clip: Path) -> None:
     assert len(arrivals) >= 50, f"only {len(arrivals)} frames arrived while the sound played"
     # Held back by about the device's delay (the server stamps sound and video with one clock).
     assert DEVICE_DELAY_MS - 60 <= float(np.median(arrivals)) <= DEVICE_DELAY_MS + 60, np.median(arrivals)
-    # Shown at their time: never early, and nearly all within 30 ms (the loop's timer and the test's polling).
+    # Shown at their time: never early, and nearly all within 30 ms of it (the loop's timer and the test's
+    # polling), or of their arrival for those that came after it.
     assert min(shown) >= 0
-    assert np.mean(np.array(shown) <= 30) >= 0.9, sorted(shown)[-10:]
+    assert len(added) >= 50 and np.mean(np.array(added) <= 30) >= 0.9, sorted(added)[-10:]
     assert display.schedule.dropped <= len(arrivals) // 10
     # The statistics' lip-sync figure is the same lateness, as the schedule saw it.
     assert lip_sync["offset_ms"] is not None and abs(lip_sync["offset_ms"] - float(np.median(shown))) <= 10, lip_sync
@@ -121,7 +131,7 @@ def test_without_sound_frames_are_not_held(xspice, clip: Path) -> None:
         player = server.run_client(["mpv", "--vo=x11", "--ao=null", "--no-osc", "--geometry=+40+40", str(clip)])
         try:
             s.wait_until(lambda: s.display().streams, timeout=15, what="a video stream")
-            arrivals, shown = watch_frames(s, 3.0)
+            arrivals, shown, _added = watch_frames(s, 3.0)
             lip_sync = s.statistics()["lip_sync"]
         finally:
             procs.stop_child(player)
