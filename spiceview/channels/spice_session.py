@@ -284,10 +284,7 @@ class SpiceSession:
             if displays > 1:
                 # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
                 self.pixmap_cache.wait_seconds = 2.0
-            if hold and pre is None and not isinstance(channel, DisplayChannel):
-                with self._channels_lock:
-                    self._held.append(channel)
-            else:
+            if not (hold and pre is None and not isinstance(channel, DisplayChannel) and self._hold(channel)):
                 channel.start(pre)
             self.channel_added.emit(channel)
             if isinstance(channel, DisplayChannel):
@@ -300,6 +297,14 @@ class SpiceSession:
             self.migration.listed()
         if any(key[0] == ChannelType.USBREDIR for key in offered):
             self.usb.slots_known()
+
+    def _hold(self, channel: ChannelBase) -> bool:
+        """Keep `channel` for display_settled(), unless a display has settled already (its thread may be quick)."""
+        with self._channels_lock:
+            if self._display_settled:
+                return False
+            self._held.append(channel)
+            return True
 
     def display_settled(self) -> None:
         """A display channel has its first screen, or failed to link: start the channels held back for it (any

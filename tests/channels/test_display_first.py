@@ -64,6 +64,22 @@ def test_without_a_display_nothing_waits(started: list[tuple[int, int]]) -> None
     assert started == [INPUTS, INPUTS, CURSOR]
 
 
+def test_a_display_that_settles_before_the_list_is_through_holds_nothing_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = session()
+    order: list[tuple[int, int]] = []
+
+    def start(self: ChannelBase, pre: object = None) -> None:
+        order.append((self.channel_type, self.channel_id))
+        if isinstance(self, DisplayChannel):
+            client.display_settled()  # its thread reached MARK before attach_channels went on
+
+    monkeypatch.setattr(ChannelBase, "start", start)
+    client.attach_channels([DISPLAY, INPUTS, CURSOR])
+    assert order == [DISPLAY, INPUTS, CURSOR]
+
+
 def test_a_session_closed_meanwhile_starts_nothing_more(started: list[tuple[int, int]]) -> None:
     client = session()
     client.attach_channels([DISPLAY, INPUTS])
