@@ -43,6 +43,11 @@ class DirtyBoxes:
         for other in boxes:  # the same area again (a video's next frame)
             if other[0] <= box[0] and other[1] <= box[1] and box[2] <= other[2] and box[3] <= other[3]:
                 return
+        self._merge(box)
+
+    def _merge(self, box: Box) -> None:
+        """The general rule (what the shortcuts in `add` give in their cases): merge while the union wastes little."""
+        boxes = self.boxes
         merged = True
         while merged:
             merged = False

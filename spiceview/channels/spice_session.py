@@ -284,15 +284,16 @@ class SpiceSession:
             if displays > 1:
                 # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
                 self.pixmap_cache.wait_seconds = 2.0
-            if not (hold and pre is None and not isinstance(channel, DisplayChannel) and self._hold(channel)):
-                channel.start(pre)
+            if not (hold and not isinstance(channel, DisplayChannel) and self._hold(channel)):
+                channel.start(pre)  # (no link made in advance while holding: that is a migration's)
             self.channel_added.emit(channel)
             if isinstance(channel, DisplayChannel):
                 self.display_added.emit(channel)
-        with self._channels_lock:
-            started_display = any(isinstance(c, DisplayChannel) for c in self.channels.values())
-        if hold and not started_display:
-            self.display_settled()  # no display after all (one it does not speak): nothing to wait for
+        if hold:
+            with self._channels_lock:
+                started_display = any(isinstance(c, DisplayChannel) for c in self.channels.values())
+            if not started_display:
+                self.display_settled()  # no display after all: nothing to wait for
         if self.migration is not None:
             self.migration.listed()
         if any(key[0] == ChannelType.USBREDIR for key in offered):

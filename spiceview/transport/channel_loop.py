@@ -202,8 +202,10 @@ class ChannelLoop:
                         sel.modify(sock, mask)
                     watched = mask
                 timeout = max(0.0, deadline - time.monotonic()) if not linked else None
-                if self._timers or hold is not None:
-                    soonest = min([when for when, _fn in self._timers.values()] + ([hold] if hold is not None else []))
+                soonest = min((when for when, _fn in self._timers.values()), default=hold)
+                if soonest is not None:
+                    if hold is not None:
+                        soonest = min(soonest, hold)
                     until_timer = max(0.0, soonest - time.monotonic())
                     timeout = until_timer if timeout is None else min(timeout, until_timer)
                 ready = sel.select(timeout)
