@@ -25,6 +25,15 @@ SCREENSHOT_PATH = [
     "spiceview.headless.screenshot",
     "spiceview.canvas.png",
 ]
+# What it has imported when the main channel starts linking: the display's modules (numpy, the canvas, the codecs)
+# load during that link (headless/screenshot.py's load_display_modules).
+LINK_PATH = [
+    "spiceview.cli",
+    "spiceview.session.target",
+    "spiceview.channels.from_params",
+    "spiceview.channels.spice_session",
+    "spiceview.headless.screenshot",
+]
 LOADED_ON_USE = [
     "ssl",  # TLS: connect.py, when it wraps a socket
     "cairo",  # zoomed repaints and strokes
@@ -62,6 +71,13 @@ def test_a_screenshot_connects_without_what_only_some_sessions_need() -> None:
     loaded, _ = loaded_after(SCREENSHOT_PATH)
     early = sorted(name for name in LOADED_ON_USE if name in loaded)
     assert early == [], f"imported before they are needed: {early}"
+
+
+def test_the_main_channel_links_before_the_display_modules_load() -> None:
+    loaded, _ = loaded_after(LINK_PATH)
+    display = ["numpy", "spiceview.channels.display_channel", "spiceview.canvas.png"]
+    early = sorted(name for name in display if name in loaded)
+    assert early == [], f"imported before the main channel links: {early}"
 
 
 def test_the_command_keeps_numpy_to_one_blas_thread() -> None:

@@ -77,6 +77,12 @@ class ChannelBase:
     def channel_caps(self) -> frozenset[int]:
         return frozenset()
 
+    def link_messages(self, server_caps: frozenset[int]) -> list[WireStruct]:
+        """The channel's first messages (its init), given the server's channel caps: they go right behind the
+        ticket (see ChannelConnection.with_ticket), or first thing on a link made elsewhere (a migration's).
+        Called on the channel thread."""
+        return []
+
     def on_up(self) -> None:
         """Called on the channel thread once the link is up (send the channel's init message here)."""
 
@@ -149,6 +155,7 @@ class ChannelBase:
             password=self.session.password,
             channel_caps=self.channel_caps(),
             sasl=self.session.sasl_factory(endpoint.host),
+            with_ticket=self.link_messages,
         )
         timeout = self.session.connect_timeout
         self._generation += 1
@@ -190,6 +197,9 @@ class ChannelBase:
         self.server_caps = event.channel_caps
         self.is_linked = True
         self.log.debug("linked (server caps %s, mini header %s)", sorted(event.channel_caps), event.mini_header)
+        if not event.sent_with_ticket:
+            for message in self.link_messages(event.channel_caps):
+                self.send(message)
         self.on_up()
         self.linked.emit()
 

@@ -40,8 +40,11 @@ class ChannelSession(Protocol):
     def move_channel(self, channel: ChannelBase, migrate_data: bytes | None) -> None: ...
 
     # Images: caches and the GLZ dictionary shared by every display channel, and what to ask the server for.
-    pixmap_cache: PixmapCache
-    palette_cache: PaletteCache
+    @property
+    def pixmap_cache(self) -> PixmapCache: ...
+    @property
+    def palette_cache(self) -> PaletteCache: ...
+
     glz_window: GlzWindow | None
     glz_window_bytes: int
     preferred_compression: int | None

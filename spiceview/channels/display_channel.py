@@ -60,6 +60,7 @@ from ..protocol.messages.classes import (
     MsgDisplaySurfaceDestroy,
     Rect,
 )
+from ..protocol.schema import WireStruct
 from ..protocol.stream_report import StreamReport, unknown_stream_report
 from .channel_base import ChannelBase
 from .signals import Signal
@@ -183,16 +184,24 @@ class DisplayChannel(ChannelBase):
         caps |= {CODEC_CAPS[codec] for codec in supported_codecs()}
         return frozenset(caps)
 
-    def on_up(self) -> None:
-        self.send(
+    def link_messages(self, server_caps: frozenset[int]) -> list[WireStruct]:
+        """INIT (the server sends nothing before it), and the image compression to use from the first screen on."""
+        messages: list[WireStruct] = [
             dmsg.MSGC_INIT.cls(
                 pixmap_cache_id=1,
                 pixmap_cache_size=self.session.pixmap_cache.max_pixels,
                 glz_dictionary_id=1,
                 glz_dictionary_window_size=self.session.glz_window_bytes // 4,
             )
-        )
-        self.send_preferences()
+        ]
+        pref = self.session.preferred_compression
+        if pref is not None and DisplayCap.PREF_COMPRESSION in server_caps:
+            messages.append(dmsg.MSGC_PREFERRED_COMPRESSION.cls(image_compression=pref))
+        return messages
+
+    def on_up(self) -> None:
+        if self.mark_event.is_set():
+            self._send_codec_order()  # a new link of a channel that had its screen (see send_preferences)
         # The other channels wait for this display's first screen (MARK), so that the server makes their link keys
         # after it, not before; a server that sends no MARK holds them up this long at most.
         if self._loop is not None:

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
-from ..canvas.caches import PaletteCache, PixmapCache
-from ..codecs.glz import GlzWindow
 from ..protocol.agent.display_settings import DisplaySettings
 from ..protocol.constants import ChannelType
 from ..protocol.errors import AuthError
@@ -25,7 +23,6 @@ from ..session.params import UsbDeviceShare, UsbShare
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
 from .channel_base import ChannelBase
-from .display_channel import DisplayChannel
 from .failures import is_permanent
 from .limits import IMAGES_CACHE_BYTES, MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
@@ -34,6 +31,8 @@ from .signals import Signal
 if TYPE_CHECKING:
     from ..audio.sink import AudioSink
     from ..audio.source import AudioSource
+    from ..canvas.caches import PaletteCache, PixmapCache
+    from ..codecs.glz import GlzWindow
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
     from ..protocol.sasl import SaslClient, SaslFactory
@@ -41,7 +40,9 @@ if TYPE_CHECKING:
     from .agent_link import AgentLink
     from .cursor_channel import CursorChannel
 
-    # Imported when first offered (start-up time), so only named here.
+    # Imported when first offered (start-up time), so only named here. The display's (numpy, the canvas, the
+    # codecs: half of a screenshot's imports) waits for the main channel's link, which it overlaps: see _display.
+    from .display_channel import DisplayChannel
     from .inputs_channel import InputsChannel
     from .migration import Destination, Migration
     from .playback_channel import PlaybackChannel
@@ -96,8 +97,9 @@ class SpiceSession:
         self._clock = clock  # seconds, monotonic: what the multimedia clock is followed with
         self.preferred_compression = preferred_compression
         self.preferred_video_codecs = preferred_video_codecs  # most wanted first; () leaves the server's order
-        self.pixmap_cache = PixmapCache(IMAGES_CACHE_BYTES // 4)  # the size DISPLAY_INIT announces, in pixels
-        self.palette_cache = PaletteCache()
+        # Made with the first display channel (see image_caches), as the display's modules are imported then.
+        self._image_caches: tuple[PixmapCache, PaletteCache] | None = None
+        self._image_caches_lock = threading.Lock()
         self.glz_window: GlzWindow | None = None
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.image_recorder: Callable[[Image, DecodedImage], None] | None = None  # --record-images
@@ -144,6 +146,27 @@ class SpiceSession:
         self.migrations: list[dict[str, object]] = []  # how each earlier one went (--stats-json)
         self.main = MainChannel(self, display_settings, max_clipboard, with_agent=with_agent)
         self.main.closed.connect(self._main_closed)
+
+    @property
+    def pixmap_cache(self) -> PixmapCache:
+        return self.image_caches()[0]
+
+    @property
+    def palette_cache(self) -> PaletteCache:
+        return self.image_caches()[1]
+
+    def image_caches(self) -> tuple[PixmapCache, PaletteCache]:
+        """The pixmap and palette caches every display channel shares (made on first use, from any thread)."""
+        caches = self._image_caches
+        if caches is None:
+            from ..canvas.caches import PaletteCache, PixmapCache
+
+            with self._image_caches_lock:
+                if self._image_caches is None:
+                    # The size DISPLAY_INIT announces, in pixels.
+                    self._image_caches = (PixmapCache(IMAGES_CACHE_BYTES // 4), PaletteCache())
+                caches = self._image_caches
+        return caches
 
     @property
     def agent(self) -> AgentLink:
@@ -238,8 +261,6 @@ class SpiceSession:
         self.set_mm_time(mm_time)
         # Size the GLZ window from the server's RAM hint, within spice-gtk's bounds.
         self.glz_window_bytes = max(MIN_GLZ_WINDOW_BYTES, min(ram_hint // 3, MAX_GLZ_WINDOW_BYTES))
-        if self.glz_window is None:
-            self.glz_window = GlzWindow(self.glz_window_bytes // 4)
         migration = self.migration
         if migration is not None and migration.awaiting_init():
             # Semi-seamless: every channel moves now, as spice-gtk does, not after a channel list. The
@@ -280,18 +301,19 @@ class SpiceSession:
             pre = self.migration.take(key) if self.migration is not None else None  # a link made in advance
             with self._channels_lock:
                 self.channels[key] = channel
-                displays = sum(1 for c in self.channels.values() if isinstance(c, DisplayChannel))
+                displays = sum(1 for c in self.channels.values() if c.channel_type == ChannelType.DISPLAY)
             if displays > 1:
                 # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
                 self.pixmap_cache.wait_seconds = 2.0
-            if not (hold and not isinstance(channel, DisplayChannel) and self._hold(channel)):
+            is_display = channel.channel_type == ChannelType.DISPLAY
+            if not (hold and not is_display and self._hold(channel)):
                 channel.start(pre)  # (no link made in advance while holding: that is a migration's)
             self.channel_added.emit(channel)
-            if isinstance(channel, DisplayChannel):
+            if is_display:
                 self.display_added.emit(channel)
         if hold:
             with self._channels_lock:
-                started_display = any(isinstance(c, DisplayChannel) for c in self.channels.values())
+                started_display = any(c.channel_type == ChannelType.DISPLAY for c in self.channels.values())
             if not started_display:
                 self.display_settled()  # no display after all: nothing to wait for
         if self.migration is not None:
@@ -520,7 +542,7 @@ class SpiceSession:
         return sum(loop.bytes_in for c in [self.main, *self.all_channels()] if (loop := c.loop) is not None)
 
     def displays(self) -> list[DisplayChannel]:
-        return [c for c in self.all_channels() if isinstance(c, DisplayChannel)]
+        return [cast("DisplayChannel", c) for c in self.all_channels() if c.channel_type == ChannelType.DISPLAY]
 
     def _channel_of(self, channel_type: int) -> ChannelBase | None:
         key = (self._channels_generation, len(self.channels))  # added, or removed with a new generation
@@ -599,6 +621,12 @@ def _type_name(channel_type: int) -> str:
 
 
 def _display(session: SpiceSession, channel_id: int) -> ChannelBase | None:
+    from ..codecs.glz import GlzWindow
+    from .display_channel import DisplayChannel
+
+    session.image_caches()
+    if session.glz_window is None:  # the first display of this server (after INIT: its size is known)
+        session.glz_window = GlzWindow(session.glz_window_bytes // 4)
     return DisplayChannel(session, channel_id)
 
 

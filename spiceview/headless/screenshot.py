@@ -10,13 +10,16 @@ first, drawing whatever the server sends live.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..canvas.png import write_png
-from ..channels.display_channel import DisplayChannel
 from ..channels.signals import wait_for_events
 from ..channels.spice_session import SpiceSession
+
+if TYPE_CHECKING:
+    from ..channels.display_channel import DisplayChannel
 
 POLL_MS = 10
 SETTLE_LIMIT_FACTOR = 5
@@ -52,6 +55,7 @@ class ScreenshotTaker:
         """Connect, look every POLL_MS (or as soon as the session signals something), until done."""
         self._start = time.monotonic()
         self.client.connect_session()
+        load_display_modules()
         while self.result is None:
             wait_for_events(POLL_MS / 1000)
             if self.result is None:
@@ -89,6 +93,8 @@ class ScreenshotTaker:
             settled = now - display.last_draw >= self.settle
             waited = now - self._waiting_since
             if settled or waited >= self.settle_limit:
+                from ..canvas.png import write_png
+
                 write_png(surface.rgb_copy(), self.path)
                 how = "" if settled else f"; the screen kept changing, captured after {waited:.1f} s of it"
                 self._finish(True, f"wrote {self.path} ({surface.width}x{surface.height}){how}")
@@ -105,6 +111,20 @@ class ScreenshotTaker:
         if self.result is not None:
             return
         self.result = ScreenshotResult(ok, message, time.monotonic() - self._start)
+
+
+def load_display_modules() -> None:
+    """Import the display channel's modules (numpy, the canvas, the codecs: ~60 ms, half of the imports) while the
+    main channel links on its thread: the server spends ~10 ms of that link making an RSA key, and the display
+    cannot link before the main channel has."""
+    # The import holds the interpreter lock; the channel thread's few steps should not wait 5 ms for each turn.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        from ..canvas import png  # noqa: F401
+        from ..channels import display_channel  # noqa: F401
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def take_screenshot(

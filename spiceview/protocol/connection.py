@@ -8,6 +8,7 @@ of messages, PONG for every PING. Nothing here touches a socket, a thread or Qt.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import link as linkmod
@@ -39,6 +40,7 @@ class Linked:
     common_caps: frozenset[int]
     channel_caps: frozenset[int]
     mini_header: bool
+    sent_with_ticket: bool = False  # the channel's first messages went with the ticket (ChannelConnection.with_ticket)
 
 
 @dataclass(slots=True)
@@ -81,6 +83,10 @@ class ChannelConnection:
     channel_caps: frozenset[int] = field(default_factory=frozenset)
     common_caps: frozenset[int] = CLIENT_COMMON_CAPS
     sasl: SaslFactory | None = None  # offered when given: SASL authentication, if the server asks for it
+    # The channel's first messages, given the server's channel caps: queued right behind the ticket, before the link
+    # result (after it with SASL). spice-server's display thread looks once for DISPLAY_INIT as the link completes
+    # and then sleeps 10 ms: sent after the result, the init always missed that look.
+    with_ticket: Callable[[frozenset[int]], list[WireStruct]] | None = None
 
     def __post_init__(self) -> None:
         self.schema: ChannelSchema = schema_for(self.channel_type)
@@ -103,6 +109,7 @@ class ChannelConnection:
         self._clear_out = b""  # link-stage bytes still unsent when the layer started
         self._sasl_results = 0  # link results read since SASL: one in clear, then the usual one (wrapped)
         self._sasl_done = False  # the client's side of the SASL exchange is complete
+        self._with_ticket_sent = False
         if self.sasl is not None:
             self.common_caps = self.common_caps | {CommonCap.AUTH_SASL}
 
@@ -147,7 +154,19 @@ class ChannelConnection:
             self._out += linkmod.U32.pack(CommonCap.AUTH_SPICE)
         self._out += encrypt_ticket(reply.pub_key, self.password)
         self.state = State.AWAIT_RESULT
+        self._send_with_ticket()
         return []
+
+    def _send_with_ticket(self) -> None:
+        if self.with_ticket is None or self._with_ticket_sent:
+            return
+        self._with_ticket_sent = True
+        # The server's caps are known, and so is the header both sides' messages will use.
+        self.mini_header = (
+            CommonCap.MINI_HEADER in self.server_common_caps and CommonCap.MINI_HEADER in self.common_caps
+        )
+        for message in self.with_ticket(self.server_channel_caps):
+            self._queue(message)
 
     # --- SASL (protocol/sasl.py) --------------------------------------------------------------------------
 
@@ -243,7 +262,9 @@ class ChannelConnection:
         )
         self._frames = FrameReader(self.mini_header)
         self.state = State.READY
-        return [Linked(self.server_common_caps, self.server_channel_caps, self.mini_header)]
+        self._send_with_ticket()  # after SASL: first thing on the link (inside its security layer, if any)
+        sent = self.with_ticket is not None
+        return [Linked(self.server_common_caps, self.server_channel_caps, self.mini_header, sent)]
 
     # --- messages -----------------------------------------------------------------------------------------
 
@@ -348,6 +369,9 @@ class ChannelConnection:
         """Queue a client message of this channel."""
         if self.state is not State.READY:
             raise RuntimeError(f"cannot send before the link is up (state {self.state.value})")
+        self._queue(msg)
+
+    def _queue(self, msg: WireStruct) -> None:
         number = self.schema.client_number(msg)
         body = build_body(type(msg).__spice_struct__, msg)
         self._send_serial += 1

@@ -5,8 +5,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-import numpy as np
-
 from .errors import ProtocolError
 from .messages import base as _base
 
@@ -83,6 +81,8 @@ class FrameReader:
                 start = consumed + header.size
                 if len(buf) - start < size:
                     if size >= LARGE_BODY:
+                        import numpy as np  # here, not at the top: a screenshot links before numpy is loaded
+
                         self._body = np.empty(size, np.uint8).data  # a 1-D "B" memoryview
                         self._filled = len(buf) - start
                         self._body[: self._filled] = buf[start:]

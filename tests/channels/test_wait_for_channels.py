@@ -7,7 +7,6 @@ import threading
 
 import numpy as np
 
-from spiceview.canvas.caches import PixmapCache
 from spiceview.channels.cursor_channel import CursorChannel
 from spiceview.channels.display_channel import DisplayChannel
 from spiceview.channels.spice_session import SpiceSession
@@ -72,7 +71,6 @@ def test_a_closed_channel_releases_its_waiters() -> None:
 
 def test_inval_all_pixmaps_clears_the_cache_after_the_listed_channel() -> None:
     session, display, cursor = make_pair()
-    session.pixmap_cache = PixmapCache()
     session.pixmap_cache.put(1, DecodedImage(1, 1, PixelFormat.XRGB32, np.zeros((1, 1, 4), np.uint8)))
     seen_before_clear: list[int] = []
 

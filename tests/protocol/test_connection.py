@@ -42,6 +42,7 @@ from spiceview.protocol.constants import (
 from spiceview.protocol.errors import LinkError, ProtocolError
 from spiceview.protocol.messages import base, display, inputs, main
 from spiceview.protocol.messages import types as t
+from spiceview.protocol.schema import parse_body
 
 PASSWORD = "s3cret-pässword"
 SET_ACK = base.MSG_SET_ACK.cls(generation=7, window=4)
@@ -522,3 +523,60 @@ def test_misuse() -> None:
     conn.close()
     with pytest.raises(ProtocolError):
         conn.receive_data(b"")
+
+
+# --- the channel's first messages, sent with the ticket ----------------------------------------------------------
+
+
+def _display_init() -> Any:
+    return display.MSGC_INIT.cls(
+        pixmap_cache_id=1, pixmap_cache_size=1000, glz_dictionary_id=1, glz_dictionary_window_size=2000
+    )
+
+
+@pytest.mark.parametrize("mini", [True, False], ids=["mini", "full"])
+def test_first_messages_go_right_behind_the_ticket(mini: bool) -> None:
+    """spice-server's display thread looks for DISPLAY_INIT once as the link completes, then sleeps 10 ms: the init
+    is queued with the ticket, framed with the header the server's caps settle, before the link result."""
+    caps = CLIENT_COMMON_CAPS if mini else CLIENT_COMMON_CAPS - {CommonCap.MINI_HEADER}
+    server = FakeServer(ChannelType.DISPLAY, channel_caps=frozenset({DisplayCap.PREF_COMPRESSION}), mini=mini)
+    asked: list[frozenset[int]] = []
+
+    def first(server_caps: frozenset[int]) -> list[Any]:
+        asked.append(server_caps)
+        return [_display_init(), display.MSGC_PREFERRED_COMPRESSION.cls(image_compression=1)]
+
+    conn = ChannelConnection(ChannelType.DISPLAY, password=PASSWORD, common_caps=caps, with_ticket=first)
+    conn.initiate()
+    link = conn.data_to_send()
+    assert conn.receive_data(server.link_reply()) == []
+    out = server.read_client(link + conn.data_to_send(), mini=mini)
+    assert out.password == PASSWORD.encode() + b"\0"
+    assert asked == [frozenset({DisplayCap.PREF_COMPRESSION})]
+    assert [f.type for f in out.frames] == [display.MSGC_INIT.number, display.MSGC_PREFERRED_COMPRESSION.number]
+    assert [f.serial for f in out.frames] == ([None, None] if mini else [1, 2])
+    assert parse_body(display.MSGC_INIT.cls.__spice_struct__, out.frames[0].body) == _display_init()
+    events = conn.receive_data(server.link_result())
+    assert events == [Linked(server.common_caps, server.channel_caps, mini, sent_with_ticket=True)]
+    assert conn.data_to_send() == b""  # not again
+    conn.send(display.MSGC_PREFERRED_COMPRESSION.cls(image_compression=2))
+    assert [f.serial for f in _frames(conn)] == [None if mini else 3]
+
+
+def test_without_first_messages_the_link_says_none_were_sent() -> None:
+    """A link made without them (a migration's destination): the channel sends its init itself."""
+    server = FakeServer(ChannelType.DISPLAY)
+    conn = ChannelConnection(ChannelType.DISPLAY)
+    conn.initiate()
+    conn.data_to_send()
+    conn.receive_data(server.link_reply())
+    assert len(conn.data_to_send()) == 4 + 128  # mechanism and ticket only
+    assert conn.receive_data(server.link_result()) == [Linked(server.common_caps, frozenset(), True)]
+
+
+def test_first_messages_are_not_sent_when_the_link_is_refused() -> None:
+    server = FakeServer(ChannelType.DISPLAY)
+    conn = ChannelConnection(ChannelType.DISPLAY, with_ticket=lambda caps: pytest.fail("asked for them"))
+    conn.initiate()
+    with pytest.raises(LinkError):
+        conn.receive_data(server.link_reply(LinkErr.NEED_SECURED))

@@ -127,3 +127,26 @@ def test_oversized_sasl_data_is_refused() -> None:
     conn.initiate()
     with pytest.raises(LinkError, match="too long"):
         conn.receive_data(server.link_reply() + u32(1 << 30))
+
+
+@pytest.mark.parametrize("layer", [True, False], ids=["layer", "tls"])
+def test_first_messages_wait_for_the_sasl_result_then_lead(layer: bool) -> None:
+    """With SASL there is no ticket to send them behind: they go first once linked, inside the layer if one runs."""
+    server = FakeServer(ChannelType.MAIN, common_caps=SASL_ONLY)
+    data = server_bytes(server, layer)
+    ping = server.message(basemsg.MSG_PING, id=7, timestamp=99)
+    link_result_and_ping = wrap(u32(LinkErr.OK)) + wrap(ping[:5]) + wrap(ping[5:]) if layer else u32(LinkErr.OK) + ping
+    first = basemsg.MSGC_MIGRATE_FLUSH_MARK.cls()
+    toy = ToyClient(layer)
+    conn = ChannelConnection(ChannelType.MAIN, sasl=lambda bits: toy, with_ticket=lambda caps: [first])  # type: ignore[arg-type,return-value]
+    conn.initiate()
+    sent = conn.data_to_send()
+    assert conn.receive_data(data[: -len(link_result_and_ping)]) == []
+    sent += conn.data_to_send()
+    events = conn.receive_data(link_result_and_ping)
+    assert events == [Linked(SASL_ONLY, frozenset(), True, sent_with_ticket=True)]  # the PING is answered within
+    after = conn.data_to_send()
+    plain = ToyClient().decode(after) if layer else after
+    flush_mark = struct.pack("<HI", basemsg.MSGC_MIGRATE_FLUSH_MARK.number, 0)
+    assert plain.startswith(flush_mark)  # before the PONG
+    assert flush_mark not in sent
