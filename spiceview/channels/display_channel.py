@@ -63,6 +63,7 @@ from ..protocol.messages.classes import (
 from ..protocol.schema import WireStruct
 from ..protocol.stream_report import StreamReport, unknown_stream_report
 from .channel_base import ChannelBase
+from .display_link import display_caps, display_link_messages
 from .signals import Signal
 
 if TYPE_CHECKING:
@@ -80,14 +81,6 @@ STREAM_GATHER_S = 0.006
 
 # How long the other channels of a new session wait for the first display's first screen (see on_up).
 FIRST_SCREEN_WAIT_S = 0.5
-
-CODEC_CAPS = {
-    VideoCodecType.MJPEG: DisplayCap.CODEC_MJPEG,
-    VideoCodecType.VP8: DisplayCap.CODEC_VP8,
-    VideoCodecType.H264: DisplayCap.CODEC_H264,
-    VideoCodecType.VP9: DisplayCap.CODEC_VP9,
-    VideoCodecType.H265: DisplayCap.CODEC_H265,
-}
 
 
 class DisplayChannel(ChannelBase):
@@ -171,33 +164,16 @@ class DisplayChannel(ChannelBase):
         self.reports_sent = 0
 
     def channel_caps(self) -> frozenset[int]:
-        # Only what is really handled, so the server picks what it can send.
-        caps = {
-            DisplayCap.MONITORS_CONFIG,
-            DisplayCap.LZ4_COMPRESSION,
-            DisplayCap.COMPOSITE,
-            DisplayCap.A8_SURFACE,
-            DisplayCap.SIZED_STREAM,
-            DisplayCap.MULTI_CODEC,
-            DisplayCap.STREAM_REPORT,
-        }
-        caps |= {CODEC_CAPS[codec] for codec in supported_codecs()}
-        return frozenset(caps)
+        return display_caps()
 
     def link_messages(self, server_caps: frozenset[int]) -> list[WireStruct]:
-        """INIT (the server sends nothing before it), and the image compression to use from the first screen on."""
-        messages: list[WireStruct] = [
-            dmsg.MSGC_INIT.cls(
-                pixmap_cache_id=1,
-                pixmap_cache_size=self.session.pixmap_cache.max_pixels,
-                glz_dictionary_id=1,
-                glz_dictionary_window_size=self.session.glz_window_bytes // 4,
-            )
-        ]
-        pref = self.session.preferred_compression
-        if pref is not None and DisplayCap.PREF_COMPRESSION in server_caps:
-            messages.append(dmsg.MSGC_PREFERRED_COMPRESSION.cls(image_compression=pref))
-        return messages
+        session = self.session
+        return display_link_messages(
+            server_caps,
+            cache_pixels=session.pixmap_cache.max_pixels,
+            glz_window_bytes=session.glz_window_bytes,
+            compression=session.preferred_compression,
+        )
 
     def on_up(self) -> None:
         if self.mark_event.is_set():

@@ -1,7 +1,8 @@
-"""A channel's link to a migration's destination, made before the channel moves there.
+"""A channel's link made before the channel takes it: to a migration's destination, before the channel moves
+there; or a new session's first display, while the display's modules load (SpiceSession.link_display_early).
 
 It runs its own I/O loop and thread like any channel connection, but until a channel adopts it nothing is
-handled: messages the destination sends meanwhile (SET_ACK and PING are answered by the connection itself) are
+handled: messages the server sends meanwhile (SET_ACK and PING are answered by the connection itself) are
 held, in order, and handed to the channel when it adopts the link. Everything about the hand-over runs on the
 link's own thread, so held and new messages can never overtake each other.
 """
@@ -31,6 +32,7 @@ class PreConnection:
         opener: Callable[[], socket.socket],
         *,
         name: str,
+        purpose: str = "migrating",
         tls: bool,
         link_timeout: float,
         on_linked: Callable[[PreConnection], None],
@@ -48,7 +50,7 @@ class PreConnection:
         self._target: ChannelHandler | None = None  # set on the link's thread only
         self._adopter: ChannelHandler | None = None  # who adopts it (set by adopt(), from any thread)
         self.loop = ChannelLoop(conn, opener, self, link_timeout=link_timeout)
-        self.thread = ChannelThread(self.loop, f"{name}-migrating")
+        self.thread = ChannelThread(self.loop, f"{name}-{purpose}")
 
     @property
     def conn(self) -> ChannelConnection:
@@ -96,7 +98,7 @@ class PreConnection:
         if self._intercept(message):
             return
         if len(self._held) >= MAX_HELD_MESSAGES:
-            raise ConnectionError(f"the destination sent {MAX_HELD_MESSAGES} messages before the hand-over")
+            raise ConnectionError(f"the server sent {MAX_HELD_MESSAGES} messages before the hand-over")
         self._held.append((message, serial))
 
     def on_batch_done(self) -> None:
@@ -108,5 +110,5 @@ class PreConnection:
         if target is not None:
             target.on_closed(error)
         else:
-            log.debug("%s: link to the destination closed (%s)", self.name, error or "on purpose")
+            log.debug("%s: link made in advance closed (%s)", self.name, error or "on purpose")
             self._on_failed(self, error)

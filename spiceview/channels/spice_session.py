@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..protocol.agent.display_settings import DisplaySettings
+from ..protocol.connection import ChannelConnection
 from ..protocol.constants import ChannelType
 from ..protocol.errors import AuthError
 from ..protocol.sasl import SaslCredentials
@@ -23,8 +24,9 @@ from ..session.params import UsbDeviceShare, UsbShare
 from ..transport.connect import Endpoint
 from ..transport.tls_config import TlsConfig
 from .channel_base import ChannelBase
+from .display_link import PIXMAP_CACHE_PIXELS, display_caps, display_link_messages
 from .failures import is_permanent
-from .limits import IMAGES_CACHE_BYTES, MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
+from .limits import MAX_GLZ_WINDOW_BYTES, MIN_GLZ_WINDOW_BYTES
 from .main_channel import MainChannel
 from .signals import Signal
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from .inputs_channel import InputsChannel
     from .migration import Destination, Migration
     from .playback_channel import PlaybackChannel
+    from .pre_connection import PreConnection
     from .record_channel import RecordChannel
     from .usb_devices import UsbDevices
 
@@ -133,6 +136,10 @@ class SpiceSession:
         # or failed to link.
         self._held: list[ChannelBase] = []
         self._display_settled = False
+        # Set by whoever imports the display's modules while the main channel links (a one-shot screenshot): the
+        # first display links meanwhile too (spice-server makes its RSA key, ~10 ms, then its first screen), over
+        # a PreConnection its channel adopts once the modules are in. See _link_early.
+        self.link_display_early = False
         self._closing = False
         self.ended_for_good = False  # the session ended in a way a reconnect cannot fix (password, certificate)
         self.login_refused = False
@@ -163,8 +170,7 @@ class SpiceSession:
 
             with self._image_caches_lock:
                 if self._image_caches is None:
-                    # The size DISPLAY_INIT announces, in pixels.
-                    self._image_caches = (PixmapCache(IMAGES_CACHE_BYTES // 4), PaletteCache())
+                    self._image_caches = (PixmapCache(PIXMAP_CACHE_PIXELS), PaletteCache())
                 caches = self._image_caches
         return caches
 
@@ -289,7 +295,8 @@ class SpiceSession:
                     "channel %s-%d offered; disabled by the connection's settings", _type_name(key[0]), key[1]
                 )
                 continue
-            channel = self._make_channel(*key)
+            early = self._link_early(key) if self._wants_early_link(key) else None
+            channel = self._make_channel(*key)  # (a display waits here for its modules)
             if channel is None:
                 self._declined.add(key)
                 if key[0] == ChannelType.USBREDIR:
@@ -299,6 +306,8 @@ class SpiceSession:
                     self.main.log.info("channel %s-%d offered; %s, skipped", _type_name(key[0]), key[1], why)
                 continue
             pre = self.migration.take(key) if self.migration is not None else None  # a link made in advance
+            if early is not None:
+                pre = self._linked_early(*early)
             with self._channels_lock:
                 self.channels[key] = channel
                 displays = sum(1 for c in self.channels.values() if c.channel_type == ChannelType.DISPLAY)
@@ -320,6 +329,59 @@ class SpiceSession:
             self.migration.listed()
         if any(key[0] == ChannelType.USBREDIR for key in offered):
             self.usb.slots_known()
+
+    def _wants_early_link(self, key: tuple[int, int]) -> bool:
+        return (
+            self.link_display_early
+            and key[0] == ChannelType.DISPLAY
+            and self.migration is None
+            and not self._closing
+            and not any(c.channel_type == ChannelType.DISPLAY for c in self.all_channels())
+        )
+
+    def _link_early(self, key: tuple[int, int]) -> tuple[PreConnection, threading.Event]:
+        """Start linking the first display before its channel object can be made; _linked_early() hands it over."""
+        from ..transport.connect import open_socket
+        from .pre_connection import PreConnection
+
+        tls = self.wants_tls(key[0])
+        endpoint = self.endpoint_for(key[0], tls)
+        conn = ChannelConnection(
+            key[0],
+            key[1],
+            connection_id=self.session_id,
+            password=self.password,
+            channel_caps=display_caps(),
+            sasl=self.sasl_factory(endpoint.host),
+            with_ticket=lambda caps: display_link_messages(
+                caps,
+                cache_pixels=PIXMAP_CACHE_PIXELS,
+                glz_window_bytes=self.glz_window_bytes,
+                compression=self.preferred_compression,
+            ),
+        )
+        done = threading.Event()
+        timeout = self.connect_timeout
+        pre = PreConnection(
+            conn,
+            lambda: open_socket(endpoint, timeout),
+            name=f"display-{key[1]}",
+            purpose="linking",
+            tls=tls,
+            link_timeout=timeout,
+            on_linked=lambda _pre: done.set(),
+            on_failed=lambda _pre, _error: done.set(),
+        )
+        pre.start()
+        return pre, done
+
+    def _linked_early(self, pre: PreConnection, done: threading.Event) -> PreConnection | None:
+        """The early link once it is up, for the channel to adopt; None if it failed or is too slow (the channel
+        then links afresh, and says why if it fails again)."""
+        if done.wait(self.connect_timeout) and pre.linked is not None:
+            return pre
+        pre.close()
+        return None
 
     def _hold(self, channel: ChannelBase) -> bool:
         """Keep `channel` for display_settled(), unless a display has settled already (its thread may be quick)."""

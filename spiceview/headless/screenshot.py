@@ -54,6 +54,7 @@ class ScreenshotTaker:
     def run(self) -> ScreenshotResult:
         """Connect, look every POLL_MS (or as soon as the session signals something), until done."""
         self._start = time.monotonic()
+        self.client.link_display_early = True  # while this thread loads the display's modules
         self.client.connect_session()
         load_display_modules()
         while self.result is None:
@@ -115,8 +116,8 @@ class ScreenshotTaker:
 
 def load_display_modules() -> None:
     """Import the display channel's modules (numpy, the canvas, the codecs: ~60 ms, half of the imports) while the
-    main channel links on its thread: the server spends ~10 ms of that link making an RSA key, and the display
-    cannot link before the main channel has."""
+    main channel links, then the first display (SpiceSession.link_display_early): the server spends ~10 ms of
+    each link making an RSA key, and more on the first screen."""
     # The import holds the interpreter lock; the channel thread's few steps should not wait 5 ms for each turn.
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)

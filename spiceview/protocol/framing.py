@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .errors import ProtocolError
 from .messages import base as _base
+from .raw_buffer import uninitialised
 
 FULL_HEADER = struct.Struct("<QHII")  # serial, type, size, sub_list
 MINI_HEADER = struct.Struct("<HI")  # type, size
@@ -81,9 +82,7 @@ class FrameReader:
                 start = consumed + header.size
                 if len(buf) - start < size:
                     if size >= LARGE_BODY:
-                        import numpy as np  # here, not at the top: a screenshot links before numpy is loaded
-
-                        self._body = np.empty(size, np.uint8).data  # a 1-D "B" memoryview
+                        self._body = uninitialised(size)
                         self._filled = len(buf) - start
                         self._body[: self._filled] = buf[start:]
                         self._large = (msg_type, serial, sub_list)
