@@ -112,6 +112,13 @@ class ChannelBase:
         self._use_tls = self.session.wants_tls(self.channel_type)
         self._start_thread()
 
+    def start_after(self, refused: BaseException) -> None:
+        """Start once a link made for this channel in advance failed with `refused`: on the port the server named,
+        if it refused the link for that (NEED_SECURED / NEED_UNSECURED), else as start() does."""
+        self._use_tls = self.session.wants_tls(self.channel_type)
+        if not self._relink_where_the_server_wants(refused):
+            self._start_thread()
+
     def take_over(
         self, pre: PreConnection, *, relink: bool, lead: WireStruct | None = None, keep_serials: bool = False
     ) -> ChannelLoop | None:

@@ -298,6 +298,8 @@ class SpiceSession:
             early = self._link_early(key) if self._wants_early_link(key) else None
             channel = self._make_channel(*key)  # (a display waits here for its modules)
             if channel is None:
+                if early is not None:
+                    early.pre.close()
                 self._declined.add(key)
                 if key[0] == ChannelType.USBREDIR:
                     self.main.log.info("USB redirection slot %d free (nothing shared in it)", key[1])
@@ -306,8 +308,9 @@ class SpiceSession:
                     self.main.log.info("channel %s-%d offered; %s, skipped", _type_name(key[0]), key[1], why)
                 continue
             pre = self.migration.take(key) if self.migration is not None else None  # a link made in advance
+            refused: BaseException | None = None
             if early is not None:
-                pre = self._linked_early(*early)
+                pre, refused = self._linked_early(early)
             with self._channels_lock:
                 self.channels[key] = channel
                 displays = sum(1 for c in self.channels.values() if c.channel_type == ChannelType.DISPLAY)
@@ -315,7 +318,9 @@ class SpiceSession:
                 # Display channels fill the shared cache concurrently: a lookup may have to wait for another.
                 self.pixmap_cache.wait_seconds = 2.0
             is_display = channel.channel_type == ChannelType.DISPLAY
-            if not (hold and not is_display and self._hold(channel)):
+            if refused is not None:
+                channel.start_after(refused)
+            elif not (hold and not is_display and self._hold(channel)):
                 channel.start(pre)  # (no link made in advance while holding: that is a migration's)
             self.channel_added.emit(channel)
             if is_display:
@@ -339,7 +344,7 @@ class SpiceSession:
             and not any(c.channel_type == ChannelType.DISPLAY for c in self.all_channels())
         )
 
-    def _link_early(self, key: tuple[int, int]) -> tuple[PreConnection, threading.Event]:
+    def _link_early(self, key: tuple[int, int]) -> _EarlyLink:
         """Start linking the first display before its channel object can be made; _linked_early() hands it over."""
         from ..transport.connect import open_socket
         from .pre_connection import PreConnection
@@ -360,28 +365,28 @@ class SpiceSession:
                 compression=self.preferred_compression,
             ),
         )
-        done = threading.Event()
+        early = _EarlyLink()
         timeout = self.connect_timeout
-        pre = PreConnection(
+        early.pre = PreConnection(
             conn,
             lambda: open_socket(endpoint, timeout),
             name=f"display-{key[1]}",
             purpose="linking",
             tls=tls,
             link_timeout=timeout,
-            on_linked=lambda _pre: done.set(),
-            on_failed=lambda _pre, _error: done.set(),
+            on_linked=lambda _pre: early.done.set(),
+            on_failed=early.failed,
         )
-        pre.start()
-        return pre, done
+        early.pre.start()
+        return early
 
-    def _linked_early(self, pre: PreConnection, done: threading.Event) -> PreConnection | None:
-        """The early link once it is up, for the channel to adopt; None if it failed or is too slow (the channel
-        then links afresh, and says why if it fails again)."""
-        if done.wait(self.connect_timeout) and pre.linked is not None:
-            return pre
-        pre.close()
-        return None
+    def _linked_early(self, early: _EarlyLink) -> tuple[PreConnection | None, BaseException | None]:
+        """(the early link once it is up, for the channel to adopt, None), or (None, why it failed): the channel
+        then links afresh, on the port the server named if it refused the link for that (NEED_SECURED)."""
+        if early.done.wait(self.connect_timeout) and early.pre.linked is not None:
+            return early.pre, None
+        early.pre.close()
+        return None, early.error
 
     def _hold(self, channel: ChannelBase) -> bool:
         """Keep `channel` for display_settled(), unless a display has settled already (its thread may be quick)."""
@@ -661,6 +666,20 @@ class SpiceSession:
             "draw_errors": errors,
             "server_name": self.main.server_name,
         }
+
+
+class _EarlyLink:
+    """The first display's link, started while its modules load (SpiceSession.link_display_early)."""
+
+    pre: PreConnection
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def failed(self, _pre: PreConnection, error: BaseException | None) -> None:
+        self.error = error
+        self.done.set()
 
 
 def _local_user() -> str:

@@ -14,7 +14,8 @@ from spiceview.channels.display_channel import DisplayChannel
 from spiceview.channels.display_link import PIXMAP_CACHE_PIXELS
 from spiceview.channels.spice_session import SpiceSession
 from spiceview.protocol.connection import Linked
-from spiceview.protocol.constants import ChannelType, DisplayCap, ImageCompression
+from spiceview.protocol.constants import ChannelType, DisplayCap, ImageCompression, LinkErr
+from spiceview.protocol.errors import LinkError
 from spiceview.protocol.messages import display as d
 from spiceview.transport.connect import Endpoint
 
@@ -25,7 +26,7 @@ class FakePre:
     """Stands in for PreConnection: links (or fails) as soon as it starts."""
 
     made: list[FakePre] = []
-    fail = False
+    fail: BaseException | None = None
 
     def __init__(self, conn: Any, opener: Any, *, on_linked: Any, on_failed: Any, **kwargs: Any) -> None:
         self.conn = conn
@@ -36,8 +37,8 @@ class FakePre:
         FakePre.made.append(self)
 
     def start(self) -> None:
-        if FakePre.fail:
-            self._on_failed(self, ConnectionRefusedError())
+        if FakePre.fail is not None:
+            self._on_failed(self, FakePre.fail)
         else:
             self.linked = Linked(frozenset(), frozenset(), True, sent_with_ticket=True)
             self._on_linked(self)
@@ -48,16 +49,17 @@ class FakePre:
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ChannelBase, object]]:
-    """The channels started and the link each was given (none connects)."""
+    """The channels started and the link each was given, or the TLS choice of a fresh link (none connects)."""
     order: list[tuple[ChannelBase, object]] = []
     monkeypatch.setattr(ChannelBase, "start", lambda self, pre=None: order.append((self, pre)))
+    monkeypatch.setattr(ChannelBase, "_start_thread", lambda self: order.append((self, f"tls={self.uses_tls}")))
     monkeypatch.setattr(pre_connection, "PreConnection", FakePre)
-    FakePre.made, FakePre.fail = [], False
+    FakePre.made, FakePre.fail = [], None
     return order
 
 
 def session(early: bool = True) -> SpiceSession:
-    client = SpiceSession(lambda _type, _tls: Endpoint("127.0.0.1", 5900, None), "pw")
+    client = SpiceSession(lambda _type, _tls: Endpoint("127.0.0.1", 5900, None), "pw", can_use_tls=True)
     client.session_id = 1234
     client.link_display_early = early
     return client
@@ -86,12 +88,22 @@ def test_the_first_display_adopts_the_link_made_before_it(started: list[tuple[Ch
 def test_an_early_link_that_failed_is_dropped_and_the_channel_links_afresh(
     started: list[tuple[ChannelBase, object]],
 ) -> None:
-    FakePre.fail = True
+    FakePre.fail = ConnectionRefusedError()
     client = session()
     client.attach_channels([DISPLAY])
     (pre,) = FakePre.made
     assert pre.closed
-    assert started == [(client.channels[DISPLAY], None)]
+    assert started == [(client.channels[DISPLAY], "tls=False")]
+
+
+def test_a_display_the_server_wants_on_tls_links_there_next(started: list[tuple[ChannelBase, object]]) -> None:
+    """Refused with NEED_SECURED on the plain port: the fresh link goes to the TLS port, not to the plain one again
+    (the server would refuse it twice)."""
+    FakePre.fail = LinkError("needs TLS", LinkErr.NEED_SECURED)
+    client = session()
+    client.attach_channels([DISPLAY])
+    assert FakePre.made[0].kwargs["tls"] is False
+    assert started == [(client.channels[DISPLAY], "tls=True")]
 
 
 @pytest.mark.parametrize("case", ["not asked", "second display", "migrating"])
