@@ -140,6 +140,7 @@ class SpiceSession:
         # first display links meanwhile too (spice-server makes its RSA key, ~10 ms, then its first screen), over
         # a PreConnection its channel adopts once the modules are in. See _link_early.
         self.link_display_early = False
+        self._early_link: _EarlyLink | None = None  # being made (closed with the session)
         self._closing = False
         self.ended_for_good = False  # the session ended in a way a reconnect cannot fix (password, certificate)
         self.login_refused = False
@@ -233,6 +234,9 @@ class SpiceSession:
 
     def disconnect_session(self) -> None:
         self._closing = True
+        early = self._early_link
+        if early is not None:
+            early.pre.close()  # its waiter (attach_channels, on the main channel's thread) goes on at once
         for channel in self.all_channels():
             channel.stop()
         self.main.stop()
@@ -311,6 +315,10 @@ class SpiceSession:
             refused: BaseException | None = None
             if early is not None:
                 pre, refused = self._linked_early(early)
+                if self._closing:
+                    if pre is not None:
+                        pre.close()
+                    return  # disconnected meanwhile: nothing more to start
             with self._channels_lock:
                 self.channels[key] = channel
                 displays = sum(1 for c in self.channels.values() if c.channel_type == ChannelType.DISPLAY)
@@ -378,15 +386,21 @@ class SpiceSession:
             on_failed=early.failed,
         )
         early.pre.start()
+        self._early_link = early
+        if self._closing:  # disconnected meanwhile, and disconnect_session() may not have seen it
+            early.pre.close()
         return early
 
     def _linked_early(self, early: _EarlyLink) -> tuple[PreConnection | None, BaseException | None]:
         """(the early link once it is up, for the channel to adopt, None), or (None, why it failed): the channel
         then links afresh, on the port the server named if it refused the link for that (NEED_SECURED)."""
-        if early.done.wait(self.connect_timeout) and early.pre.linked is not None:
+        linked = early.done.wait(self.connect_timeout) and early.pre.linked is not None
+        self._early_link = None
+        if linked:
             return early.pre, None
+        error = early.error
         early.pre.close()
-        return None, early.error
+        return None, error
 
     def _hold(self, channel: ChannelBase) -> bool:
         """Keep `channel` for display_settled(), unless a display has settled already (its thread may be quick)."""
@@ -678,7 +692,8 @@ class _EarlyLink:
         self.error: BaseException | None = None
 
     def failed(self, _pre: PreConnection, error: BaseException | None) -> None:
-        self.error = error
+        if not self.done.is_set():  # the first word: closing it afterwards says nothing new
+            self.error = error
         self.done.set()
 
 

@@ -4,6 +4,8 @@ A link that fails early is dropped: the channel links afresh (and reports what g
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ class FakePre:
 
     made: list[FakePre] = []
     fail: BaseException | None = None
+    hang = False  # neither links nor fails until closed
 
     def __init__(self, conn: Any, opener: Any, *, on_linked: Any, on_failed: Any, **kwargs: Any) -> None:
         self.conn = conn
@@ -37,6 +40,8 @@ class FakePre:
         FakePre.made.append(self)
 
     def start(self) -> None:
+        if FakePre.hang:
+            return
         if FakePre.fail is not None:
             self._on_failed(self, FakePre.fail)
         else:
@@ -44,7 +49,10 @@ class FakePre:
             self._on_linked(self)
 
     def close(self) -> None:
-        self.closed = True
+        if not self.closed:
+            self.closed = True
+            if self.linked is None:
+                self._on_failed(self, None)  # as a PreConnection's loop ends: on_closed, then on_failed
 
 
 @pytest.fixture
@@ -54,7 +62,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ChannelBase, object]]
     monkeypatch.setattr(ChannelBase, "start", lambda self, pre=None: order.append((self, pre)))
     monkeypatch.setattr(ChannelBase, "_start_thread", lambda self: order.append((self, f"tls={self.uses_tls}")))
     monkeypatch.setattr(pre_connection, "PreConnection", FakePre)
-    FakePre.made, FakePre.fail = [], None
+    FakePre.made, FakePre.fail, FakePre.hang = [], None, False
     return order
 
 
@@ -122,3 +130,19 @@ def test_only_the_first_display_of_a_session_that_asks_links_early(
     else:
         client.attach_channels([DISPLAY])
     assert FakePre.made == []
+
+
+def test_disconnecting_while_the_early_link_is_made_stops_waiting_for_it(
+    started: list[tuple[ChannelBase, object]],
+) -> None:
+    FakePre.hang = True
+    client = session()
+    client.connect_timeout = 30.0
+    attach = threading.Thread(target=client.attach_channels, args=([DISPLAY],))
+    attach.start()
+    while client._early_link is None:
+        time.sleep(0.001)
+    client.disconnect_session()
+    attach.join(5.0)
+    assert not attach.is_alive()  # not the 30 s link timeout
+    assert FakePre.made[0].closed and started == []
