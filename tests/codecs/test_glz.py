@@ -290,3 +290,21 @@ def test_top_down_pictures_share_the_window_memory_read_only() -> None:
     np.testing.assert_array_equal(shown.pixels, opaque(img))
     flipped = decode_glz(GlzTestEncoder().encode(img, 0, RGB32, top_down=False), GlzWindow(1 << 20))
     assert not flipped.x_undefined  # bottom-up pictures are turned over into a copy of their own
+
+
+@pytest.mark.parametrize("trailing", [0, 1, 2, 5], ids=["stream-ends", "1-byte-after", "2-bytes-after", "5-after"])
+def test_literal_runs_of_every_length(trailing: int) -> None:
+    """Runs of 1 to 32 literal pixels: word loads where the stream has the 2 bytes such a run reads past itself,
+    bytes where it does not; the window keeps X = 0 either way (an RGBA image's alpha match may read it)."""
+    rng = np.random.default_rng(32)
+    lengths = [*range(1, 33), *range(32, 0, -1)]
+    colours = rng.integers(0, 256, (sum(lengths), 3), dtype=np.uint8)
+    body = bytearray()
+    pos = 0
+    for count in lengths:
+        body.append(count - 1)
+        body += colours[pos : pos + count].tobytes()
+        pos += count
+    image = decode_glz(glz_header(RGB32, pos, 1, 0, 0) + bytes(body) + bytes(trailing), GlzWindow(1 << 20))
+    assert image.pixels[0, :, :3].tolist() == colours.tolist()
+    assert (image.pixels[0, :, 3] == 0).all()

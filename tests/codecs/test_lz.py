@@ -232,3 +232,22 @@ def test_accepts_any_byte_buffer() -> None:
     data = encode_rgb(img)
     for buf in (bytearray(data), memoryview(data), np.frombuffer(data, np.uint8)):
         np.testing.assert_array_equal(decode_lz(buf).pixels, opaque(img))
+
+
+@pytest.mark.parametrize("trailing", [0, 1, 2, 5], ids=["stream-ends", "1-byte-after", "2-bytes-after", "5-after"])
+@pytest.mark.parametrize("kind", [RGB24, RGB32])
+def test_literal_runs_of_every_length(kind: int, trailing: int) -> None:
+    """Runs of 1 to 32 literal pixels: converted with word loads where the stream has the 2 bytes such a run reads
+    past itself, byte by byte where it does not (a run ending the stream)."""
+    lengths = [*range(1, 33), *range(32, 0, -1)]
+    colours = RNG.integers(0, 256, (sum(lengths), 3), dtype=np.uint8)
+    body = bytearray()
+    pos = 0
+    for count in lengths:
+        body.append(count - 1)
+        body += colours[pos : pos + count].tobytes()
+        pos += count
+    data = header(kind, pos, 1, pos * (3 if kind == RGB24 else 4), True) + bytes(body) + bytes(trailing)
+    px = decode_lz(data).pixels[0]
+    assert px[:, :3].tolist() == colours.tolist()
+    assert (px[:, 3] == 255).all()
