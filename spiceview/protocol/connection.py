@@ -157,14 +157,16 @@ class ChannelConnection:
         self._send_with_ticket()
         return []
 
+    def _agree_on_header(self) -> None:
+        self.mini_header = (
+            CommonCap.MINI_HEADER in self.server_common_caps and CommonCap.MINI_HEADER in self.common_caps
+        )
+
     def _send_with_ticket(self) -> None:
         if self.with_ticket is None or self._with_ticket_sent:
             return
         self._with_ticket_sent = True
-        # The server's caps are known, and so is the header both sides' messages will use.
-        self.mini_header = (
-            CommonCap.MINI_HEADER in self.server_common_caps and CommonCap.MINI_HEADER in self.common_caps
-        )
+        self._agree_on_header()  # the server's caps are known: so is the header both sides' messages use
         for message in self.with_ticket(self.server_channel_caps):
             self._queue(message)
 
@@ -257,9 +259,7 @@ class ChannelConnection:
                 self._clear_out, self._out = bytes(self._out), bytearray()  # queued before: sent as they are
                 self._in = bytearray(self._sasl.decode(bytes(self._in)))
             return self._on_link_result()
-        self.mini_header = (
-            CommonCap.MINI_HEADER in self.server_common_caps and CommonCap.MINI_HEADER in self.common_caps
-        )
+        self._agree_on_header()
         self._frames = FrameReader(self.mini_header)
         self.state = State.READY
         self._send_with_ticket()  # after SASL: first thing on the link (inside its security layer, if any)

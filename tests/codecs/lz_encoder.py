@@ -102,6 +102,20 @@ def encode_units(
     return bytes(out)
 
 
+def literal_runs(seed: int) -> tuple[np.ndarray, bytes]:
+    """Pixels (N, 3) and an LZ/GLZ stream of them as literal runs of every length, 1 to 32 and back to 1: each run
+    of 24-bit literals is decoded with word loads or byte by byte depending on what follows it."""
+    lengths = [*range(1, 33), *range(32, 0, -1)]
+    colours = np.random.default_rng(seed).integers(0, 256, (sum(lengths), 3), dtype=np.uint8)
+    body = bytearray()
+    pos = 0
+    for count in lengths:
+        body.append(count - 1)  # a ctrl byte below 32: count literals follow
+        body += colours[pos : pos + count].tobytes()
+        pos += count
+    return colours, bytes(body)
+
+
 def header(kind: int, width: int, height: int, stride: int, top_down: bool) -> bytes:
     return struct.pack(">IIIIIII", MAGIC, VERSION, kind, width, height, stride, int(top_down))
 

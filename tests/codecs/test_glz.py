@@ -21,7 +21,7 @@ import zlib
 import numpy as np
 import pytest
 from glz_encoder import GlzTestEncoder, encode_match
-from lz_encoder import MAGIC, RGB16, RGB24, RGB32, RGBA, VERSION, expand555
+from lz_encoder import MAGIC, RGB16, RGB24, RGB32, RGBA, VERSION, expand555, literal_runs
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.glz import GlzWindow, decode_glz, decode_zlib_glz
@@ -296,15 +296,7 @@ def test_top_down_pictures_share_the_window_memory_read_only() -> None:
 def test_literal_runs_of_every_length(trailing: int) -> None:
     """Runs of 1 to 32 literal pixels: word loads where the stream has the 2 bytes such a run reads past itself,
     bytes where it does not; the window keeps X = 0 either way (an RGBA image's alpha match may read it)."""
-    rng = np.random.default_rng(32)
-    lengths = [*range(1, 33), *range(32, 0, -1)]
-    colours = rng.integers(0, 256, (sum(lengths), 3), dtype=np.uint8)
-    body = bytearray()
-    pos = 0
-    for count in lengths:
-        body.append(count - 1)
-        body += colours[pos : pos + count].tobytes()
-        pos += count
-    image = decode_glz(glz_header(RGB32, pos, 1, 0, 0) + bytes(body) + bytes(trailing), GlzWindow(1 << 20))
+    colours, body = literal_runs(seed=32)
+    image = decode_glz(glz_header(RGB32, len(colours), 1, 0, 0) + body + bytes(trailing), GlzWindow(1 << 20))
     assert image.pixels[0, :, :3].tolist() == colours.tolist()
     assert (image.pixels[0, :, 3] == 0).all()

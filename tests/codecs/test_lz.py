@@ -31,6 +31,7 @@ from lz_encoder import (
     encode_rgb16,
     expand555,
     header,
+    literal_runs,
     pack_palette_rows,
 )
 
@@ -239,15 +240,9 @@ def test_accepts_any_byte_buffer() -> None:
 def test_literal_runs_of_every_length(kind: int, trailing: int) -> None:
     """Runs of 1 to 32 literal pixels: converted with word loads where the stream has the 2 bytes such a run reads
     past itself, byte by byte where it does not (a run ending the stream)."""
-    lengths = [*range(1, 33), *range(32, 0, -1)]
-    colours = RNG.integers(0, 256, (sum(lengths), 3), dtype=np.uint8)
-    body = bytearray()
-    pos = 0
-    for count in lengths:
-        body.append(count - 1)
-        body += colours[pos : pos + count].tobytes()
-        pos += count
-    data = header(kind, pos, 1, pos * (3 if kind == RGB24 else 4), True) + bytes(body) + bytes(trailing)
+    colours, body = literal_runs(seed=24)
+    n = len(colours)
+    data = header(kind, n, 1, n * (3 if kind == RGB24 else 4), True) + body + bytes(trailing)
     px = decode_lz(data).pixels[0]
     assert px[:, :3].tolist() == colours.tolist()
     assert (px[:, 3] == 255).all()

@@ -18,7 +18,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy
 
-from spiceview.codecs.lz._literals cimport literals_fast, rgb24_to_x32
+from spiceview.codecs.lz._literals cimport rgb24_to_x32
 
 from spiceview.codecs.errors import DecodeError
 
@@ -267,17 +267,8 @@ cdef class GlzDecoder:
                     if end - ip < 3 * count:
                         err = E_TRUNCATED
                         break
-                    if literals_fast(end - ip, count):
-                        rgb24_to_x32(src + ip, out + op, count, 0)
-                        ip += 3 * count
-                    else:
-                        for i in range(count):
-                            o8[0] = src[ip]
-                            o8[1] = src[ip + 1]
-                            o8[2] = src[ip + 2]
-                            o8[3] = 0
-                            ip += 3
-                            o8 += 4
+                    rgb24_to_x32(src + ip, end - ip, out + op, count, 0)  # X = 0, as the window keeps it
+                    ip += 3 * count
                 op += count
         self.ip = ip
         self.op = op

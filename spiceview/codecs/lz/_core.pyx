@@ -13,7 +13,7 @@ or a negative error code; nothing here trusts the stream.
 from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy, memset
 
-from ._literals cimport literals_fast, rgb24_to_x32
+from ._literals cimport rgb24_to_x32
 
 from spiceview.codecs.errors import DecodeError
 
@@ -119,17 +119,8 @@ cdef Py_ssize_t lz_pixels_c(const uint8_t* src, Py_ssize_t ip, Py_ssize_t end,
             else:
                 if end - ip < 3 * count:
                     return E_TRUNCATED
-                if literals_fast(end - ip, count):
-                    rgb24_to_x32(src + ip, out + op, count, 0xFF000000)
-                    ip += 3 * count
-                else:
-                    for i in range(count):
-                        o8[0] = src[ip]
-                        o8[1] = src[ip + 1]
-                        o8[2] = src[ip + 2]
-                        o8[3] = 0xFF
-                        ip += 3
-                        o8 += 4
+                rgb24_to_x32(src + ip, end - ip, out + op, count, 0xFF000000)
+                ip += 3 * count
             op += count
     return ip
 

@@ -20,23 +20,30 @@ cdef extern from *:
     """
     const bint LZ_WORD_LOADS
 
-# A literal run converted with word loads reads this many bytes past its last pixel: the caller checks that the
-# stream has them (else it converts byte by byte: only a run at the very end of a stream lacks them).
+# Word loads read this many bytes past a run's last pixel: a run without them in the stream (the stream's last)
+# is converted byte by byte.
 cdef enum:
     LITERAL_OVERREAD = 2
 
 
-cdef inline bint literals_fast(Py_ssize_t available, Py_ssize_t count) noexcept nogil:
-    """Whether a run of `count` pixels can take rgb24_to_x32 with `available` bytes left in the stream."""
-    return LZ_WORD_LOADS and available >= 3 * count + LITERAL_OVERREAD
-
-
-cdef inline void rgb24_to_x32(const uint8_t* s, uint32_t* o, Py_ssize_t count, uint32_t x) noexcept nogil:
-    """`count` pixels of 3 bytes at `s` as 32-bit words B, G, R, X (X from `x`'s top byte) at `o`. Only when
-    literals_fast() says so: it reads past the run."""
+cdef inline void rgb24_to_x32(const uint8_t* s, Py_ssize_t available, uint32_t* o, Py_ssize_t count,
+                              uint32_t x) noexcept nogil:
+    """`count` pixels of 3 bytes at `s` (of which `available` bytes may be read, at least 3 * count) as 32-bit
+    words B, G, R, X at `o`, X from `x`'s top byte."""
     cdef uint64_t a, b
     cdef uint32_t v
     cdef Py_ssize_t i = 0
+    cdef uint8_t* o8
+    if not LZ_WORD_LOADS or available < 3 * count + LITERAL_OVERREAD:
+        o8 = <uint8_t*>o
+        for i in range(count):
+            o8[0] = s[0]
+            o8[1] = s[1]
+            o8[2] = s[2]
+            o8[3] = <uint8_t>(x >> 24)
+            s += 3
+            o8 += 4
+        return
     while i + 4 <= count:
         memcpy(&a, s, 8)
         memcpy(&b, s + 6, 8)
