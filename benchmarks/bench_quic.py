@@ -1,6 +1,6 @@
 """Decode throughput of QUIC (MB/s of decoded 4-byte pixels), one core.
 
-    python3 benchmarks/bench_quic.py [--repeat N] [--type rgb32|rgb16|rgba|gray]
+    python3 benchmarks/bench_quic.py [--repeat N] [--type rgb32|rgb16|rgba|gray] [--kernel auto|baseline|bmi2|both]
 
 (after `python3 setup.py build_ext --inplace`, which needs setuptools 77 or newer: pip install -e . gets it by itself)
 
@@ -8,6 +8,8 @@ Two 1920x1080 images: "photo" (smooth gradients with noise: every pixel coded, f
 "desktop" (flat areas, windows, text-like speckles: mostly runs). The streams come from the
 test-only encoder in tests/codecs/quic_encoder.py (bit-identical to the SPICE server's encoder, but
 pure Python: encoding takes a few seconds per image, so streams are cached in the temp directory).
+`--kernel both` alternates the baseline x86-64 build of the kernel and the BMI2 one decode by decode (the
+machine's speed drifts; alternating keeps the comparison fair); `auto` is what decode_quic() picks.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -26,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "codecs")]
 from quic_encoder import encode_quic  # noqa: E402
 
-from spiceview.codecs.quic import QuicImageType, decode_quic  # noqa: E402
+from spiceview.codecs import quic  # noqa: E402
+from spiceview.codecs.quic import QuicImageType, _kernel, _kernel_bmi2, decode_quic  # noqa: E402
 
 W, H = 1920, 1080
 TYPES = {
@@ -93,33 +97,45 @@ def stream(name: str, image_type: QuicImageType, planes: np.ndarray) -> bytes:
     return data
 
 
-def bench(name: str, data: bytes, repeat: int) -> None:
-    decode_quic(data)  # warm up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        img = decode_quic(data)
-        times.append(time.perf_counter() - start)
-    best, median = min(times), float(np.median(times))
+def bench(name: str, data: bytes, repeat: int, kernels: dict[str, ModuleType]) -> None:
+    times: dict[str, list[float]] = {label: [] for label in kernels}
+    for rep in range(repeat + 1):
+        for label, kernel in kernels.items():
+            quic._decoder = kernel
+            start = time.perf_counter()
+            img = decode_quic(data)
+            if rep:  # the first round warms up
+                times[label].append(time.perf_counter() - start)
     out_bytes = img.width * img.height * (1 if img.pixels.ndim == 2 else 4)
     pixels = img.width * img.height
-    print(
-        f"{name:8s} {len(data) / 1e6:6.2f} MB coded ({8 * len(data) / pixels:5.2f} bit/px)"
-        f"  best {best * 1e3:6.1f} ms  {out_bytes / best / 1e6:7.0f} MB/s  {pixels / best / 1e6:6.1f} Mpx/s"
-        f"  (median {out_bytes / median / 1e6:.0f} MB/s)"
-    )
+    for label, runs in times.items():
+        best, median = min(runs), float(np.median(runs))
+        print(
+            f"{name:8s} {label:8s} {len(data) / 1e6:6.2f} MB coded ({8 * len(data) / pixels:5.2f} bit/px)"
+            f"  best {best * 1e3:6.1f} ms  {out_bytes / best / 1e6:7.0f} MB/s  {pixels / best / 1e6:6.1f} Mpx/s"
+            f"  (median {out_bytes / median / 1e6:.0f} MB/s)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--type", choices=sorted(TYPES), default="rgb32")
+    parser.add_argument("--kernel", choices=("auto", "baseline", "bmi2", "both"), default="auto")
     args = parser.parse_args()
     image_type = TYPES[args.type]
+    if args.kernel in ("bmi2", "both") and not _kernel.BMI2_CPU:
+        raise SystemExit("this CPU has no BMI2 / LZCNT: only the baseline kernel runs here")
+    kernels = {
+        "auto": {"auto": quic._decoder},
+        "baseline": {"baseline": _kernel},
+        "bmi2": {"bmi2": _kernel_bmi2},
+        "both": {"baseline": _kernel, "bmi2": _kernel_bmi2},
+    }[args.kernel]
     print(f"QUIC {image_type.name} {W}x{H}, decode_quic() end to end (output allocation included)")
     for name, make in (("photo", photo_planes), ("desktop", desktop_planes)):
         data = stream(name, image_type, planes_for(image_type, make()))
-        bench(name, data, args.repeat)
+        bench(name, data, args.repeat, kernels)
 
 
 if __name__ == "__main__":

