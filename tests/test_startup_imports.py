@@ -52,6 +52,8 @@ LOADED_ON_USE = [
     "spiceview.session.vvfile",
     "spiceview.protocol.agent.messages",
     "spiceview.channels.cursor_channel",
+    "uuid",  # the server's UUID, formatted when it comes
+    "encodings.idna",  # host names that are not ASCII
 ]
 
 

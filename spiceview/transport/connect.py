@@ -44,7 +44,9 @@ def open_socket(endpoint: Endpoint, timeout: float = 10.0) -> socket.socket:
         sock = connect_via_proxy(endpoint.proxy, endpoint.host, endpoint.port, timeout)
     else:
         try:
-            sock = socket.create_connection((endpoint.host, endpoint.port), timeout=timeout)
+            # An ASCII name as bytes: a str makes the socket module load the IDNA codec (~1 ms of start-up).
+            host = endpoint.host.encode("ascii") if endpoint.host.isascii() else endpoint.host
+            sock = socket.create_connection((host, endpoint.port), timeout=timeout)  # type: ignore[arg-type]
         except socket.gaierror as exc:
             raise TransportError(f"cannot resolve {endpoint.host}: {exc.strerror or exc}") from None
         except ConnectionRefusedError:
