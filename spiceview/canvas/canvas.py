@@ -190,6 +190,15 @@ class Canvas:
             part = part.copy()  # the source is this very surface: read it before writing
         return _as_surface_pixels(DecodedImage(ww, wh, decoded.format, part), surface), False
 
+    def _unchanging(self, image: Image, src: np.ndarray) -> bool:
+        """Whether `src` (the source `_copy_source` gave for `image`) will never change: an image's pixels, or a
+        surface's picture not drawn into it yet (a surface's own pixels change with its next drawing)."""
+        if image.type != ImageType.SURFACE:
+            return True
+        source = self.surfaces.get(required(image.surface, "surface reference").surface_id)
+        pending = source.pending_picture() if source is not None else None
+        return pending is not None and np.may_share_memory(src, pending[0])
+
     # --- commands -----------------------------------------------------------------------------------------
 
     def fill(self, base: DisplayBase, fill: Fill) -> Changed:
@@ -228,12 +237,14 @@ class Canvas:
             whole = region.boxes[0]
             if (
                 whole == surface.bounds
-                and not surface.primary
                 and surface.format is SurfaceFmt.FMT_32_xRGB
-                and copy.src_bitmap.type != ImageType.SURFACE  # another surface's pixels change; an image's never
                 and src.shape == surface.pixels_shape
+                and self._unchanging(copy.src_bitmap, src)
             ):
-                surface.defer_picture(src, set_x)  # read from the image itself until something else is drawn
+                # Read from the image itself until something else is drawn: the primary too, whose presentation
+                # then shows the picture (ui/screen_layer.py). A feh slideshow's picture goes from the cache to
+                # the screen with no copy at all: the window's repaint is the only pass over it.
+                surface.defer_picture(src, set_x)
                 return surface, whole
             surface.overwritten(whole)  # a fill just before it is not drawn at all
 

@@ -61,10 +61,12 @@ class Surface:
             self._storage = np.zeros((height, width, 4), dtype=np.uint8)
             self._pixels = self._storage
         self._cairo: cairo.ImageSurface | None = None
-        # What an off-screen surface holds but has not drawn yet: a solid fill of a box, or a whole picture (an
-        # image's own pixels, which never change). It is drawn when the pixels are next looked at, or never if a
-        # later command replaces it first; a picture is read straight from the image meanwhile. Nothing else
-        # reads off-screen surfaces: a feh picture (fill, picture, copy to the screen) is then one pass, not three.
+        # What a surface holds but has not drawn yet: a solid fill of a box (off-screen surfaces), or a whole
+        # picture (an image's own pixels, which never change). It is drawn when the pixels are next looked at,
+        # or never if a later command replaces it first; a picture is read straight from the image meanwhile,
+        # by drawing commands and by the presentation of a primary surface (which asks `pending_picture()`
+        # before it reads the memory it wraps). A feh picture (fill, picture, copy to the screen) is then no
+        # pass at all until the window repaints.
         self._pending: _Pending | None = None
 
     @property

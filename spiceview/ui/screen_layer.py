@@ -11,6 +11,7 @@ from ..canvas.surface import Surface
 
 if TYPE_CHECKING:
     import cairo
+    import numpy as np
 
 
 class ScreenLayer:
@@ -43,10 +44,12 @@ class DisplayLayer(ScreenLayer):
         self.area = QRect()
         self._image: QImage | None = None
         self._scratch: cairo.ImageSurface | None = None  # scaled repaints, reused while big enough
+        self._picture: tuple[np.ndarray, QImage] | None = None  # the last pending picture shown, and its QImage
 
     def set_surface(self, surface: Surface | None, area: QRect | None = None) -> None:
         self.surface = surface
         self._image = None
+        self._picture = None
         if surface is None:
             self.area = QRect()
             return
@@ -67,7 +70,24 @@ class DisplayLayer(ScreenLayer):
             return
         source = guest_rect.translated(self.area.topLeft())
         with self.surface.lock:
-            painter.drawImage(guest_rect, self._image, source)
+            pending = self.surface.pending_picture()
+            if pending is not None and not pending[0].flags.c_contiguous:
+                self.surface.pixels  # noqa: B018  # draws it into the surface: QImage wants whole rows
+                pending = None
+            image = self._image if pending is None else self._picture_image(pending[0])
+            painter.drawImage(guest_rect, image, source)
+
+    def _picture_image(self, picture: np.ndarray) -> QImage:
+        """A QImage over a whole-surface picture not drawn into the surface yet (Canvas.copy defers it).
+
+        RGB32 ignores the X byte, which such a picture may not have set: Qt reads RGB32 pixels as opaque."""
+        cached = self._picture
+        if cached is not None and cached[0] is picture:
+            return cached[1]
+        h, w = picture.shape[:2]
+        image = QImage(picture.data, w, h, w * 4, QImage.Format.Format_RGB32)
+        self._picture = (picture, image)  # the array outlives the QImage that reads it
+        return image
 
     def paint_scaled(self, painter: QPainter, widget_rect: QRect, guest_rect: QRect, zoom: float) -> None:
         """Scaled by Cairo into an image of the repainted rectangle, then drawn 1:1.

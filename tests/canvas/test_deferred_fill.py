@@ -112,3 +112,30 @@ def test_only_plain_unclipped_fills_of_off_screen_surfaces_wait() -> None:
     assert canvas.surfaces[OFF]._pending is not None
     rgb = canvas.surfaces[OFF].rgb_copy()  # any look at the pixels draws it
     assert canvas.surfaces[OFF]._pending is None and tuple(rgb[2, 2]) == (0x44, 0x55, 0x66)
+
+
+def test_a_whole_picture_copied_to_the_screen_waits_too_and_partial_draws_come_after_it() -> None:
+    """feh's third command, the off-screen picture copied to the whole screen: the screen takes the same image
+    (the window shows it from there), drawn into the screen's memory only when something reads or draws there."""
+    canvas = canvas_with_offscreen()
+    screen = canvas.surfaces[0]
+    copy_picture(canvas, OFF, (0, 0, W, H), picture(5))
+    copy_surface(canvas, OFF, (0, 0, W, H))
+    pending = screen.pending_picture()
+    assert pending is not None and np.may_share_memory(pending[0], canvas.surfaces[OFF].pending_picture()[0])
+    # A part drawn on the screen: the picture first, then the part.
+    fill(canvas, 0, (0, 0, 2, 2), 0x777777, rop=Ropd.OP_XOR)
+    assert screen.pending_picture() is None
+    assert np.array_equal(screen.pixels[2:, 2:, :3], picture(5)[2:, 2:, :3])
+    assert (screen.pixels[2:, 2:, 3] == 0xFF).all()
+    assert tuple(screen.pixels[0, 0, :3]) == tuple(picture(5)[0, 0, :3] ^ 0x77)
+    # Another picture over the whole screen drops what is pending without drawing it; a screen copied from a
+    # surface whose pixels were drawn (they may change) is drawn at once.
+    copy_picture(canvas, 0, (0, 0, W, H), picture(6))
+    assert screen.pending_picture() is not None
+    copy_picture(canvas, 0, (0, 0, W, H), picture(7))
+    assert np.array_equal(screen.pixels[..., :3], picture(7)[..., :3])
+    canvas.surfaces[OFF].pixels  # noqa: B018  # drawn: no longer a picture
+    copy_surface(canvas, OFF, (0, 0, W, H))
+    assert screen.pending_picture() is None
+    assert np.array_equal(screen.pixels[..., :3], picture(5)[..., :3])

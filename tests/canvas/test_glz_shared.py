@@ -57,6 +57,7 @@ def test_glz_picture_lands_opaque_and_the_window_stays_as_decoded(rop: int, box:
     first = pixels.copy()
     pixels[...] = 0
     draw(canvas, t.Image.cls(id=7, type=ImageType.FROM_CACHE, flags=0, width=8, height=6), box, (0, 0, 8, 6), rop)
+    pixels = canvas.surfaces[0].pixels  # a picture covering the whole surface is drawn into it when looked at
     if rop == Ropd.OP_PUT:
         np.testing.assert_array_equal(pixels, first)
     assert (pixels[y0:y1, x0:x1, 3] == 0xFF).all()
