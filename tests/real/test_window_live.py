@@ -13,7 +13,7 @@ import pytest
 from spiceview_lab import xwd
 from spiceview_lab.pixels import save_png
 from spiceview_lab.requirements import require
-from spiceview_lab.scenes import standard_scene
+from spiceview_lab.scenes import hide_cursor, make_photo, standard_scene, wait_idle
 
 pytestmark = [pytest.mark.xspice, pytest.mark.xvfb]
 
@@ -80,6 +80,42 @@ def test_window_shows_guest_pixels(xspice, xvfb, artifacts_dir: Path) -> None:
                 time.sleep(0.3)
         save_png(screen, artifacts_dir / "client-screen.png")
         assert where is not None, f"the guest picture never appeared exactly in the window (see {artifacts_dir})"
+    finally:
+        viewer.terminate()
+        try:
+            viewer.wait(10)
+        except subprocess.TimeoutExpired:
+            viewer.kill()
+
+
+def test_a_full_screen_picture_reaches_the_window_exactly(xspice, xvfb, artifacts_dir: Path) -> None:
+    """feh -F draws each picture off-screen, then copies it to the whole screen: the canvas defers that copy and
+    the window paints the picture itself (X bytes as the GLZ stream had them)."""
+    require("xdotool", "feh")
+    server = xspice(size=(640, 480), image_compression="glz")
+    photo = artifacts_dir / "photo.png"
+    save_png(make_photo(640, 480, seed=5), photo)
+    server.run_client(["feh", "-F", "-Y", str(photo)])
+    hide_cursor(server.display)
+    truth = wait_idle(server.display)
+    client_x = xvfb(width=900, height=700)
+    viewer = subprocess.Popen(
+        [sys.executable, "-m", "spiceview", server.uri],
+        env={**client_x.env, "QT_QPA_PLATFORM": "xcb"},
+        stdout=subprocess.DEVNULL,
+        stderr=(artifacts_dir / "viewer.log").open("w"),
+    )
+    try:
+        near = window_position(client_x.display, viewer.pid)
+        deadline = time.monotonic() + 20
+        where = None
+        while where is None and time.monotonic() < deadline:
+            screen = xwd.capture(client_x.display)
+            where = find_picture(screen, truth, near)
+            if where is None:
+                time.sleep(0.3)
+        save_png(screen, artifacts_dir / "client-screen.png")
+        assert where is not None, f"the full-screen picture never appeared exactly in the window (see {artifacts_dir})"
     finally:
         viewer.terminate()
         try:
