@@ -58,13 +58,11 @@ def window_position(display: str, pid: int, timeout: float = 20.0) -> tuple[int,
     raise AssertionError("spiceview's window never appeared")
 
 
-def test_window_shows_guest_pixels(xspice, xvfb, artifacts_dir: Path) -> None:
-    require("xdotool")
-    server = xspice(image_compression="off")
-    truth = standard_scene(server)
-    client_x = xvfb(width=1400, height=1000)
+def window_shows(uri: str, truth: np.ndarray, client_x, artifacts_dir: Path, *options: str) -> bool:  # noqa: ANN001
+    """Start spiceview on `uri` in `client_x`; whether `truth` appears exactly in its window within 20 s (the last
+    screen is saved as client-screen.png)."""
     viewer = subprocess.Popen(
-        [sys.executable, "-m", "spiceview", "--debug", server.uri],
+        [sys.executable, "-m", "spiceview", *options, uri],
         env={**client_x.env, "QT_QPA_PLATFORM": "xcb"},
         stdout=subprocess.DEVNULL,
         stderr=(artifacts_dir / "viewer.log").open("w"),
@@ -79,13 +77,23 @@ def test_window_shows_guest_pixels(xspice, xvfb, artifacts_dir: Path) -> None:
             if where is None:
                 time.sleep(0.3)
         save_png(screen, artifacts_dir / "client-screen.png")
-        assert where is not None, f"the guest picture never appeared exactly in the window (see {artifacts_dir})"
+        return where is not None
     finally:
         viewer.terminate()
         try:
             viewer.wait(10)
         except subprocess.TimeoutExpired:
             viewer.kill()
+
+
+def test_window_shows_guest_pixels(xspice, xvfb, artifacts_dir: Path) -> None:
+    require("xdotool")
+    server = xspice(image_compression="off")
+    truth = standard_scene(server)
+    client_x = xvfb(width=1400, height=1000)
+    assert window_shows(server.uri, truth, client_x, artifacts_dir, "--debug"), (
+        f"the guest picture never appeared exactly in the window (see {artifacts_dir})"
+    )
 
 
 def test_a_full_screen_picture_reaches_the_window_exactly(xspice, xvfb, artifacts_dir: Path) -> None:
@@ -99,26 +107,6 @@ def test_a_full_screen_picture_reaches_the_window_exactly(xspice, xvfb, artifact
     hide_cursor(server.display)
     truth = wait_idle(server.display)
     client_x = xvfb(width=900, height=700)
-    viewer = subprocess.Popen(
-        [sys.executable, "-m", "spiceview", server.uri],
-        env={**client_x.env, "QT_QPA_PLATFORM": "xcb"},
-        stdout=subprocess.DEVNULL,
-        stderr=(artifacts_dir / "viewer.log").open("w"),
+    assert window_shows(server.uri, truth, client_x, artifacts_dir), (
+        f"the full-screen picture never appeared exactly in the window (see {artifacts_dir})"
     )
-    try:
-        near = window_position(client_x.display, viewer.pid)
-        deadline = time.monotonic() + 20
-        where = None
-        while where is None and time.monotonic() < deadline:
-            screen = xwd.capture(client_x.display)
-            where = find_picture(screen, truth, near)
-            if where is None:
-                time.sleep(0.3)
-        save_png(screen, artifacts_dir / "client-screen.png")
-        assert where is not None, f"the full-screen picture never appeared exactly in the window (see {artifacts_dir})"
-    finally:
-        viewer.terminate()
-        try:
-            viewer.wait(10)
-        except subprocess.TimeoutExpired:
-            viewer.kill()
