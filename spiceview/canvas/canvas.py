@@ -40,7 +40,7 @@ from .pixman_math import over
 from .region import Region
 from .rop import apply_ropd, is_plain_copy
 from .scale import scale_area
-from .surface import Surface
+from .surface import PixelMemory, Surface
 from .text import string_mask
 
 log = logging.getLogger(__name__)
@@ -66,14 +66,21 @@ DEFERRABLE_FORMATS = (SurfaceFmt.FMT_32_xRGB, SurfaceFmt.FMT_32_ARGB)
 
 
 class Canvas:
-    def __init__(self, resolver: ImageResolver) -> None:
+    def __init__(self, resolver: ImageResolver, primary_memory: PixelMemory | None = None) -> None:
         self.surfaces: dict[int, Surface] = {}
         self.resolver = resolver
+        self.primary_memory = primary_memory
 
     # --- surfaces -----------------------------------------------------------------------------------------
 
     def create_surface(self, surface_id: int, width: int, height: int, fmt: int, flags: int) -> Surface:
-        surface = Surface(surface_id, width, height, fmt, primary=bool(flags & SurfaceFlags.PRIMARY))
+        primary = bool(flags & SurfaceFlags.PRIMARY)
+        memory = self.primary_memory if primary else None
+        try:
+            surface = Surface(surface_id, width, height, fmt, primary, memory)
+        except OSError as exc:  # no shared memory to be had: the surface works without
+            log.warning("surface %d in ordinary memory: %s", surface_id, exc)
+            surface = Surface(surface_id, width, height, fmt, primary)
         if surface_id in self.surfaces:
             log.warning("surface %d created again; replacing it", surface_id)
         self.surfaces[surface_id] = surface

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,14 @@ from ..protocol.constants import SurfaceFmt
 from .errors import DrawError
 
 if TYPE_CHECKING:
+    import mmap
+
     import cairo
 
 Box = tuple[int, int, int, int]
+# Where a primary surface keeps its pixels, given their size in bytes (zeroed): the viewer's is memory the X server
+# can read (ui/x11_shm.py). Anything with the buffer protocol would do; an mmap is what there is.
+PixelMemory = Callable[[int], "mmap.mmap"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,15 @@ MAX_SURFACE_SIDE = 1 << 15
 class Surface:
     """One SPICE surface. 32-bit and 16-bit formats are kept as 32-bit B,G,R,X/A; A8 and A1 as 8-bit."""
 
-    def __init__(self, surface_id: int, width: int, height: int, fmt: int, primary: bool = False) -> None:
+    def __init__(
+        self,
+        surface_id: int,
+        width: int,
+        height: int,
+        fmt: int,
+        primary: bool = False,
+        memory: PixelMemory | None = None,
+    ) -> None:
         if not (0 < width <= MAX_SURFACE_SIDE and 0 < height <= MAX_SURFACE_SIDE):
             raise DrawError(f"surface {surface_id}: absurd size {width}x{height}")
         if width * height > MAX_SURFACE_PIXELS:
@@ -51,6 +65,8 @@ class Surface:
         self.primary = primary
         # Drawing happens on the channel thread, presentation on the GUI thread: hold this to see whole draws.
         self.lock = threading.RLock()
+        self.memory: mmap.mmap | None = None  # where the pixels are when not numpy's own memory
+        self._storage: np.ndarray
         if self.is_alpha_only:
             import cairo  # only here and for drawing through Cairo: a session that never does need not load it
 
@@ -58,7 +74,11 @@ class Surface:
             self._storage = np.zeros((height, stride), dtype=np.uint8)
             self._pixels = self._storage[:, :width]
         else:
-            self._storage = np.zeros((height, width, 4), dtype=np.uint8)
+            if memory is not None:
+                self.memory = memory(height * width * 4)
+                self._storage = np.frombuffer(self.memory, np.uint8, height * width * 4).reshape(height, width, 4)
+            else:
+                self._storage = np.zeros((height, width, 4), dtype=np.uint8)
             self._pixels = self._storage
         self._cairo: cairo.ImageSurface | None = None
         # What a surface holds but has not drawn yet: a solid fill of a box (off-screen surfaces), or a whole

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..canvas.caches import PaletteCache, PixmapCache
+    from ..canvas.surface import PixelMemory
     from ..codecs.glz import GlzWindow
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
@@ -50,6 +51,7 @@ class ChannelSession(Protocol):
     preferred_compression: int | None
     preferred_video_codecs: tuple[int, ...]
     image_recorder: Callable[[Image, DecodedImage], None] | None
+    primary_memory: PixelMemory | None  # where primary surfaces keep their pixels (None: ordinary memory)
 
     # Time: the local clock (monotonic seconds; tests bring their own) and the server's multimedia clock, which
     # video frames and sound are stamped with.

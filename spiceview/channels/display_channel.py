@@ -101,7 +101,7 @@ class DisplayChannel(ChannelBase):
             session.pixmap_cache, session.palette_cache, self._surface_or_none, session.glz_window
         )
         self.resolver.recorder = session.image_recorder
-        self.canvas = Canvas(self.resolver)
+        self.canvas = Canvas(self.resolver, session.primary_memory)
         self.primary: Surface | None = None
         self.monitors: list[Head] = []
         # Read by the headless screenshot from another thread: when did drawing last happen, was MARK seen.

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..audio.sink import AudioSink
     from ..audio.source import AudioSource
     from ..canvas.caches import PaletteCache, PixmapCache
+    from ..canvas.surface import PixelMemory
     from ..codecs.glz import GlzWindow
     from ..codecs.image import DecodedImage
     from ..protocol.messages.classes import Image
@@ -106,6 +107,8 @@ class SpiceSession:
         self.glz_window: GlzWindow | None = None
         self.glz_window_bytes = MIN_GLZ_WINDOW_BYTES
         self.image_recorder: Callable[[Image, DecodedImage], None] | None = None  # --record-images
+        # Where primary surfaces keep their pixels: the viewer's memory the X server reads them from (x11_shm.py).
+        self.primary_memory: PixelMemory | None = None
         self.want_cursor_channel = True  # a headless screenshot has no pointer to show
         self.disabled_channels = disabled_channels  # channel types never attached (.vv disable-channels)
         # Where the guest's sound goes (an AudioSink per playback channel); None: no playback channel.

@@ -25,6 +25,7 @@ from .preferences import Preferences
 from .signal_wakeup import SignalWakeup
 from .style import ViewerStyle
 from .viewer import Viewer
+from .x11_shm import shm_presenter
 
 FILE_OPEN_WAIT_S = 0.15 if sys.platform == "darwin" else 0.0  # only macOS sends targets as events
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class SessionRunner:
             # Without consent the microphone is never opened, not merely muted.
             audio_source_factory=None if no_audio or not prefs.share_microphone else SoundDeviceSource,
         )
+        if (presenter := shm_presenter()) is not None:
+            client.primary_memory = presenter.allocate  # the window shows the pixels from there (x11_shm.py)
         if getattr(args, "record_images", None):
             from ..canvas.recorder import ImageRecorder
 

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.scroll)
         self.lost_overlay = LostOverlay(self.scroll)
         self.stats_overlay = StatsOverlay(self.scroll)
+        self.screen_widget.overlays = [self.lost_overlay, self.stats_overlay]
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
         self.cancel_button = QToolButton()

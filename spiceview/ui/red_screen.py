@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -27,9 +29,17 @@ from ..protocol.constants import MouseMode
 from .cursor_layer import CursorLayer, local_cursor
 from .input_handler import InputHandler
 from .screen_layer import DisplayLayer, ScreenLayer
+from .x11_shm import SharedPixels, shm_presenter
 
 if TYPE_CHECKING:
     from ..channels.cursor_channel import CursorChannel
+
+Box = tuple[int, int, int, int]
+# Qt's backing store is left behind by boxes sent to the X server directly, and an expose (another window moved
+# away) shows what it holds: it is repainted once the direct boxes pause this long, and during a video that never
+# pauses at least this often.
+BACKING_STORE_CATCH_UP_MS = 300
+BACKING_STORE_MAX_AGE_S = 2.0
 
 
 class ScreenMixin:
@@ -43,6 +53,7 @@ class ScreenMixin:
         self.display_layer = DisplayLayer()
         self.cursor_layer = CursorLayer()
         self.layers: list[ScreenLayer] = [self.display_layer, self.cursor_layer]
+        self.overlays: list[QWidget] = []  # widgets the window shows over this one (the direct path must not)
         self.guest_size = QSize(640, 480)
         self.zoom = 1.0  # logical widget pixels per guest pixel
         self.input = InputHandler(self)
@@ -61,6 +72,11 @@ class ScreenMixin:
             self.guest_size = self.display_layer.area.size()
             self.updateGeometry()
         self.update()
+
+    def show_surface_boxes(self, boxes: Iterable[Box]) -> None:
+        """Boxes of the surface that changed (surface coordinates): repaint the parts inside this monitor."""
+        for box in boxes:
+            self.invalidate_surface(*box)
 
     def invalidate_surface(self, x0: int, y0: int, x1: int, y1: int) -> None:
         """A changed box in surface coordinates: repaint the part inside this monitor."""
@@ -240,6 +256,77 @@ class RedScreen(ScreenMixin, QWidget):
         QWidget.__init__(self, parent)
         self._init_screen()
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._stale = QRegion()  # sent to the X server directly since Qt last painted it
+        self._stale_since = 0.0
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(BACKING_STORE_CATCH_UP_MS)
+        self._catch_up.timeout.connect(self._repaint_stale)
+
+    def show_surface_boxes(self, boxes: Iterable[Box]) -> None:
+        """Changed boxes go to the X server straight from the surface's memory where that shows them exactly
+        (x11_shm.py: no copy into Qt's backing store, no paint event); the others are repainted through Qt."""
+        for box in self._show_directly(list(boxes)):
+            self.invalidate_surface(*box)
+
+    def _show_directly(self, boxes: list[Box]) -> list[Box]:
+        """Sends what it can of `boxes`; returns the rest."""
+        surface = self.display_layer.surface
+        memory = surface.memory if surface is not None else None
+        if (
+            surface is None
+            or not isinstance(memory, SharedPixels)
+            or self.zoom != 1.0
+            or self.devicePixelRatioF() != 1.0
+            or not self.isVisible()
+            or any(overlay.isVisible() for overlay in self.overlays)
+        ):
+            return boxes
+        presenter = shm_presenter()
+        top = self.window()
+        if presenter is None or top.isMinimized():
+            return boxes
+        window = int(top.winId())
+        if not presenter.can_draw_into(window):
+            return boxes
+        area = self.display_layer.area
+        visible = self.visibleRegion().boundingRect()  # in the scroll area's viewport, maybe in part
+        offset = self.mapTo(top, QPoint(0, 0))
+        cursor = self.cursor_layer
+        cursor_area = cursor.area() if cursor.visible and cursor.image is not None else QRect()
+        rest: list[Box] = []
+        sent = QRegion()
+        with surface.lock:
+            if surface.pending_picture() is not None:
+                return boxes  # the picture is not in the memory yet: Qt paints it from the image
+            for x0, y0, x1, y1 in boxes:
+                shown = QRect(x0 - area.x(), y0 - area.y(), x1 - x0, y1 - y0).intersected(visible)
+                if shown.isEmpty():
+                    continue
+                if shown.intersects(cursor_area):  # the guest's cursor is drawn over the picture by Qt
+                    rest.append((x0, y0, x1, y1))
+                    continue
+                source = (area.x() + shown.x(), area.y() + shown.y())
+                box = (*source, source[0] + shown.width(), source[1] + shown.height())
+                at = shown.topLeft() + offset
+                if presenter.put(memory, surface.width, surface.height, box, window, at.x(), at.y()):
+                    sent += shown
+                else:
+                    rest.append((x0, y0, x1, y1))
+            # The X server copies from the memory as it handles each put: done before the surface may change.
+            if not sent.isEmpty() and not presenter.finish():
+                return boxes
+        if not sent.isEmpty():
+            if self._stale.isEmpty():
+                self._stale_since = time.monotonic()
+            self._stale += sent
+            if not self._catch_up.isActive() or time.monotonic() - self._stale_since < BACKING_STORE_MAX_AGE_S:
+                self._catch_up.start()  # (again: a pause first)
+        return rest
+
+    def _repaint_stale(self) -> None:
+        stale, self._stale = self._stale, QRegion()
+        self.update(stale)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)

@@ -740,8 +740,7 @@ class Viewer(QObject):
             monitor = self.monitors.get(key)
             if key[0] != display.channel_id or monitor is None:
                 continue
-            for box in dirty.get(monitor.surface.id, ()):
-                window.screen_widget.invalidate_surface(*box)
+            window.screen_widget.show_surface_boxes(dirty.get(monitor.surface.id, ()))
 
     def _on_channel(self, channel: Any) -> None:
         channel.closed.connect(lambda error, c=channel: self._on_channel_closed(c, error))
