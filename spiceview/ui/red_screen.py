@@ -290,7 +290,8 @@ class RedScreen(ScreenMixin, QWidget):
         if not presenter.can_draw_into(window):
             return boxes
         area = self.display_layer.area
-        visible = self.visibleRegion().boundingRect()  # in the scroll area's viewport, maybe in part
+        # The monitor's part of the surface, as far as it is in sight (the scroll area's viewport may show a part).
+        visible = self.visibleRegion().boundingRect().intersected(QRect(0, 0, area.width(), area.height()))
         offset = self.mapTo(top, QPoint(0, 0))
         cursor = self.cursor_layer
         cursor_area = cursor.area() if cursor.visible and cursor.image is not None else QRect()

@@ -112,7 +112,8 @@ class ShmPresenter:
             raise
         memory.fd = fd
         memory.attached = []
-        weakref.finalize(memory, self._release, fd, memory.attached)
+        # Not at exit: Qt's connection may be gone by then, and the X server lets go of a closed client's memory.
+        weakref.finalize(memory, self._release, fd, memory.attached).atexit = False
         return memory
 
     def _segment(self, memory: SharedPixels) -> int:

@@ -50,14 +50,19 @@ screen = RedScreen()
 paints = []
 original_paint = screen.paintEvent
 screen.paintEvent = lambda event: (paints.append(event.region().boundingRect().getRect()), original_paint(event))[1]
-screen.set_surface(surface)
-screen.setGeometry(0, 0, 320, 200)
+if sys.argv[1] == "monitor":  # the second of two guest monitors side by side on one surface
+    from PySide6.QtCore import QRect
+    screen.set_surface(surface, QRect(160, 40, 160, 120))
+    screen.setGeometry(0, 0, 160, 120)
+else:
+    screen.set_surface(surface)
+    screen.setGeometry(0, 0, 320, 200)
 screen.show()
 settle(0.5)
 result = {"first_paints": len(paints)}
 
 step = sys.argv[1]
-if step == "direct":
+if step in ("direct", "monitor"):
     surface.pixels[50:150, 40:300] = pattern(2, 100, 260)
     before, paints[:] = presenter.puts, []
     screen.show_surface_boxes([(40, 50, 300, 150)])
@@ -111,7 +116,7 @@ def run_step(step: str, xvfb, tmp_path: Path) -> tuple[dict, np.ndarray, np.ndar
         assert line, proc.stderr.read()[-3000:]
         shown = xwd.capture(client_x.display)  # while the program waits, its window up
         pixels = np.load(expected)
-        if step == "direct":
+        if step in ("direct", "monitor"):
             proc.stdin.write("captured\n")
             proc.stdin.flush()
             line = proc.stdout.readline()
@@ -141,3 +146,9 @@ def test_an_overlay_over_the_picture_sends_it_through_qt(xvfb, tmp_path: Path) -
 def test_a_zoomed_screen_is_painted_by_qt(xvfb, tmp_path: Path) -> None:  # noqa: ANN001
     result, _surface, _shown = run_step("zoom", xvfb, tmp_path)
     assert result["puts"] == 0, result
+
+
+def test_a_monitor_shows_its_own_area_of_the_surface(xvfb, tmp_path: Path) -> None:  # noqa: ANN001
+    result, surface, shown = run_step("monitor", xvfb, tmp_path)
+    assert result["puts"] == 1, result
+    assert np.array_equal(shown[:120, :160, :3], surface[40:160, 160:320, :3])
