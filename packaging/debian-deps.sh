@@ -6,7 +6,7 @@ set -euo pipefail
 RUNTIME=(
     python3 python3-pip python3-dev build-essential pkg-config libcairo2-dev
     libgl1 libegl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
-    libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libfontconfig1 libdbus-1-3
+    libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libxcb-shm0 libfontconfig1 libdbus-1-3
     libportaudio2 libsasl2-2 libsasl2-modules libusb-1.0-0
 )
 TEST=(
