@@ -8,8 +8,8 @@ changed box is one ShmPutImage request on Qt's own connection: the X server copi
 Used only where that is exact: Qt's xcb platform with a local X server that takes the memfd, a depth-24 window,
 1:1 and no scaling by the device pixel ratio (RedScreen checks the rest). Anything else paints through Qt as before.
 
-Eight xcb calls through ctypes rather than a binding such as xcffib: that would be a dependency, and a large
-import, for these few requests.
+A dozen xcb functions through ctypes rather than a binding such as xcffib: that would be a dependency, and a
+large import, for these few requests.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import logging
 import mmap
 import os
 import sys
-import threading
 import weakref
 
 log = logging.getLogger(__name__)
@@ -95,7 +94,6 @@ class ShmPresenter:
         self._conn = ctypes.c_void_p(connection)
         self._gcs: dict[int, int] = {}  # root window -> a GC for its depth-24 windows
         self._windows: dict[int, int] = {}  # window -> its root, or 0 when it cannot be drawn into
-        self._lock = threading.Lock()  # attach and detach may come from a channel thread (a surface dropped there)
         self.closed = False
         self.puts = 0
 
@@ -120,11 +118,10 @@ class ShmPresenter:
         """The X server's id of `memory`, attached on first use; 0 when it refuses it."""
         if memory.attached:
             return memory.attached[0]
-        with self._lock:
-            segment = self._xcb.xcb_generate_id(self._conn)
-            # AttachFd hands over the descriptor (xcb closes the one it sends): a duplicate, ours stays open.
-            cookie = self._shm.xcb_shm_attach_fd_checked(self._conn, segment, os.dup(memory.fd), 1)
-            error = self._xcb.xcb_request_check(self._conn, cookie)
+        segment = self._xcb.xcb_generate_id(self._conn)
+        # AttachFd hands over the descriptor (xcb closes the one it sends): a duplicate, ours stays open.
+        cookie = self._shm.xcb_shm_attach_fd_checked(self._conn, segment, os.dup(memory.fd), 1)
+        error = self._xcb.xcb_request_check(self._conn, cookie)
         if error:
             self._libc.free(error)
             return 0
@@ -132,12 +129,20 @@ class ShmPresenter:
         return segment
 
     def _release(self, fd: int, attached: list[int]) -> None:
-        """The surface's memory is garbage: the X server lets go of it too."""
+        """The surface's memory is garbage: the X server lets go of it too (from any thread: xcb locks itself)."""
         if attached and not self.closed:
-            with self._lock:
-                self._shm.xcb_shm_detach(self._conn, attached[0])
-                self._xcb.xcb_flush(self._conn)
+            self._shm.xcb_shm_detach(self._conn, attached[0])
+            self._xcb.xcb_flush(self._conn)
         os.close(fd)
+
+    def usable(self) -> bool:
+        """Whether the X server speaks MIT-SHM 1.2 and maps our memory (a remote one refuses the attach)."""
+        version = self._shm.xcb_shm_query_version_reply(self._conn, self._shm.xcb_shm_query_version(self._conn), None)
+        if not version:
+            return False
+        supported = (version.contents.major_version, version.contents.minor_version) >= (1, 2)
+        self._libc.free(version)
+        return supported and bool(self._segment(self.allocate(4096)))
 
     # --- drawing ------------------------------------------------------------------------------------------
 
@@ -218,27 +223,8 @@ def _make_presenter() -> ShmPresenter | None:
     if not isinstance(native, QNativeInterface.QX11Application) or not native.connection():
         return None
     presenter = ShmPresenter(int(native.connection()))
-    xcb, shm, libc = presenter._xcb, presenter._shm, presenter._libc
-    version = shm.xcb_shm_query_version_reply(presenter._conn, shm.xcb_shm_query_version(presenter._conn), None)
-    if not version:
-        return None
-    supported = (version.contents.major_version, version.contents.minor_version) >= (1, 2)
-    libc.free(version)
-    if not supported:
-        return None
-    # A remote X server cannot map our memory: it refuses the attach.
-    probe = presenter.allocate(4096)
-    if not presenter._segment(probe):
-        log.debug("X11 shared memory presentation unavailable: the X server refused a memfd")
+    if not presenter.usable():
+        log.debug("X11 shared memory presentation unavailable: no MIT-SHM 1.2, or the X server refused a memfd")
         return None
     app.aboutToQuit.connect(presenter.close)
-    xcb.xcb_flush(presenter._conn)
     return presenter
-
-
-def close_presenter() -> None:
-    """Stop using the presenter (tests that end their QApplication)."""
-    global _presenter, _looked
-    if _presenter is not None:
-        _presenter.close()
-    _presenter, _looked = None, False
